@@ -1,0 +1,1 @@
+Console.WriteLine("AgentDemo arrives with the plugin: see README.");
