@@ -1,0 +1,26 @@
+using FastAttn.Engine.Models.DiT;
+using static TorchSharp.torch;
+
+namespace FastAttn.Engine.Attention;
+
+/// <summary>
+/// Decides how a transformer block's self-attention is computed on one forward pass. The default computes full
+/// attention; DiTFastAttn's runners substitute window attention, shared outputs or CFG sharing per layer and step.
+/// </summary>
+public interface ISelfAttentionRunner
+{
+    /// <summary>Computes block <paramref name="layer"/>'s self-attention output (B, N, D) for the modulated input <paramref name="x"/>.</summary>
+    Tensor Run(int layer, SelfAttention attention, Tensor x);
+}
+
+/// <summary>Plain full attention on every layer.</summary>
+public sealed class FullAttentionRunner : ISelfAttentionRunner
+{
+    /// <summary>The shared instance.</summary>
+    public static FullAttentionRunner Instance { get; } = new();
+
+    private FullAttentionRunner() { }
+
+    /// <inheritdoc />
+    public Tensor Run(int layer, SelfAttention attention, Tensor x) => attention.forward(x);
+}

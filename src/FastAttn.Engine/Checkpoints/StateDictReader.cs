@@ -1,0 +1,137 @@
+using System.Collections;
+using System.Text.Json;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FastAttn.Engine.Checkpoints;
+
+/// <summary>
+/// Reads a state dict (name → tensor) from a PyTorch <c>torch.save</c> zip file, a safetensors file, or a sharded
+/// safetensors index. Training checkpoints that wrap the weights ({"ema": …}, {"model": …}, {"state_dict": …})
+/// are unwrapped (EMA weights preferred), and DDP/compile prefixes are stripped.
+/// </summary>
+public static class StateDictReader
+{
+    private static readonly string[] WrapperKeys = ["ema", "model", "state_dict", "module", "net"];
+
+    /// <summary>Reads <paramref name="path"/>. fp16/bf16 tensors are upcast to fp32 when <paramref name="upcastToFloat32"/>.</summary>
+    public static Dictionary<string, Tensor> Read(string path, bool upcastToFloat32 = true)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint file '{path}' does not exist.", path);
+        Dictionary<string, Tensor> dict;
+        if (path.EndsWith(".index.json", StringComparison.OrdinalIgnoreCase)) dict = ReadSharded(path);
+        else
+        {
+            var kind = Detect(path);
+            dict = kind switch
+            {
+                FileKind.TorchZip => ReadTorchZip(path),
+                FileKind.Safetensors => ReadSafetensors(path),
+                _ => throw new CheckpointFormatException(path,
+                    "not a torch.save zip archive nor a safetensors file (legacy non-zip torch pickles are not supported: re-save with torch.save in PyTorch ≥ 1.6)."),
+            };
+        }
+        if (upcastToFloat32) UpcastInPlace(dict);
+        return dict;
+    }
+
+    /// <summary>The on-disk format of <paramref name="path"/>, from its first bytes.</summary>
+    internal static FileKind Detect(string path)
+    {
+        using var s = File.OpenRead(path);
+        var head = new byte[9];
+        int n = s.Read(head, 0, head.Length);
+        if (n >= 4 && head[0] == (byte)'P' && head[1] == (byte)'K' && head[2] == 3 && head[3] == 4) return FileKind.TorchZip;
+        if (n == 9 && head[8] == (byte)'{') return FileKind.Safetensors;
+        return FileKind.Unknown;
+    }
+
+    private static Dictionary<string, Tensor> ReadSafetensors(string path)
+    {
+        SafetensorsHeader.Read(path); // validates the header and gives a clear error for corrupt files
+        try
+        {
+            return TorchSharp.PyBridge.Safetensors.LoadStateDict(path);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new CheckpointFormatException(path, $"the safetensors data could not be read ({e.Message}).", e);
+        }
+    }
+
+    private static Dictionary<string, Tensor> ReadSharded(string indexPath)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(indexPath));
+        if (!doc.RootElement.TryGetProperty("weight_map", out var map))
+            throw new CheckpointFormatException(indexPath, "the index has no weight_map.");
+        var dir = Path.GetDirectoryName(Path.GetFullPath(indexPath))!;
+        var result = new Dictionary<string, Tensor>();
+        foreach (var shard in map.EnumerateObject().Select(p => p.Value.GetString()!).Distinct())
+        {
+            var shardPath = Path.Combine(dir, shard);
+            if (!File.Exists(shardPath)) throw new CheckpointFormatException(indexPath, $"shard '{shard}' is missing.");
+            foreach (var (k, v) in ReadSafetensors(shardPath)) result[k] = v;
+        }
+        return result;
+    }
+
+    private static Dictionary<string, Tensor> ReadTorchZip(string path)
+    {
+        Hashtable table;
+        try
+        {
+            table = TorchSharp.PyBridge.PyTorchUnpickler.UnpickleStateDict(path);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new CheckpointFormatException(path, $"the torch.save archive could not be unpickled ({e.Message}).", e);
+        }
+        var dict = Unwrap(table, path);
+        return StripPrefixes(dict);
+    }
+
+    private static Dictionary<string, Tensor> Unwrap(Hashtable table, string path)
+    {
+        var tensors = new Dictionary<string, Tensor>();
+        foreach (DictionaryEntry e in table)
+            if (e.Key is string k && e.Value is Tensor t) tensors[k] = t;
+        if (tensors.Count > 0) return tensors;
+        foreach (var key in WrapperKeys)
+            if (table[key] is Hashtable inner) return Unwrap(inner, path);
+        var keys = string.Join(", ", table.Keys.Cast<object>().Take(10));
+        throw new CheckpointFormatException(path, $"no tensors found (top-level keys: {keys}).");
+    }
+
+    private static Dictionary<string, Tensor> StripPrefixes(Dictionary<string, Tensor> dict)
+    {
+        foreach (var prefix in new[] { "module.", "_orig_mod." })
+        {
+            if (dict.Count > 0 && dict.Keys.All(k => k.StartsWith(prefix, StringComparison.Ordinal)))
+                dict = dict.ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
+        }
+        return dict;
+    }
+
+    /// <summary>Replaces fp16/bf16 tensors by fp32 copies (disposing the originals).</summary>
+    internal static void UpcastInPlace(Dictionary<string, Tensor> dict)
+    {
+        foreach (var key in dict.Keys.ToList())
+        {
+            var t = dict[key];
+            if (t.dtype is ScalarType.Float16 or ScalarType.BFloat16)
+            {
+                dict[key] = t.to(ScalarType.Float32);
+                t.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Kinds of checkpoint file.</summary>
+    internal enum FileKind
+    {
+        Unknown,
+        TorchZip,
+        Safetensors,
+    }
+}

@@ -1,0 +1,29 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace FastAttn.Engine.Models.DiT;
+
+/// <summary>The transformer MLP: Linear → GELU (tanh approximation) → Linear.</summary>
+public sealed class Mlp : Module<Tensor, Tensor>
+{
+    private readonly Linear fc1;
+    private readonly Linear fc2;
+
+    /// <summary>Creates the MLP D → hidden → D.</summary>
+    public Mlp(int dim, int hidden) : base(nameof(Mlp))
+    {
+        fc1 = Linear(dim, hidden);
+        fc2 = Linear(hidden, dim);
+        RegisterComponents();
+    }
+
+    /// <summary>(B, N, D) → (B, N, D).</summary>
+    public override Tensor forward(Tensor x)
+    {
+        using var h = fc1.forward(x);                                                      // (B, N, 4D)
+        using var a = functional.gelu(h, TorchSharp.Modules.GELU.Approximate.tanh);
+        return fc2.forward(a);                                                             // (B, N, D)
+    }
+}

@@ -1,0 +1,50 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace FastAttn.Engine.Models.DiT;
+
+/// <summary>Embeds scalar diffusion timesteps into vectors: sinusoidal frequencies, then Linear → SiLU → Linear.</summary>
+public sealed class TimestepEmbedder : Module<Tensor, Tensor>
+{
+    /// <summary>Width of the sinusoidal frequency embedding (256 in DiT).</summary>
+    public const int FrequencyEmbeddingSize = 256;
+
+    private readonly Sequential mlp;
+    private readonly int _freqShift;
+
+    /// <summary>Creates the embedder for width <paramref name="hiddenSize"/>.</summary>
+    /// <param name="hiddenSize">Output width D.</param>
+    /// <param name="freqShift">0 for the reference (divide by 128), 1 for diffusers (divide by 127).</param>
+    public TimestepEmbedder(int hiddenSize, int freqShift = 0) : base(nameof(TimestepEmbedder))
+    {
+        mlp = Sequential(Linear(FrequencyEmbeddingSize, hiddenSize), SiLU(), Linear(hiddenSize, hiddenSize));
+        _freqShift = freqShift;
+        RegisterComponents();
+    }
+
+    /// <summary>
+    /// [cos(t·f), sin(t·f)] with f_k = exp(−ln(10000)·k/(half − shift)), k = 0..half−1, computed in fp32.
+    /// </summary>
+    public static Tensor FrequencyEmbedding(Tensor t, int dim, int freqShift = 0)
+    {
+        using var scope = NewDisposeScope();
+        int half = dim / 2;
+        var k = arange(half, ScalarType.Float32, t.device);
+        var freqs = exp(k * -Math.Log(10000.0) / (half - freqShift));                     // (half), same op order as the references
+        var args = t.to(ScalarType.Float32).unsqueeze(1) * freqs.unsqueeze(0);             // (N, half)
+        var emb = cat([cos(args), sin(args)], 1);                                         // (N, dim)
+        if (dim % 2 == 1) emb = cat([emb, zeros_like(emb[.., ..1])], 1);
+        return emb.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>(N) timesteps → (N, D).</summary>
+    public override Tensor forward(Tensor t)
+    {
+        using var scope = NewDisposeScope();
+        var freq = FrequencyEmbedding(t, FrequencyEmbeddingSize, _freqShift);             // (N, 256)
+        var weightDtype = mlp.parameters().First().dtype;
+        return mlp.forward(freq.to(weightDtype)).MoveToOuterDisposeScope();                // (N, D)
+    }
+}
