@@ -1,0 +1,25 @@
+using FastAttn.Engine.Checkpoints;
+using Spectre.Console;
+
+namespace FastAttn.Cli;
+
+/// <summary>Turns the engine's typed errors into one clear message and an exit code (no stack traces for bad input).</summary>
+internal static class ErrorReporter
+{
+    public static int Report(Exception e)
+    {
+        switch (e)
+        {
+            case OperationCanceledException:
+                AnsiConsole.MarkupLine("[yellow]Cancelled.[/]");
+                return ExitCodes.Cancelled;
+            case CheckpointMismatchException or CheckpointFormatException or FileNotFoundException or DirectoryNotFoundException
+                or ArgumentException or NotSupportedException or InvalidOperationException or InvalidDataException:
+                AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+                return ExitCodes.BadInput;
+            default:
+                AnsiConsole.MarkupLine($"[red]unexpected error:[/] {Markup.Escape(e.ToString())}");
+                return ExitCodes.Failure;
+        }
+    }
+}

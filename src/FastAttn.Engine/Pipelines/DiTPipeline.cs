@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using FastAttn.Engine.Attention;
+using FastAttn.Engine.Models.DiT;
+using FastAttn.Engine.Sampling;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FastAttn.Engine.Pipelines;
+
+/// <summary>
+/// Class-conditional DiT sampling: noise from per-image seeds → scheduler loop with classifier-free guidance
+/// ([cond; uncond] batch, the reference order) → optional VAE decode. Thread-safe for concurrent generations.
+/// </summary>
+public sealed class DiTPipeline
+{
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a pipeline over a loaded transformer and, for latent models, a decoder.</summary>
+    public DiTPipeline(DiTModel transformer, ILatentDecoder? decoder, ILogger<DiTPipeline>? logger = null)
+    {
+        Transformer = transformer ?? throw new ArgumentNullException(nameof(transformer));
+        Decoder = decoder;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The denoising transformer.</summary>
+    public DiTModel Transformer { get; }
+
+    /// <summary>The latent decoder, or null for a pixel-space model.</summary>
+    public ILatentDecoder? Decoder { get; }
+
+    /// <summary>Runs a generation. Honours <paramref name="cancellationToken"/> between denoising steps.</summary>
+    public DiTGenerationResult Generate(DiTGenerationRequest request, IProgress<DiffusionProgress>? progress = null,
+        CancellationToken cancellationToken = default, ISelfAttentionRunner? attention = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var config = Transformer.Config;
+        Validate(request, config);
+        var stopwatch = Stopwatch.StartNew();
+        int batch = request.ClassLabels.Count;
+        int size = request.Size ?? config.InputSize;
+        var seeds = Enumerable.Range(0, batch).Select(request.SeedFor).ToArray();
+        var device = Transformer.Device;
+        var dtype = Transformer.DType;
+        bool guided = request.GuidanceScale > 1.0;
+        var scheduler = request.Scheduler.Create(request.Steps);
+        attention ??= FullAttentionRunner.Instance;
+        _logger.LogDebug("Generating {Count} image(s) at {Size}px latent, {Steps} {Scheduler} steps, guidance {Scale}",
+            batch, size, request.Steps, request.Scheduler.Name, request.GuidanceScale);
+
+        using var noGrad = no_grad();
+        using var seedNoise = new PerSampleNoise(seeds);
+        INoiseSource stepNoise = request.StepNoise ?? seedNoise;
+        long[] shape = [batch, config.InChannels, size, size];
+        var x = request.InitialNoise is Tensor z
+            ? z.to(ScalarType.Float32, device, copy: true)
+            : seedNoise.Next(shape, ScalarType.Float32, device);                               // (B, C, h, w) fp32
+        try
+        {
+            using (var labels = tensor(request.ClassLabels.Select(l => (long)l).ToArray(), device: device))
+            using (var nullLabels = full(batch, config.NumClasses, ScalarType.Int64, device))
+            using (var modelLabels = guided ? cat([labels, nullLabels], 0) : labels.alias())   // [cond; uncond]
+            {
+                for (int i = 0; i < scheduler.Timesteps.Count; i++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    Tensor next;
+                    using (var scope = NewDisposeScope())
+                    {
+                        long t = scheduler.Timesteps[i];
+                        var modelIn = guided ? cat([x, x], 0) : x.alias();                     // (B or 2B, C, h, w)
+                        var ts = full(modelIn.shape[0], t, ScalarType.Int64, device);
+                        var output = Transformer.Forward(modelIn.to(dtype), ts, modelLabels, attention).to(ScalarType.Float32);
+                        var eps = guided
+                            ? ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, request.GuidedChannels, CfgBatchOrder.ConditionalFirst)
+                            : output;                                                           // (B, C_out, h, w)
+                        next = scheduler.Step(eps, i, x, stepNoise).MoveToOuterDisposeScope();
+                    }
+                    x.Dispose();
+                    x = next;
+                    progress?.Report(new DiffusionProgress(i + 1, scheduler.Timesteps.Count, scheduler.Timesteps[i], stopwatch.Elapsed));
+                }
+            }
+            var latents = x.cpu();
+            if (!ReferenceEquals(latents, x)) x.Dispose();
+            Tensor images = latents;
+            if (Decoder is not null)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var decoded = Decoder.Decode(latents);
+                images = decoded.to(ScalarType.Float32, CPU, copy: true);
+            }
+            stopwatch.Stop();
+            _logger.LogInformation("Generated {Count} image(s) in {Elapsed:F2}s", batch, stopwatch.Elapsed.TotalSeconds);
+            return new DiTGenerationResult(images, latents, seeds, stopwatch.Elapsed);
+        }
+        catch
+        {
+            x.Dispose();
+            throw;
+        }
+    }
+
+    private static void Validate(DiTGenerationRequest request, DiTConfig config)
+    {
+        if (request.ClassLabels.Count == 0) throw new ArgumentException("At least one class label is required.", nameof(request));
+        foreach (var label in request.ClassLabels)
+            if (label < 0 || label >= config.NumClasses)
+                throw new ArgumentOutOfRangeException(nameof(request), $"Class label {label} is outside 0..{config.NumClasses - 1} for this model.");
+        if (request.Seeds.Count != 1 && request.Seeds.Count != request.ClassLabels.Count)
+            throw new ArgumentException($"Give one seed or one per image ({request.ClassLabels.Count}); got {request.Seeds.Count}.", nameof(request));
+        if (request.Steps < 1 || request.Steps > 1000)
+            throw new ArgumentOutOfRangeException(nameof(request), $"Steps must be within 1..1000; got {request.Steps}.");
+        int size = request.Size ?? config.InputSize;
+        if (size <= 0 || size % config.PatchSize != 0)
+            throw new ArgumentOutOfRangeException(nameof(request), $"Size {size} must be a positive multiple of the patch size {config.PatchSize}.");
+        if (request.GuidanceScale > 1.0 && !config.HasNullClass)
+            throw new InvalidOperationException("This model has no null class, so classifier-free guidance is unavailable; use guidance 1.");
+        if (request.InitialNoise is Tensor z && (z.shape[0] != request.ClassLabels.Count || z.shape[1] != config.InChannels || z.shape[2] != size || z.shape[3] != size))
+            throw new ArgumentException($"Initial noise shape [{string.Join(", ", z.shape)}] does not match [{request.ClassLabels.Count}, {config.InChannels}, {size}, {size}].", nameof(request));
+    }
+}
