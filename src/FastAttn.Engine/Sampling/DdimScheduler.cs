@@ -1,0 +1,42 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FastAttn.Engine.Sampling;
+
+/// <summary>
+/// DDIM (Song et al. 2021), deterministic (η = 0), as diffusers' DDIMScheduler configured for DiT: "leading" timestep
+/// spacing (50 steps: 980, 960, …, 0), ᾱ of the final step = 1 (set_alpha_to_one), ε prediction, no clipping.
+/// </summary>
+public sealed class DdimScheduler : IDiffusionScheduler
+{
+    private readonly double[] _alphasCumprod;
+    private readonly long[] _timesteps;
+    private readonly int _stepRatio;
+
+    /// <summary>Creates the scheduler for <paramref name="steps"/> steps.</summary>
+    public DdimScheduler(int steps, NoiseSchedule? schedule = null)
+    {
+        schedule ??= NoiseSchedule.Linear;
+        SchedulerRegistry.CheckSteps(steps, schedule.TrainSteps);
+        _alphasCumprod = schedule.AlphasCumprodFloat32();
+        _stepRatio = schedule.TrainSteps / steps;
+        _timesteps = Enumerable.Range(0, steps).Select(i => (long)i * _stepRatio).Reverse().ToArray();
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<long> Timesteps => _timesteps;
+
+    /// <inheritdoc />
+    public Tensor Step(Tensor modelOutput, int stepIndex, Tensor sample, INoiseSource noise)
+    {
+        using var scope = NewDisposeScope();
+        long t = _timesteps[stepIndex];
+        long prev = t - _stepRatio;
+        double aT = _alphasCumprod[t];
+        double aPrev = prev >= 0 ? _alphasCumprod[prev] : 1.0;
+        var eps = modelOutput.narrow(1, 0, sample.shape[1]);
+        var x0 = (sample - eps * Math.Sqrt(1 - aT)) / Math.Sqrt(aT);                        // (12) predicted x_0
+        var next = x0 * Math.Sqrt(aPrev) + eps * Math.Sqrt(1 - aPrev);                        // (12) direction to x_t−1, η = 0
+        return next.MoveToOuterDisposeScope();
+    }
+}
