@@ -36,6 +36,12 @@ public sealed record DiTGenerationRequest
     /// <summary>Noise for stochastic samplers to use instead of the seeds' generators (reproducing a reference run).</summary>
     public INoiseSource? StepNoise { get; init; }
 
+    /// <summary>
+    /// Images per transformer call. 1 (default) makes every image bit-identical whether it is generated alone or in a
+    /// batch (matrix kernels round differently for other batch sizes); 0 runs the whole batch in one call (faster on GPUs).
+    /// </summary>
+    public int SamplesPerForward { get; init; } = 1;
+
     /// <summary>The seed of image <paramref name="index"/>.</summary>
     public long SeedFor(int index) => Seeds.Count == 1 ? Seeds[0] + index : Seeds[index];
 }

@@ -44,7 +44,6 @@ public sealed class DiTPipeline
         var seeds = Enumerable.Range(0, batch).Select(request.SeedFor).ToArray();
         var device = Transformer.Device;
         var dtype = Transformer.DType;
-        bool guided = request.GuidanceScale > 1.0;
         var scheduler = request.Scheduler.Create(request.Steps);
         attention ??= FullAttentionRunner.Instance;
         _logger.LogDebug("Generating {Count} image(s) at {Size}px latent, {Steps} {Scheduler} steps, guidance {Scale}",
@@ -60,9 +59,8 @@ public sealed class DiTPipeline
         try
         {
             using (var labels = tensor(request.ClassLabels.Select(l => (long)l).ToArray(), device: device))
-            using (var nullLabels = full(batch, config.NumClasses, ScalarType.Int64, device))
-            using (var modelLabels = guided ? cat([labels, nullLabels], 0) : labels.alias())   // [cond; uncond]
             {
+                int chunk = request.SamplesPerForward <= 0 ? batch : Math.Min(batch, request.SamplesPerForward);
                 for (int i = 0; i < scheduler.Timesteps.Count; i++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -70,12 +68,13 @@ public sealed class DiTPipeline
                     using (var scope = NewDisposeScope())
                     {
                         long t = scheduler.Timesteps[i];
-                        var modelIn = guided ? cat([x, x], 0) : x.alias();                     // (B or 2B, C, h, w)
-                        var ts = full(modelIn.shape[0], t, ScalarType.Int64, device);
-                        var output = Transformer.Forward(modelIn.to(dtype), ts, modelLabels, attention).to(ScalarType.Float32);
-                        var eps = guided
-                            ? ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, request.GuidedChannels, CfgBatchOrder.ConditionalFirst)
-                            : output;                                                           // (B, C_out, h, w)
+                        var outputs = new List<Tensor>();
+                        for (int s = 0; s < batch; s += chunk)
+                        {
+                            int count = Math.Min(chunk, batch - s);
+                            outputs.Add(GuidedOutput(x.narrow(0, s, count), labels.narrow(0, s, count), t, request, attention));
+                        }
+                        var eps = outputs.Count == 1 ? outputs[0] : cat(outputs, 0);                 // (B, C_out, h, w)
                         next = scheduler.Step(eps, i, x, stepNoise).MoveToOuterDisposeScope();
                     }
                     x.Dispose();
@@ -101,6 +100,21 @@ public sealed class DiTPipeline
             x.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The (guided) model output for a chunk of samples at timestep <paramref name="t"/>: [cond; uncond] batch when guided.</summary>
+    private Tensor GuidedOutput(Tensor x, Tensor labels, long t, DiTGenerationRequest request, ISelfAttentionRunner attention)
+    {
+        var config = Transformer.Config;
+        bool guided = request.GuidanceScale > 1.0;
+        long n = x.shape[0];
+        var modelIn = guided ? cat([x, x], 0) : x;                                                  // (n or 2n, C, h, w)
+        var modelLabels = guided ? cat([labels, full(n, config.NumClasses, ScalarType.Int64, labels.device)], 0) : labels;
+        var ts = full(modelIn.shape[0], t, ScalarType.Int64, x.device);
+        var output = Transformer.Forward(modelIn.to(Transformer.DType), ts, modelLabels, attention).to(ScalarType.Float32);
+        return guided
+            ? ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, request.GuidedChannels, CfgBatchOrder.ConditionalFirst)
+            : output;
     }
 
     private static void Validate(DiTGenerationRequest request, DiTConfig config)
