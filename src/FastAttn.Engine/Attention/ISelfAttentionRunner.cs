@@ -5,10 +5,15 @@ namespace FastAttn.Engine.Attention;
 
 /// <summary>
 /// Decides how a transformer block's self-attention is computed on one forward pass. The default computes full
-/// attention; DiTFastAttn's runners substitute window attention, shared outputs or CFG sharing per layer and step.
+/// attention; DiTFastAttn's runner substitutes window attention, shared outputs or CFG sharing per layer and step.
 /// </summary>
 public interface ISelfAttentionRunner
 {
+    /// <summary>Called before the forward passes of denoising step <paramref name="stepIndex"/>.</summary>
+    void BeginStep(int stepIndex)
+    {
+    }
+
     /// <summary>Computes block <paramref name="layer"/>'s self-attention output (B, N, D) for the modulated input <paramref name="x"/>.</summary>
     Tensor Run(int layer, SelfAttention attention, Tensor x);
 }

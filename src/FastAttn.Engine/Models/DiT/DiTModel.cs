@@ -71,21 +71,54 @@ public sealed class DiTModel : Module<Tensor, Tensor, Tensor, Tensor>
     public Tensor Forward(Tensor x, Tensor t, Tensor y, ISelfAttentionRunner runner)
     {
         ArgumentNullException.ThrowIfNull(runner);
+        using var scope = NewDisposeScope();
+        using var state = Prepare(x, t, y);
+        var h = state.Tokens;                                                               // (N, T, D)
+        for (int i = 0; i < blocks.Count; i++) h = RunBlock(i, h, state, runner);          // (N, T, D)
+        return Head(h, state).MoveToOuterDisposeScope();                                    // (N, C_out, H, W)
+    }
+
+    /// <summary>
+    /// The first part of a forward pass, split out so that a plan search can rerun only the blocks after a layer:
+    /// patch tokens with positions, and each block's conditioning.
+    /// </summary>
+    public DiTForwardState Prepare(Tensor x, Tensor t, Tensor y)
+    {
         int p = Config.PatchSize;
         if (x.dim() != 4 || x.shape[1] != Config.InChannels || x.shape[2] % p != 0 || x.shape[3] % p != 0)
             throw new ArgumentException($"DiT input must be (N, {Config.InChannels}, H, W) with H and W multiples of {p}; got [{string.Join(", ", x.shape)}].", nameof(x));
         using var scope = NewDisposeScope();
         long rows = x.shape[2] / p, cols = x.shape[3] / p;
-        var h = x_embedder.forward(x) + PositionTable(rows, cols);                         // (N, T, D)
-        var c = y_embedder is not null ? t_embedder!.forward(t) + y_embedder.forward(y) : null; // (N, D)
-        for (int i = 0; i < blocks.Count; i++)
+        var tokens = x_embedder.forward(x) + PositionTable(rows, cols);                    // (N, T, D)
+        Tensor[] conditions;
+        if (y_embedder is not null)
         {
-            var ci = c ?? block_embedders![i].forward(t, y);                                // (N, D)
-            h = blocks[i].Forward(h, ci, i, runner);                                        // (N, T, D)
+            var c = t_embedder!.forward(t) + y_embedder.forward(y);                        // (N, D), shared by all blocks
+            conditions = Enumerable.Repeat(c, blocks.Count).ToArray();
         }
-        var cFinal = c ?? block_embedders![0].forward(t, y);                                // (N, D)
-        h = final_layer.forward(h, cFinal);                                                 // (N, T, p²·C_out)
-        return Unpatchify(h, rows, cols).MoveToOuterDisposeScope();                         // (N, C_out, H, W)
+        else
+        {
+            conditions = Enumerable.Range(0, blocks.Count).Select(i => block_embedders![i].forward(t, y)).ToArray();
+        }
+        var state = new DiTForwardState(tokens, conditions, conditions[0], rows, cols);
+        foreach (var tensor in conditions.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>().Append(tokens)) tensor.MoveToOuterDisposeScope();
+        return state;
+    }
+
+    /// <summary>Block <paramref name="index"/> on tokens <paramref name="h"/> (N, T, D) → (N, T, D).</summary>
+    public Tensor RunBlock(int index, Tensor h, DiTForwardState state, ISelfAttentionRunner runner)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return _blockList[index].Forward(h, state.Conditions[index], index, runner);
+    }
+
+    /// <summary>The final layer and unpatchify: (N, T, D) → (N, C_out, H, W).</summary>
+    public Tensor Head(Tensor h, DiTForwardState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        using var scope = NewDisposeScope();
+        var o = final_layer.forward(h, state.FinalCondition);                              // (N, T, p²·C_out)
+        return Unpatchify(o, state.Rows, state.Cols).MoveToOuterDisposeScope();            // (N, C_out, H, W)
     }
 
     /// <summary>(N, T, p·p·C) → (N, C, rows·p, cols·p), the reference's nhwpqc → nchpwq.</summary>

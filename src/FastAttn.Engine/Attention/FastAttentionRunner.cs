@@ -1,0 +1,232 @@
+using FastAttn.Engine.Models.DiT;
+using FastAttn.Engine.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace FastAttn.Engine.Attention;
+
+/// <summary>
+/// DiTFastAttn for one generation (paper §3; the reference's FastAttnProcessor): computes each layer's self-attention
+/// with the method its plan gives for the current step, and holds that generation's caches — each layer's last
+/// computed attention output (for AST) and its window residual R = full − window (for WA-RS), one per CFG half.
+/// Caches are written only where a later step reads them; dispose the runner to free them.
+/// </summary>
+public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
+{
+    private readonly AttentionMethod[][] _methods;
+    private readonly bool[][] _needResidual;
+    private readonly bool[][] _needOutput;
+    private readonly Func<int, WindowSpec> _window;
+    private readonly Tensor?[] _output, _residual, _pendingOutput, _pendingResidual;
+    private readonly long? _cacheCapBytes;
+    private int _step;
+
+    /// <summary>Creates the runner.</summary>
+    /// <param name="methods">The plan, [step][layer]; read live, so a search may change it between forward passes.</param>
+    /// <param name="window">The window for a sequence of N tokens.</param>
+    /// <param name="cfgBatch">Whether forward passes carry a CFG batch (both halves); without one, ASC does not apply.</param>
+    /// <param name="order">Order of the CFG halves.</param>
+    /// <param name="searchMode">Compute residuals at every full step and cache every output (the plan is not final yet).</param>
+    /// <param name="cacheCapBytes">Optional cap on cache memory; steps whose cache would not fit fall back to full attention.</param>
+    public FastAttentionRunner(AttentionMethod[][] methods, Func<int, WindowSpec> window, bool cfgBatch, CfgBatchOrder order,
+        bool searchMode = false, long? cacheCapBytes = null)
+    {
+        _methods = methods ?? throw new ArgumentNullException(nameof(methods));
+        _window = window ?? throw new ArgumentNullException(nameof(window));
+        CfgBatch = cfgBatch;
+        Order = order;
+        SearchMode = searchMode;
+        _cacheCapBytes = cacheCapBytes;
+        int layers = methods.Length == 0 ? 0 : methods[0].Length;
+        _output = new Tensor?[layers];
+        _residual = new Tensor?[layers];
+        _pendingOutput = new Tensor?[layers];
+        _pendingResidual = new Tensor?[layers];
+        (_needResidual, _needOutput) = CacheNeeds(methods, cfgBatch);
+    }
+
+    /// <summary>Whether forward passes carry a CFG batch.</summary>
+    public bool CfgBatch { get; }
+
+    /// <summary>Order of the CFG halves.</summary>
+    public CfgBatchOrder Order { get; }
+
+    /// <summary>Whether residuals and outputs are cached at every step (plan search).</summary>
+    public bool SearchMode { get; }
+
+    /// <summary>What happens to cache writes during the next forward passes.</summary>
+    public CacheWriteMode WriteMode { get; set; } = CacheWriteMode.Commit;
+
+    /// <summary>The layer whose writes are kept aside in <see cref="CacheWriteMode.PendingLayer"/> mode.</summary>
+    public int PendingLayer { get; set; } = -1;
+
+    /// <summary>Steps × layers that fell back to full attention (missing cache or cache cap).</summary>
+    public int Fallbacks { get; private set; }
+
+    /// <summary>Bytes currently held by the caches.</summary>
+    public long CacheBytes => Bytes(_output) + Bytes(_residual);
+
+    /// <summary>The most bytes the caches held at once.</summary>
+    public long PeakCacheBytes { get; private set; }
+
+    /// <inheritdoc />
+    public void BeginStep(int stepIndex)
+    {
+        if (stepIndex < 0 || stepIndex >= _methods.Length)
+            throw new ArgumentOutOfRangeException(nameof(stepIndex), $"The plan has {_methods.Length} steps; step {stepIndex} was asked for.");
+        _step = stepIndex;
+    }
+
+    /// <summary>The method layer <paramref name="layer"/> uses at the current step (ASC removed without a CFG batch).</summary>
+    public AttentionMethod MethodFor(int layer)
+    {
+        var m = _methods[_step][layer];
+        return CfgBatch ? m : m.WithoutCfgShare();
+    }
+
+    /// <inheritdoc />
+    public Tensor Run(int layer, SelfAttention attention, Tensor x)
+    {
+        var method = MethodFor(layer);
+        if (method == AttentionMethod.OutputShare)
+        {
+            if (_output[layer] is Tensor cached && cached.shape.SequenceEqual(x.shape)) return cached.alias();
+            Fallbacks++;
+            method = AttentionMethod.Full;
+        }
+        if (method.UsesResidual() && _residual[layer] is null)
+        {
+            Fallbacks++;
+            method = method.SharesCfg() ? AttentionMethod.FullCfgShare : AttentionMethod.Full;
+        }
+        using var scope = NewDisposeScope();
+        bool share = method.SharesCfg();
+        var input = share ? ConditionalHalf(x) : x;                                         // (B or B/2, N, D)
+        var (q, k, v) = attention.ProjectQkv(input);                                        // (b, H, N, d)
+        int tokens = (int)x.shape[1];
+        Tensor heads;
+        if (method.IsFull())
+        {
+            heads = functional.scaled_dot_product_attention(q, k, v);                       // (b, H, N, d)
+            if (WriteMode != CacheWriteMode.Discard && (SearchMode || _needResidual[_step][layer]) && IsWritten(layer))
+            {
+                var residual = heads - WindowAttention.Compute(q, k, v, _window(tokens));  // R = full − window
+                Store(layer, share ? BothHalves(residual) : residual, isResidual: true);
+            }
+        }
+        else
+        {
+            heads = WindowAttention.Compute(q, k, v, _window(tokens));                      // (b, H, N, d)
+            if (method.UsesResidual()) heads = heads + (share ? ConditionalHalf(_residual[layer]!) : _residual[layer]!);
+        }
+        var output = attention.Project(heads);                                              // (b, N, D)
+        if (share) output = BothHalves(output);                                             // (B, N, D)
+        if (WriteMode != CacheWriteMode.Discard && (SearchMode || _needOutput[_step][layer]) && IsWritten(layer))
+            Store(layer, output, isResidual: false);
+        return output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Makes the pending layer's writes real (the search chose the candidate that produced them).</summary>
+    public void PromotePending()
+    {
+        for (int l = 0; l < _output.Length; l++)
+        {
+            if (_pendingOutput[l] is Tensor o) { Replace(_output, l, o); _pendingOutput[l] = null; }
+            if (_pendingResidual[l] is Tensor r) { Replace(_residual, l, r); _pendingResidual[l] = null; }
+        }
+        PeakCacheBytes = Math.Max(PeakCacheBytes, CacheBytes);
+    }
+
+    /// <summary>Drops the pending layer's writes.</summary>
+    public void DiscardPending()
+    {
+        for (int l = 0; l < _output.Length; l++)
+        {
+            _pendingOutput[l]?.Dispose();
+            _pendingOutput[l] = null;
+            _pendingResidual[l]?.Dispose();
+            _pendingResidual[l] = null;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        DiscardPending();
+        for (int l = 0; l < _output.Length; l++)
+        {
+            _output[l]?.Dispose();
+            _output[l] = null;
+            _residual[l]?.Dispose();
+            _residual[l] = null;
+        }
+    }
+
+    /// <summary>
+    /// Which (step, layer) must cache the residual (a full step followed by a WA-RS step before the next full step, as
+    /// the reference decides) and the output (followed by an AST step that reads it).
+    /// </summary>
+    internal static (bool[][] Residual, bool[][] Output) CacheNeeds(AttentionMethod[][] methods, bool cfgBatch)
+    {
+        int steps = methods.Length, layers = steps == 0 ? 0 : methods[0].Length;
+        var residual = new bool[steps][];
+        var output = new bool[steps][];
+        for (int s = 0; s < steps; s++) { residual[s] = new bool[layers]; output[s] = new bool[layers]; }
+        for (int l = 0; l < layers; l++)
+        {
+            for (int s = 0; s < steps; s++)
+            {
+                var m = methods[s][l];
+                if (m.IsFull())
+                {
+                    for (int j = s + 1; j < steps && !methods[j][l].IsFull(); j++)
+                        if (methods[j][l].UsesResidual()) { residual[s][l] = true; break; }
+                }
+                if (m != AttentionMethod.OutputShare && s + 1 < steps && methods[s + 1][l] == AttentionMethod.OutputShare) output[s][l] = true;
+            }
+        }
+        return (residual, output);
+    }
+
+    private bool IsWritten(int layer) => WriteMode == CacheWriteMode.Commit || (WriteMode == CacheWriteMode.PendingLayer && layer == PendingLayer);
+
+    private void Store(int layer, Tensor value, bool isResidual)
+    {
+        var kept = value.detach().DetachFromDisposeScope();
+        if (WriteMode == CacheWriteMode.PendingLayer)
+        {
+            var slots = isResidual ? _pendingResidual : _pendingOutput;
+            slots[layer]?.Dispose();
+            slots[layer] = kept;
+            return;
+        }
+        var target = isResidual ? _residual : _output;
+        long current = CacheBytes - (target[layer] is Tensor old ? old.ElementSize * old.numel() : 0);
+        if (_cacheCapBytes is long cap && current + kept.ElementSize * kept.numel() > cap)
+        {
+            kept.Dispose();
+            target[layer]?.Dispose();
+            target[layer] = null;                                                           // readers fall back to full attention
+            return;
+        }
+        Replace(target, layer, kept);
+        PeakCacheBytes = Math.Max(PeakCacheBytes, CacheBytes);
+    }
+
+    private static void Replace(Tensor?[] slots, int layer, Tensor value)
+    {
+        slots[layer]?.Dispose();
+        slots[layer] = value;
+    }
+
+    private Tensor ConditionalHalf(Tensor x)
+    {
+        long half = x.shape[0] / 2;
+        return Order == CfgBatchOrder.ConditionalFirst ? x.narrow(0, 0, half) : x.narrow(0, half, half);
+    }
+
+    private static Tensor BothHalves(Tensor conditional) => cat([conditional, conditional], 0);
+
+    private static long Bytes(Tensor?[] slots) => slots.Sum(t => t is null ? 0 : t.ElementSize * t.numel());
+}

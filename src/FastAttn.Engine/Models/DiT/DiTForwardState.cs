@@ -1,0 +1,38 @@
+using static TorchSharp.torch;
+
+namespace FastAttn.Engine.Models.DiT;
+
+/// <summary>What <see cref="DiTModel.Prepare"/> computes once per forward pass: input tokens and each block's conditioning.</summary>
+public sealed class DiTForwardState : IDisposable
+{
+    internal DiTForwardState(Tensor tokens, Tensor[] conditions, Tensor finalCondition, long rows, long cols)
+    {
+        Tokens = tokens;
+        Conditions = conditions;
+        FinalCondition = finalCondition;
+        Rows = rows;
+        Cols = cols;
+    }
+
+    /// <summary>(N, T, D) patch tokens with positions.</summary>
+    public Tensor Tokens { get; }
+
+    /// <summary>(N, D) conditioning of each block (the same tensor for all when embedders are shared).</summary>
+    public IReadOnlyList<Tensor> Conditions { get; }
+
+    /// <summary>(N, D) conditioning of the final layer.</summary>
+    public Tensor FinalCondition { get; }
+
+    /// <summary>Token grid rows.</summary>
+    public long Rows { get; }
+
+    /// <summary>Token grid columns.</summary>
+    public long Cols { get; }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var t in Conditions.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()) t.Dispose();
+        Tokens.Dispose();
+    }
+}
