@@ -1,3 +1,5 @@
+using FastAttn.Engine.Attention;
+using FastAttn.Engine.Compression;
 using FastAttn.Engine.Sampling;
 using static TorchSharp.torch;
 
@@ -41,6 +43,12 @@ public sealed record DiTGenerationRequest
     /// batch (matrix kernels round differently for other batch sizes); 0 runs the whole batch in one call (faster on GPUs).
     /// </summary>
     public int SamplesPerForward { get; init; } = 1;
+
+    /// <summary>The DiTFastAttn plan to compress attention with; null runs full attention. Must match the model and settings.</summary>
+    public CompressionPlan? Plan { get; init; }
+
+    /// <summary>Optional cap on the plan's cache memory (bytes); steps whose cache would not fit fall back to full attention.</summary>
+    public long? CacheCapBytes { get; init; }
 
     /// <summary>The seed of image <paramref name="index"/>.</summary>
     public long SeedFor(int index) => Seeds.Count == 1 ? Seeds[0] + index : Seeds[index];

@@ -9,6 +9,12 @@ namespace FastAttn.Engine.Pipelines;
 /// <param name="Elapsed">Wall time of the whole generation.</param>
 public sealed record DiTGenerationResult(Tensor Images, Tensor Latents, IReadOnlyList<long> Seeds, TimeSpan Elapsed) : IDisposable
 {
+    /// <summary>(step, layer) attention computations that fell back to full attention (missing cache or cache cap).</summary>
+    public int AttentionFallbacks { get; init; }
+
+    /// <summary>Most bytes the DiTFastAttn caches held at once (all samples).</summary>
+    public long PeakCacheBytes { get; init; }
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using FastAttn.Engine.Attention;
+using FastAttn.Engine.Compression;
 using FastAttn.Engine.Models.DiT;
 using FastAttn.Engine.Sampling;
 using Microsoft.Extensions.Logging;
@@ -31,11 +31,28 @@ public sealed class DiTPipeline
     /// <summary>The latent decoder, or null for a pixel-space model.</summary>
     public ILatentDecoder? Decoder { get; }
 
-    /// <summary>Runs a generation. Honours <paramref name="cancellationToken"/> between denoising steps.</summary>
+    /// <summary>
+    /// Runs a generation, with the request's DiTFastAttn plan when it has one. Honours <paramref name="cancellationToken"/>
+    /// between denoising steps.
+    /// </summary>
     public DiTGenerationResult Generate(DiTGenerationRequest request, IProgress<DiffusionProgress>? progress = null,
-        CancellationToken cancellationToken = default, ISelfAttentionRunner? attention = null)
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        Validate(request, Transformer.Config);
+        int size = request.Size ?? Transformer.Config.InputSize;
+        if (request.Plan is CompressionPlan plan)
+            PlanCompatibility.Check(plan, ModelFingerprint.Of(Transformer), Transformer.Config.Depth, size, request.Steps, request.Scheduler.Name, request.GuidanceScale);
+        int batch = request.ClassLabels.Count;
+        int chunk = request.SamplesPerForward <= 0 ? batch : Math.Min(batch, request.SamplesPerForward);
+        using var denoiser = new PlanDenoiser(Transformer, request.Plan, (batch + chunk - 1) / chunk, request.GuidanceScale > 1.0, request.CacheCapBytes);
+        var result = Run(request, denoiser, progress, cancellationToken);
+        return result with { AttentionFallbacks = denoiser.Fallbacks, PeakCacheBytes = denoiser.PeakCacheBytes };
+    }
+
+    /// <summary>The sampling loop: noise → (guided) denoiser outputs → scheduler steps → decode.</summary>
+    internal DiTGenerationResult Run(DiTGenerationRequest request, IDenoiser denoiser, IProgress<DiffusionProgress>? progress, CancellationToken cancellationToken)
+    {
         var config = Transformer.Config;
         Validate(request, config);
         var stopwatch = Stopwatch.StartNew();
@@ -45,7 +62,6 @@ public sealed class DiTPipeline
         var device = Transformer.Device;
         var dtype = Transformer.DType;
         var scheduler = request.Scheduler.Create(request.Steps);
-        attention ??= FullAttentionRunner.Instance;
         _logger.LogDebug("Generating {Count} image(s) at {Size}px latent, {Steps} {Scheduler} steps, guidance {Scale}",
             batch, size, request.Steps, request.Scheduler.Name, request.GuidanceScale);
 
@@ -65,6 +81,7 @@ public sealed class DiTPipeline
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     Tensor next;
+                    denoiser.BeginStep(i);
                     using (var scope = NewDisposeScope())
                     {
                         long t = scheduler.Timesteps[i];
@@ -72,7 +89,7 @@ public sealed class DiTPipeline
                         for (int s = 0; s < batch; s += chunk)
                         {
                             int count = Math.Min(chunk, batch - s);
-                            outputs.Add(GuidedOutput(x.narrow(0, s, count), labels.narrow(0, s, count), t, request, attention));
+                            outputs.Add(GuidedOutput(s / chunk, x.narrow(0, s, count), labels.narrow(0, s, count), t, request, denoiser));
                         }
                         var eps = outputs.Count == 1 ? outputs[0] : cat(outputs, 0);                 // (B, C_out, h, w)
                         next = scheduler.Step(eps, i, x, stepNoise).MoveToOuterDisposeScope();
@@ -103,7 +120,7 @@ public sealed class DiTPipeline
     }
 
     /// <summary>The (guided) model output for a chunk of samples at timestep <paramref name="t"/>: [cond; uncond] batch when guided.</summary>
-    private Tensor GuidedOutput(Tensor x, Tensor labels, long t, DiTGenerationRequest request, ISelfAttentionRunner attention)
+    private Tensor GuidedOutput(int chunk, Tensor x, Tensor labels, long t, DiTGenerationRequest request, IDenoiser denoiser)
     {
         var config = Transformer.Config;
         bool guided = request.GuidanceScale > 1.0;
@@ -111,7 +128,7 @@ public sealed class DiTPipeline
         var modelIn = guided ? cat([x, x], 0) : x;                                                  // (n or 2n, C, h, w)
         var modelLabels = guided ? cat([labels, full(n, config.NumClasses, ScalarType.Int64, labels.device)], 0) : labels;
         var ts = full(modelIn.shape[0], t, ScalarType.Int64, x.device);
-        var output = Transformer.Forward(modelIn.to(Transformer.DType), ts, modelLabels, attention).to(ScalarType.Float32);
+        var output = denoiser.Forward(chunk, modelIn.to(Transformer.DType), ts, modelLabels).to(ScalarType.Float32);
         return guided
             ? ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, request.GuidedChannels, CfgBatchOrder.ConditionalFirst)
             : output;

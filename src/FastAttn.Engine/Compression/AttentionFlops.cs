@@ -1,0 +1,75 @@
+using FastAttn.Engine.Attention;
+
+namespace FastAttn.Engine.Compression;
+
+/// <summary>The shape that attention FLOPs depend on.</summary>
+/// <param name="Tokens">Sequence length N.</param>
+/// <param name="Hidden">Model width D.</param>
+/// <param name="Layers">Transformer layers.</param>
+/// <param name="CfgBatch">Whether each sample runs as a CFG pair (ASC halves the work only then).</param>
+/// <param name="MlpRatio">MLP width multiple (4).</param>
+public sealed record FlopsShape(int Tokens, int Hidden, int Layers, bool CfgBatch, double MlpRatio = 4);
+
+/// <summary>A plan's FLOPs as fractions of the uncompressed model's.</summary>
+/// <param name="ModuleFraction">The whole self-attention module (QKV + QKᵀ/AV + output projection): the paper's "Attn FLOPs" (headline).</param>
+/// <param name="KernelFraction">QKᵀ and AV only (what the attention kernel computes).</param>
+/// <param name="TransformerFraction">The whole transformer (attention, MLP, modulation).</param>
+public sealed record FlopsFractions(double ModuleFraction, double KernelFraction, double TransformerFraction);
+
+/// <summary>
+/// FLOPs as the paper counts them (REFERENCE §5): the self-attention module costs 6·N·D² (QKV) + 4·N·K·D (QKᵀ, AV over
+/// K keys per query, the keys actually computed) + 2·N·D² (output) per sample. A window only shrinks the QKᵀ/AV part;
+/// ASC halves everything; AST costs nothing; a residual-refresh step costs full plus the window's QKᵀ/AV.
+/// </summary>
+public static class AttentionFlops
+{
+    /// <summary>Projection FLOPs of the module for one sample: 8·N·D².</summary>
+    public static double Projections(int n, int d) => 8.0 * n * d * d;
+
+    /// <summary>QKᵀ/AV FLOPs for one sample with <paramref name="pairs"/> (query, key) pairs: 4·pairs·D.</summary>
+    public static double Kernel(long pairs, int d) => 4.0 * pairs * d;
+
+    /// <summary>Module and kernel FLOPs of one layer at one step, for one sample (a CFG pair counts as two).</summary>
+    /// <param name="method">The layer's method.</param>
+    /// <param name="refresh">Whether a full step also computes the window to refresh the residual.</param>
+    /// <param name="shape">The shape.</param>
+    /// <param name="windowPairs">(query, key) pairs the window kernel computes for N tokens.</param>
+    public static (double Module, double Kernel) Layer(AttentionMethod method, bool refresh, FlopsShape shape, long windowPairs)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        int n = shape.Tokens, d = shape.Hidden;
+        if (method == AttentionMethod.OutputShare) return (0, 0);
+        double full = Kernel((long)n * n, d);
+        double win = Kernel(windowPairs, d);
+        double kernel = method.IsFull() ? full + (refresh ? win : 0) : win;
+        double module = Projections(n, d) + kernel;
+        double share = method.SharesCfg() && shape.CfgBatch ? 0.5 : 1.0;
+        return (module * share, kernel * share);
+    }
+
+    /// <summary>The fractions of <paramref name="methods"/> ([step][layer]) against the all-full plan.</summary>
+    public static FlopsFractions Evaluate(AttentionMethod[][] methods, FlopsShape shape, WindowSpec window)
+    {
+        ArgumentNullException.ThrowIfNull(methods);
+        var (refresh, _) = FastAttentionRunner.CacheNeeds(methods, shape.CfgBatch);
+        double module = 0, kernel = 0;
+        long pairs = window.ComputedPairs(shape.Tokens);
+        var (fullModule, fullKernel) = Layer(AttentionMethod.Full, false, shape, pairs);
+        for (int s = 0; s < methods.Length; s++)
+            for (int l = 0; l < methods[s].Length; l++)
+            {
+                var m = shape.CfgBatch ? methods[s][l] : methods[s][l].WithoutCfgShare();
+                var (mod, ker) = Layer(m, refresh[s][l], shape, pairs);
+                module += mod;
+                kernel += ker;
+            }
+        double entries = methods.Sum(r => r.Length);
+        double other = OtherPerLayer(shape) * entries;                                       // MLP + modulation per layer-step
+        return new FlopsFractions(module / (fullModule * entries), kernel / (fullKernel * entries),
+            (module + other) / ((fullModule + OtherPerLayer(shape)) * entries));
+    }
+
+    /// <summary>Non-attention FLOPs of one layer for one sample: MLP 2·2·N·D·(r·D) and the adaLN modulation 2·D·6D.</summary>
+    public static double OtherPerLayer(FlopsShape shape) =>
+        4.0 * shape.Tokens * shape.Hidden * shape.MlpRatio * shape.Hidden + 12.0 * shape.Hidden * shape.Hidden;
+}

@@ -1,0 +1,40 @@
+using FastAttn.Engine.Attention;
+
+namespace FastAttn.Engine.Compression;
+
+/// <summary>A DiTFastAttn compression plan: the attention method of every (step, layer), with the key it was searched for.</summary>
+public sealed class CompressionPlan
+{
+    /// <summary>Creates a plan; <paramref name="methods"/> is [step][layer].</summary>
+    public CompressionPlan(PlanKey key, AttentionMethod[][] methods, PlanSearchReport? search = null)
+    {
+        Key = key ?? throw new ArgumentNullException(nameof(key));
+        ArgumentNullException.ThrowIfNull(methods);
+        if (methods.Length != key.Steps)
+            throw new ArgumentException($"The plan has {methods.Length} steps but its key says {key.Steps}.", nameof(methods));
+        if (methods.Length > 0 && methods.Any(row => row.Length != methods[0].Length))
+            throw new ArgumentException("Every step of a plan must list the same number of layers.", nameof(methods));
+        Methods = methods;
+        Search = search;
+    }
+
+    /// <summary>What the plan was made for.</summary>
+    public PlanKey Key { get; }
+
+    /// <summary>The method of each layer at each step, [step][layer].</summary>
+    public AttentionMethod[][] Methods { get; }
+
+    /// <summary>How the plan was searched (cost, losses), when known.</summary>
+    public PlanSearchReport? Search { get; }
+
+    /// <summary>Number of transformer layers.</summary>
+    public int Layers => Methods.Length == 0 ? 0 : Methods[0].Length;
+
+    /// <summary>An all-full plan (the uncompressed model) for <paramref name="key"/> and <paramref name="layers"/> layers.</summary>
+    public static CompressionPlan Full(PlanKey key, int layers) =>
+        new(key, Enumerable.Range(0, key.Steps).Select(_ => Enumerable.Repeat(AttentionMethod.Full, layers).ToArray()).ToArray());
+
+    /// <summary>How many (step, layer) entries use each method.</summary>
+    public IReadOnlyDictionary<AttentionMethod, int> Counts() =>
+        Enum.GetValues<AttentionMethod>().ToDictionary(m => m, m => Methods.Sum(row => row.Count(x => x == m)));
+}

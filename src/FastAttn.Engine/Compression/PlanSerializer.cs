@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FastAttn.Engine.Attention;
+using FastAttn.Engine.Imaging;
+
+namespace FastAttn.Engine.Compression;
+
+/// <summary>
+/// Reads and writes plans as versioned JSON (<c>"format": "fastattn-plan", "version": 1</c>): the key, then one array
+/// of method names per step. Writes are atomic; reads fail with <see cref="PlanFormatException"/> naming the problem.
+/// </summary>
+public static class PlanSerializer
+{
+    /// <summary>The format tag.</summary>
+    public const string Format = "fastattn-plan";
+
+    /// <summary>The current version.</summary>
+    public const int Version = 1;
+
+    /// <summary>The plan as JSON text.</summary>
+    public static string ToJson(CompressionPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var k = plan.Key;
+        var root = new JsonObject
+        {
+            ["format"] = Format,
+            ["version"] = Version,
+            ["key"] = new JsonObject
+            {
+                ["modelFingerprint"] = k.ModelFingerprint,
+                ["latentSize"] = k.LatentSize,
+                ["steps"] = k.Steps,
+                ["scheduler"] = k.Scheduler,
+                ["guidanceScale"] = k.GuidanceScale,
+                ["window"] = new JsonObject
+                {
+                    ["semantics"] = k.Window.Semantics.ToString(),
+                    ["halfWidth"] = k.Window.HalfWidth,
+                    ["blockSize"] = k.Window.BlockSize,
+                    ["blockRadius"] = k.Window.BlockRadius,
+                },
+                ["threshold"] = k.Threshold,
+                ["calibration"] = k.Calibration,
+            },
+            ["layers"] = plan.Layers,
+            ["methods"] = new JsonArray(plan.Methods.Select(step => (JsonNode)new JsonArray(step.Select(m => (JsonNode)m.ToShortName()).ToArray())).ToArray()),
+        };
+        if (plan.Search is PlanSearchReport s)
+        {
+            root["search"] = new JsonObject
+            {
+                ["forwardEquivalents"] = Math.Round(s.ForwardEquivalents, 3),
+                ["seconds"] = Math.Round(s.Seconds, 3),
+                ["prefixReuse"] = s.PrefixReuse,
+                ["calibrationLabels"] = new JsonArray(s.CalibrationLabels.Select(l => (JsonNode)l).ToArray()),
+                ["seed"] = s.Seed,
+            };
+        }
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>Writes <paramref name="plan"/> to <paramref name="path"/> atomically.</summary>
+    public static void Save(CompressionPlan plan, string path) => AtomicFile.WriteAllText(path, ToJson(plan));
+
+    /// <summary>Reads a plan file.</summary>
+    public static CompressionPlan Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Plan file '{path}' does not exist.", path);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Parses plan JSON; <paramref name="source"/> names it in errors.</summary>
+    public static CompressionPlan Parse(string json, string source)
+    {
+        try
+        {
+            var root = JsonNode.Parse(json)?.AsObject() ?? throw new PlanFormatException(source, "empty document.");
+            if (root["format"]?.GetValue<string>() != Format) throw new PlanFormatException(source, $"not a {Format} file (format field missing or different).");
+            int version = root["version"]?.GetValue<int>() ?? 0;
+            if (version != Version) throw new PlanFormatException(source, $"version {version} is not supported (this build reads version {Version}).");
+            var k = root["key"]?.AsObject() ?? throw new PlanFormatException(source, "the key is missing.");
+            var w = k["window"]?.AsObject() ?? throw new PlanFormatException(source, "the window is missing.");
+            if (!Enum.TryParse<WindowSemantics>(Str(w, "semantics", source), out var semantics))
+                throw new PlanFormatException(source, $"unknown window semantics '{w["semantics"]}'.");
+            var key = new PlanKey(Str(k, "modelFingerprint", source), Int(k, "latentSize", source), Int(k, "steps", source),
+                Str(k, "scheduler", source), Dbl(k, "guidanceScale", source),
+                new WindowSpec(semantics, Int(w, "halfWidth", source), Int(w, "blockSize", source), Int(w, "blockRadius", source)),
+                Dbl(k, "threshold", source), Str(k, "calibration", source));
+            int layers = Int(root, "layers", source);
+            var rows = root["methods"]?.AsArray() ?? throw new PlanFormatException(source, "the methods are missing.");
+            var methods = rows.Select((row, s) =>
+            {
+                var names = row?.AsArray() ?? throw new PlanFormatException(source, $"step {s} has no method list.");
+                if (names.Count != layers) throw new PlanFormatException(source, $"step {s} lists {names.Count} layers, expected {layers}.");
+                return names.Select(n => AttentionMethods.Parse(n?.GetValue<string>() ?? "")).ToArray();
+            }).ToArray();
+            if (methods.Length != key.Steps) throw new PlanFormatException(source, $"{methods.Length} steps listed, the key says {key.Steps}.");
+            PlanSearchReport? report = null;
+            if (root["search"] is JsonObject s)
+            {
+                report = new PlanSearchReport(Dbl(s, "forwardEquivalents", source), Dbl(s, "seconds", source), s["prefixReuse"]?.GetValue<bool>() ?? false,
+                    s["calibrationLabels"]?.AsArray().Select(n => n!.GetValue<int>()).ToArray() ?? [], s["seed"]?.GetValue<long>() ?? 0);
+            }
+            return new CompressionPlan(key, methods, report);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw new PlanFormatException(source, e.Message, e);
+        }
+    }
+
+    private static string Str(JsonObject o, string name, string source) =>
+        o[name]?.GetValue<string>() ?? throw new PlanFormatException(source, $"field '{name}' is missing.");
+
+    private static int Int(JsonObject o, string name, string source) =>
+        o[name]?.GetValue<int>() ?? throw new PlanFormatException(source, $"field '{name}' is missing.");
+
+    private static double Dbl(JsonObject o, string name, string source) =>
+        o[name] is JsonValue v ? v.GetValue<double>() : throw new PlanFormatException(source, $"field '{name}' is missing.");
+
+    /// <summary>Culture-invariant formatting helper for messages.</summary>
+    internal static string Invariant(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
+}
