@@ -58,7 +58,7 @@ public static class PlanSerializer
                 ["seed"] = s.Seed,
             };
         }
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
     /// <summary>Writes <paramref name="plan"/> to <paramref name="path"/> atomically.</summary>
