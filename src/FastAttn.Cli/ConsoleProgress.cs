@@ -1,3 +1,4 @@
+using FastAttn.Engine.Compression;
 using FastAttn.Engine.Pipelines;
 using Spectre.Console;
 
@@ -29,8 +30,35 @@ internal static class ConsoleProgress
         return result;
     }
 
+    public static async Task<T> RunSearchAsync<T>(string title, int steps, Func<IProgress<PlanSearchProgress>, T> work, CancellationToken cancellationToken)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            var plain = new SyncProgress<PlanSearchProgress>(p =>
+            {
+                if (p.Layer == p.Layers - 1) Console.Error.WriteLine($"{title}: step {p.Step + 1}/{p.TotalSteps} decided ({p.ForwardEquivalents:F1} forward-equivalents)");
+            });
+            return await Task.Run(() => work(plain), cancellationToken);
+        }
+        T result = default!;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask(Markup.Escape(title), maxValue: steps);
+                var progress = new SyncProgress<PlanSearchProgress>(p => task.Value = p.Step + (p.Layer + 1.0) / p.Layers);
+                result = await Task.Run(() => work(progress), cancellationToken);
+            });
+        return result;
+    }
+
     private sealed class SyncProgress(Action<DiffusionProgress> report) : IProgress<DiffusionProgress>
     {
         public void Report(DiffusionProgress value) => report(value);
+    }
+
+    private sealed class SyncProgress<TValue>(Action<TValue> report) : IProgress<TValue>
+    {
+        public void Report(TValue value) => report(value);
     }
 }

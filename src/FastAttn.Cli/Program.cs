@@ -5,6 +5,8 @@ var root = new RootCommand("fastattn — fast DiT image generation with DiTFastA
 {
     GenerateCommand.Create(),
     InspectCommand.Create(),
+    SearchCommand.Create(),
+    PlanCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false })
     .ContinueWith(t => t.IsFaulted ? FastAttn.Cli.ErrorReporter.Report(t.Exception!.GetBaseException()) : t.IsCanceled ? FastAttn.Cli.ExitCodes.Cancelled : t.Result);

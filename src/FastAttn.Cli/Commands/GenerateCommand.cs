@@ -1,63 +1,54 @@
 using System.CommandLine;
 using System.Diagnostics;
-using FastAttn.Engine.Checkpoints;
+using System.Globalization;
+using FastAttn.Engine.Compression;
 using FastAttn.Engine.Imaging;
 using FastAttn.Engine.Pipelines;
-using FastAttn.Engine.Runtime;
 using FastAttn.Engine.Sampling;
 using Spectre.Console;
 
 namespace FastAttn.Cli.Commands;
 
-/// <summary><c>fastattn generate</c>: class-conditional images from a DiT checkpoint.</summary>
+/// <summary><c>fastattn generate</c>: class-conditional images from a DiT, optionally compressed with a DiTFastAttn plan.</summary>
 internal static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model", "-m") { Description = "DiT weights: .pt, .safetensors, or a diffusers model/pipeline folder.", Required = true };
-        var vae = new Option<string?>("--vae") { Description = "diffusers VAE folder (default: a 'vae' folder beside the model)." };
+        var common = new CommonOptions();
         var classes = new Option<string[]>("--class", "-c") { Description = "Class id or name (repeatable), e.g. 207 or \"golden retriever\".", Required = true, AllowMultipleArgumentsPerToken = true };
         var count = new Option<int>("--count", "-n") { Description = "Images per class.", DefaultValueFactory = _ => 1 };
-        var steps = new Option<int>("--steps") { Description = "Denoising steps.", DefaultValueFactory = _ => 50 };
-        var scheduler = new Option<string>("--scheduler") { Description = $"Sampler: {string.Join(", ", SchedulerRegistry.Names)}.", DefaultValueFactory = _ => "ddim" };
-        var cfg = new Option<double>("--cfg") { Description = "Classifier-free guidance scale (1 = off).", DefaultValueFactory = _ => 4.0 };
-        var guided = new Option<string>("--guidance-channels") { Description = "reference (first 3 latent channels, as the DiT repo) or all (as diffusers).", DefaultValueFactory = _ => "reference" };
         var seed = new Option<long>("--seed") { Description = "Seed of the first image; image i uses seed + i.", DefaultValueFactory = _ => 0 };
-        var size = new Option<int?>("--size") { Description = "Image side in pixels (default: the model's trained size)." };
         var output = new Option<string>("--out", "-o") { Description = "Output PNG (several images: name-0.png, name-1.png, …).", DefaultValueFactory = _ => "out.png" };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
-        var heads = new Option<int?>("--heads") { Description = "Attention heads, when they cannot be inferred from the checkpoint." };
-        var command = new Command("generate", "Generate class-conditional images with a DiT.")
+        var plan = new Option<string?>("--plan") { Description = "A DiTFastAttn plan file (from fastattn search)." };
+        var preset = new Option<string?>("--preset") { Description = "Quality preset D1..D6 (or raw): uses the cached plan for these settings." };
+        var threshold = new Option<double?>("--threshold") { Description = "Custom threshold δ: uses the cached plan for it." };
+        var search = new Option<bool>("--search") { Description = "With --preset/--threshold: search the plan now when none is cached." };
+        var command = new Command("generate", "Generate class-conditional images with a DiT, optionally with DiTFastAttn.")
         {
-            model, vae, classes, count, steps, scheduler, cfg, guided, seed, size, output, device, heads,
+            classes, count, seed, output, plan, preset, threshold, search,
         };
+        foreach (var o in common.Sampling.Concat(common.Planning)) command.Options.Add(o);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var dev = DeviceSelector.Resolve(DeviceSelector.Parse(parse.GetValue(device)!));
-            var schedulerFactory = SchedulerRegistry.Get(parse.GetValue(scheduler)!);
-            var guidance = parse.GetValue(guided)!.Trim().ToLowerInvariant() switch
-            {
-                "reference" or "ref" => GuidedChannels.ReferenceFirstThree,
-                "all" => GuidedChannels.AllLatent,
-                var other => throw new NotSupportedException($"Unknown guidance channels '{other}'. Allowed: reference, all."),
-            };
+            var schedulerFactory = SchedulerRegistry.Get(parse.GetValue(common.Scheduler)!);
             var load = Stopwatch.StartNew();
-            using var loaded = DiTModelFolder.Load(parse.GetValue(model)!, parse.GetValue(vae),
-                new DiTLoadOptions { NumHeads = parse.GetValue(heads), Device = dev, DType = DeviceSelector.DefaultDType(dev) });
+            using var loaded = common.Load(parse);
             load.Stop();
             var labels = parse.GetValue(classes)!.SelectMany(c => Enumerable.Repeat(loaded.Labels.Resolve(c), parse.GetValue(count))).ToArray();
-            int factor = DecoderFactor(loaded);
-            int? latentSize = parse.GetValue(size) is int px ? LatentSize(px, factor) : null;
+            int latent = common.LatentSize(parse, loaded);
             var request = new DiTGenerationRequest
             {
                 ClassLabels = labels,
                 Seeds = [parse.GetValue(seed)],
-                Steps = parse.GetValue(steps),
+                Steps = parse.GetValue(common.Steps),
                 Scheduler = schedulerFactory,
-                GuidanceScale = parse.GetValue(cfg),
-                GuidedChannels = guidance,
-                Size = latentSize,
+                GuidanceScale = parse.GetValue(common.Cfg),
+                GuidedChannels = common.Guidance(parse),
+                Size = latent,
             };
+            var (compression, planSource) = await ResolvePlanAsync(parse, common, loaded, request, parse.GetValue(plan), parse.GetValue(preset),
+                parse.GetValue(threshold), parse.GetValue(search), cancellationToken);
+            request = request with { Plan = compression };
             var result = await ConsoleProgress.RunAsync($"{labels.Length} image(s), {request.Steps} {schedulerFactory.Name} steps",
                 request.Steps, progress => loaded.Pipeline.Generate(request, progress, cancellationToken), cancellationToken);
             using (result)
@@ -70,28 +61,58 @@ internal static class GenerateCommand
                 }
                 var table = new Table().AddColumn("Image").AddColumn("Class").AddColumn("Seed").Border(TableBorder.Rounded);
                 for (int i = 0; i < labels.Length; i++)
-                    table.AddRow(Markup.Escape(Path.GetFullPath(paths[i])), Markup.Escape(ClassText(loaded, labels[i])), result.Seeds[i].ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    table.AddRow(Markup.Escape(Path.GetFullPath(paths[i])), Markup.Escape(ClassText(loaded, labels[i])), result.Seeds[i].ToString(CultureInfo.InvariantCulture));
                 AnsiConsole.Write(table);
-                AnsiConsole.MarkupLine($"Loaded in {load.Elapsed.TotalSeconds:F1}s, generated in {result.Elapsed.TotalSeconds:F1}s on {dev.type}; attention: full (uncompressed).");
+                var attention = compression?.Flops is FlopsFractions f
+                    ? $"DiTFastAttn plan {Markup.Escape(planSource)}, attention FLOPs {f.ModuleFraction:P1} of full (QKᵀ/AV {f.KernelFraction:P1}), {result.AttentionFallbacks} fallbacks"
+                    : compression is not null ? $"DiTFastAttn plan {Markup.Escape(planSource)}" : "full (uncompressed)";
+                AnsiConsole.MarkupLine($"Loaded in {load.Elapsed.TotalSeconds:F1}s, generated in {result.Elapsed.TotalSeconds:F1}s; attention: {attention}.");
             }
             return ExitCodes.Ok;
         });
         return command;
     }
 
+    /// <summary>The plan from --plan, or the cached plan for --preset/--threshold (searched now with --search), or none.</summary>
+    private static async Task<(CompressionPlan? Plan, string Source)> ResolvePlanAsync(ParseResult parse, CommonOptions common, LoadedDiT loaded,
+        DiTGenerationRequest request, string? planFile, string? preset, double? threshold, bool searchIfMissing, CancellationToken cancellationToken)
+    {
+        if (planFile is not null)
+        {
+            if (preset is not null || threshold is not null) throw new ArgumentException("Give --plan, or --preset/--threshold, not both.");
+            return (PlanSerializer.Load(planFile), Path.GetFullPath(planFile));
+        }
+        if (preset is null && threshold is null) return (null, "");
+        double delta = SearchCommand.Delta(preset, threshold);
+        if (delta == 0) return (null, "raw");
+        var options = new PlanSearchOptions
+        {
+            Threshold = delta,
+            Steps = request.Steps,
+            Scheduler = request.Scheduler,
+            GuidanceScale = request.GuidanceScale,
+            GuidedChannels = request.GuidedChannels,
+            CalibrationCount = parse.GetValue(common.Calibration),
+            CalibrationSeed = parse.GetValue(common.CalibrationSeed),
+            LatentSize = request.Size,
+            Window = common.WindowFor(parse, loaded, request.Size!.Value),
+        };
+        var key = new PlanKey(ModelFingerprint.Of(loaded.Pipeline.Transformer), request.Size.Value, request.Steps, request.Scheduler.Name,
+            request.GuidanceScale, options.Window!, delta, GreedyPlanSearch.CalibrationName(options, []));
+        var dir = new PlanDirectory(common.PlanDirectory(parse));
+        if (dir.TryLoad(key) is CompressionPlan cached) return (cached, dir.PathFor(key));
+        if (!searchIfMissing)
+            throw new InvalidOperationException($"No cached plan for δ = {delta.ToString("0.####", CultureInfo.InvariantCulture)} with these settings in {dir.Path}. " +
+                "Run `fastattn search` with the same model and settings, or add --search to search it now.");
+        var plan = await ConsoleProgress.RunSearchAsync("searching the plan", request.Steps,
+            progress => new GreedyPlanSearch(loaded.Pipeline).Search(options, progress, cancellationToken), cancellationToken);
+        return (plan, dir.Save(plan) + " (searched now)");
+    }
+
     private static string ClassText(LoadedDiT loaded, int id)
     {
         var name = loaded.Labels.NameOf(id);
-        return name == id.ToString(System.Globalization.CultureInfo.InvariantCulture) ? name : $"{id} {name}";
-    }
-
-    private static int DecoderFactor(LoadedDiT loaded) =>
-        loaded.Pipeline.Decoder is FastAttn.Engine.Models.Vae.AutoencoderKLDecoder vae ? vae.Config.DownscaleFactor : 1;
-
-    private static int LatentSize(int pixels, int factor)
-    {
-        if (pixels <= 0 || pixels % factor != 0) throw new ArgumentException($"Size {pixels} must be a positive multiple of the VAE factor {factor}.");
-        return pixels / factor;
+        return name == id.ToString(CultureInfo.InvariantCulture) ? name : $"{id} {name}";
     }
 
     internal static string[] OutputPaths(string output, int count)

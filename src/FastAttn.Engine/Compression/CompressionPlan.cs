@@ -6,8 +6,9 @@ namespace FastAttn.Engine.Compression;
 public sealed class CompressionPlan
 {
     /// <summary>Creates a plan; <paramref name="methods"/> is [step][layer].</summary>
-    public CompressionPlan(PlanKey key, AttentionMethod[][] methods, PlanSearchReport? search = null)
+    public CompressionPlan(PlanKey key, AttentionMethod[][] methods, PlanSearchReport? search = null, PlanModelShape? shape = null)
     {
+        Shape = shape;
         Key = key ?? throw new ArgumentNullException(nameof(key));
         ArgumentNullException.ThrowIfNull(methods);
         if (methods.Length != key.Steps)
@@ -27,14 +28,27 @@ public sealed class CompressionPlan
     /// <summary>How the plan was searched (cost, losses), when known.</summary>
     public PlanSearchReport? Search { get; }
 
+    /// <summary>The model shape the FLOPs of the plan depend on (tokens, width), when recorded.</summary>
+    public PlanModelShape? Shape { get; }
+
+    /// <summary>The plan's FLOPs fractions, when its model shape is recorded.</summary>
+    public FlopsFractions? Flops => Shape is PlanModelShape s
+        ? AttentionFlops.Evaluate(Methods, new FlopsShape(s.Tokens, s.Hidden, Layers, Key.GuidanceScale > 1), Key.Window)
+        : null;
+
     /// <summary>Number of transformer layers.</summary>
     public int Layers => Methods.Length == 0 ? 0 : Methods[0].Length;
 
     /// <summary>An all-full plan (the uncompressed model) for <paramref name="key"/> and <paramref name="layers"/> layers.</summary>
-    public static CompressionPlan Full(PlanKey key, int layers) =>
-        new(key, Enumerable.Range(0, key.Steps).Select(_ => Enumerable.Repeat(AttentionMethod.Full, layers).ToArray()).ToArray());
+    public static CompressionPlan Full(PlanKey key, int layers, PlanModelShape? shape = null) =>
+        new(key, Enumerable.Range(0, key.Steps).Select(_ => Enumerable.Repeat(AttentionMethod.Full, layers).ToArray()).ToArray(), shape: shape);
 
     /// <summary>How many (step, layer) entries use each method.</summary>
     public IReadOnlyDictionary<AttentionMethod, int> Counts() =>
         Enum.GetValues<AttentionMethod>().ToDictionary(m => m, m => Methods.Sum(row => row.Count(x => x == m)));
 }
+
+/// <summary>The model shape recorded with a plan, for its FLOPs.</summary>
+/// <param name="Tokens">Sequence length N.</param>
+/// <param name="Hidden">Model width D.</param>
+public sealed record PlanModelShape(int Tokens, int Hidden);

@@ -63,7 +63,7 @@ public sealed class GreedyPlanSearch
             options.Threshold, CalibrationName(options, labels));
         var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, labels, options.CalibrationSeed);
         _logger.LogInformation("Plan search δ={Threshold}: {Forwards:F1} forward-equivalents in {Seconds:F1}s", options.Threshold, denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
-        return new CompressionPlan(key, methods, report);
+        return new CompressionPlan(key, methods, report, new PlanModelShape(tokens, config.HiddenSize));
     }
 
     /// <summary>The key's calibration description.</summary>

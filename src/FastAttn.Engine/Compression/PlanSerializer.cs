@@ -47,6 +47,8 @@ public static class PlanSerializer
             ["layers"] = plan.Layers,
             ["methods"] = new JsonArray(plan.Methods.Select(step => (JsonNode)new JsonArray(step.Select(m => (JsonNode)m.ToShortName()).ToArray())).ToArray()),
         };
+        if (plan.Shape is PlanModelShape shape)
+            root["shape"] = new JsonObject { ["tokens"] = shape.Tokens, ["hidden"] = shape.Hidden };
         if (plan.Search is PlanSearchReport s)
         {
             root["search"] = new JsonObject
@@ -104,7 +106,8 @@ public static class PlanSerializer
                 report = new PlanSearchReport(Dbl(s, "forwardEquivalents", source), Dbl(s, "seconds", source), s["prefixReuse"]?.GetValue<bool>() ?? false,
                     s["calibrationLabels"]?.AsArray().Select(n => n!.GetValue<int>()).ToArray() ?? [], s["seed"]?.GetValue<long>() ?? 0);
             }
-            return new CompressionPlan(key, methods, report);
+            PlanModelShape? shape = root["shape"] is JsonObject sh ? new PlanModelShape(Int(sh, "tokens", source), Int(sh, "hidden", source)) : null;
+            return new CompressionPlan(key, methods, report, shape);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)
         {

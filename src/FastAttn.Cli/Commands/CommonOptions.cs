@@ -1,0 +1,72 @@
+using System.CommandLine;
+using FastAttn.Engine.Attention;
+using FastAttn.Engine.Checkpoints;
+using FastAttn.Engine.Pipelines;
+using FastAttn.Engine.Runtime;
+using FastAttn.Engine.Sampling;
+
+namespace FastAttn.Cli.Commands;
+
+/// <summary>Options shared by the commands that load a model and sample with it.</summary>
+internal sealed class CommonOptions
+{
+    public Option<string> Model { get; } = new("--model", "-m") { Description = "DiT weights: .pt, .safetensors, or a diffusers model/pipeline folder.", Required = true };
+    public Option<string?> Vae { get; } = new("--vae") { Description = "diffusers VAE folder (default: a 'vae' folder beside the model)." };
+    public Option<int?> Heads { get; } = new("--heads") { Description = "Attention heads, when they cannot be inferred from the checkpoint." };
+    public Option<string> Device { get; } = new("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
+    public Option<int> Steps { get; } = new("--steps") { Description = "Denoising steps.", DefaultValueFactory = _ => 50 };
+    public Option<string> Scheduler { get; } = new("--scheduler") { Description = $"Sampler: {string.Join(", ", SchedulerRegistry.Names)}.", DefaultValueFactory = _ => "ddim" };
+    public Option<double> Cfg { get; } = new("--cfg") { Description = "Classifier-free guidance scale (1 = off).", DefaultValueFactory = _ => 4.0 };
+    public Option<string> GuidanceChannels { get; } = new("--guidance-channels") { Description = "reference (first 3 latent channels, as the DiT repo) or all (as diffusers).", DefaultValueFactory = _ => "reference" };
+    public Option<int?> Size { get; } = new("--size") { Description = "Image side in pixels (default: the model's trained size)." };
+    public Option<string> WindowSemantics { get; } = new("--window-semantics") { Description = "block (block band, default: faster) or token (the reference's token band).", DefaultValueFactory = _ => "block" };
+    public Option<int?> Window { get; } = new("--window") { Description = "Window half-width w in tokens (default N/8)." };
+    public Option<string?> PlanDir { get; } = new("--plan-dir") { Description = "Folder of cached plans (default $FASTATTN_PLAN_DIR or ~/.cache/fastattn/plans)." };
+
+    public IEnumerable<Option> Sampling => [Model, Vae, Heads, Device, Steps, Scheduler, Cfg, GuidanceChannels, Size];
+
+    public Option<int> Calibration { get; } = new("--calib") { Description = "Plan search calibration samples (random class labels).", DefaultValueFactory = _ => 8 };
+    public Option<long> CalibrationSeed { get; } = new("--calib-seed") { Description = "Plan search calibration seed.", DefaultValueFactory = _ => 3 };
+
+    public IEnumerable<Option> Planning => [WindowSemantics, Window, PlanDir, Calibration, CalibrationSeed];
+
+    public LoadedDiT Load(ParseResult parse)
+    {
+        var dev = DeviceSelector.Resolve(DeviceSelector.Parse(parse.GetValue(Device)!));
+        return DiTModelFolder.Load(parse.GetValue(Model)!, parse.GetValue(Vae),
+            new DiTLoadOptions { NumHeads = parse.GetValue(Heads), Device = dev, DType = DeviceSelector.DefaultDType(dev) });
+    }
+
+    public GuidedChannels Guidance(ParseResult parse) => parse.GetValue(GuidanceChannels)!.Trim().ToLowerInvariant() switch
+    {
+        "reference" or "ref" => GuidedChannels.ReferenceFirstThree,
+        "all" => GuidedChannels.AllLatent,
+        var other => throw new NotSupportedException($"Unknown guidance channels '{other}'. Allowed: reference, all."),
+    };
+
+    /// <summary>Latent side for the requested pixel size (null: the model's trained size).</summary>
+    public int LatentSize(ParseResult parse, LoadedDiT loaded)
+    {
+        int factor = loaded.Pipeline.Decoder is FastAttn.Engine.Models.Vae.AutoencoderKLDecoder vae ? vae.Config.DownscaleFactor : 1;
+        if (parse.GetValue(Size) is not int px) return loaded.Pipeline.Transformer.Config.InputSize;
+        if (px <= 0 || px % factor != 0) throw new ArgumentException($"Size {px} must be a positive multiple of the VAE factor {factor}.");
+        return px / factor;
+    }
+
+    public WindowSpec WindowFor(ParseResult parse, LoadedDiT loaded, int latentSize)
+    {
+        var config = loaded.Pipeline.Transformer.Config;
+        int tokens = (latentSize / config.PatchSize) * (latentSize / config.PatchSize);
+        var semantics = parse.GetValue(WindowSemantics)!.Trim().ToLowerInvariant() switch
+        {
+            "block" => Engine.Attention.WindowSemantics.BlockBand,
+            "token" => Engine.Attention.WindowSemantics.TokenBand,
+            var other => throw new NotSupportedException($"Unknown window semantics '{other}'. Allowed: block, token."),
+        };
+        return WindowSpec.ForTokens(tokens, semantics, parse.GetValue(Window));
+    }
+
+    public string PlanDirectory(ParseResult parse) =>
+        parse.GetValue(PlanDir) ?? Environment.GetEnvironmentVariable("FASTATTN_PLAN_DIR")
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "fastattn", "plans");
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Globalization;
+using FastAttn.Engine.Attention;
+using FastAttn.Engine.Compression;
+using FastAttn.Engine.Imaging;
+using Spectre.Console;
+
+namespace FastAttn.Cli.Commands;
+
+/// <summary><c>fastattn plan show</c>: a plan's method counts, FLOPs fractions and a layers × steps heatmap.</summary>
+internal static class PlanCommand
+{
+    public static Command Create()
+    {
+        var path = new Argument<string>("plan") { Description = "A plan JSON file." };
+        var png = new Option<string?>("--png") { Description = "Write a layers × steps heatmap PNG (like the paper's Fig. 5)." };
+        var show = new Command("show", "Show a plan: method counts, FLOPs fractions, heatmap.") { path, png };
+        show.SetAction(parse =>
+        {
+            var plan = PlanSerializer.Load(parse.GetRequiredValue(path));
+            Print(plan);
+            if (parse.GetValue(png) is string file)
+            {
+                AtomicFile.WriteAllBytes(file, PlanHeatmap.ToPng(plan));
+                AnsiConsole.MarkupLine($"Heatmap: [bold]{Markup.Escape(Path.GetFullPath(file))}[/] (rows: layers 0→{plan.Layers - 1} top to bottom; columns: steps; legend strip on top in this order: {string.Join(", ", PlanHeatmap.Colors.Keys.Select(m => m.ToShortName()))}; colours {string.Join(", ", PlanHeatmap.Colors.Select(kv => $"{kv.Key.ToShortName()}=#{kv.Value.R:X2}{kv.Value.G:X2}{kv.Value.B:X2}"))}).");
+            }
+            return ExitCodes.Ok;
+        });
+        return new Command("plan", "Work with DiTFastAttn compression plans.") { show };
+    }
+
+    public static void Print(CompressionPlan plan)
+    {
+        var k = plan.Key;
+        var table = new Table().AddColumn("Plan").AddColumn("").Border(TableBorder.Rounded);
+        table.AddRow("Threshold δ", $"{k.Threshold.ToString("0.####", CultureInfo.InvariantCulture)}{(CompressionPresets.NameOf(k.Threshold) is string n ? $" ({n})" : "")}");
+        table.AddRow("Model", k.ModelFingerprint[..16] + "…");
+        table.AddRow("Sampling", $"{k.Steps} {k.Scheduler} steps, guidance {k.GuidanceScale.ToString(CultureInfo.InvariantCulture)}, latent {k.LatentSize}");
+        table.AddRow("Window", $"{k.Window.Semantics}, w = {k.Window.HalfWidth}{(k.Window.Semantics == WindowSemantics.BlockBand ? $" (blocks of {k.Window.BlockSize}, radius {k.Window.BlockRadius})" : "")}");
+        table.AddRow("Calibration", Markup.Escape(k.Calibration));
+        int total = plan.Methods.Length * plan.Layers;
+        foreach (var (method, count) in plan.Counts().Where(kv => kv.Value > 0))
+            table.AddRow($"  {method.ToShortName()}", $"{count} ({100.0 * count / total:F1}%)");
+        if (plan.Flops is FlopsFractions f)
+        {
+            table.AddRow("Attention FLOPs (module)", $"[bold]{f.ModuleFraction:P1}[/]");
+            table.AddRow("Attention FLOPs (QKᵀ/AV)", $"{f.KernelFraction:P1}");
+            table.AddRow("Transformer FLOPs", $"{f.TransformerFraction:P1}");
+        }
+        if (plan.Search is PlanSearchReport s)
+            table.AddRow("Search cost", $"{s.ForwardEquivalents:F1} forward-equivalents, {s.Seconds:F1}s{(s.PrefixReuse ? " (prefix reuse)" : " (plain)")}");
+        AnsiConsole.Write(table);
+    }
+}
