@@ -47,6 +47,8 @@ internal static class PlanCommand
             table.AddRow("Attention FLOPs (QKᵀ/AV)", $"{f.KernelFraction:P1}");
             table.AddRow("Transformer FLOPs", $"{f.TransformerFraction:P1}");
         }
+        if (plan.Shape is PlanModelShape shape)
+            table.AddRow("Cache memory (per image, fp32)", $"{PlanMemory.PeakBytes(plan.Methods, 1, shape.Tokens, shape.Hidden, k.GuidanceScale > 1) / 1048576.0:F2} MiB peak");
         if (plan.Search is PlanSearchReport s)
             table.AddRow("Search cost", $"{s.ForwardEquivalents:F1} forward-equivalents, {s.Seconds:F1}s{(s.PrefixReuse ? " (prefix reuse)" : " (plain)")}");
         AnsiConsole.Write(table);

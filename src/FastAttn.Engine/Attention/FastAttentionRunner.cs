@@ -76,6 +76,25 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
         if (stepIndex < 0 || stepIndex >= _methods.Length)
             throw new ArgumentOutOfRangeException(nameof(stepIndex), $"The plan has {_methods.Length} steps; step {stepIndex} was asked for.");
         _step = stepIndex;
+        if (SearchMode) return;
+        for (int l = 0; l < _output.Length; l++)
+        {
+            // Free caches no step reads any more: outputs are read only by an unbroken run of AST steps, residuals by
+            // WA-RS steps before the next full step.
+            if (_output[l] is not null && _methods[stepIndex][l] != AttentionMethod.OutputShare) { _output[l]!.Dispose(); _output[l] = null; }
+            if (_residual[l] is not null && (_methods[stepIndex][l].IsFull() || !ResidualReadFrom(_methods, stepIndex, l))) { _residual[l]!.Dispose(); _residual[l] = null; }
+        }
+    }
+
+    /// <summary>Whether a WA-RS step of layer <paramref name="layer"/> at or after <paramref name="step"/> comes before the next full step.</summary>
+    internal static bool ResidualReadFrom(AttentionMethod[][] methods, int step, int layer)
+    {
+        for (int j = step; j < methods.Length; j++)
+        {
+            if (methods[j][layer].UsesResidual()) return true;
+            if (methods[j][layer].IsFull()) return false;
+        }
+        return false;
     }
 
     /// <summary>The method layer <paramref name="layer"/> uses at the current step (ASC removed without a CFG batch).</summary>

@@ -56,3 +56,17 @@ public class AttentionFlopsTests
         Assert.Equal(1.0, noCfg.ModuleFraction, 12);
     }
 }
+
+public class PlanMemoryTests
+{
+    [Fact]
+    public void CachesLiveFromTheirWriteToTheirLastRead()
+    {
+        AttentionMethod F = AttentionMethod.Full, A = AttentionMethod.OutputShare, W = AttentionMethod.WindowResidual;
+        // layer 0: output cached at step 0 for steps 1-2; layer 1: residual from step 0 read at steps 1 and 3.
+        AttentionMethod[][] plan = [[F, F], [A, W], [A, F], [F, W]];
+        // step 2: layer 1 refreshes nothing (no WA-RS until the next full) → residual freed; peak is steps 0-1: 2 caches.
+        Assert.Equal(2L * 2 * 3 * 64 * 8 * 4, PlanMemory.PeakBytes(plan, samples: 3, tokens: 64, hidden: 8, cfgBatch: true));
+        Assert.Equal(0L, PlanMemory.PeakBytes([[F, F], [F, F]], 1, 64, 8, true));
+    }
+}

@@ -84,6 +84,7 @@ public class PlanSearchTests
         using var compressed = pipeline.Generate(request);
         using var raw = pipeline.Generate(request with { Plan = null });
         Assert.Equal(0, compressed.AttentionFallbacks);
+        Assert.Equal(PlanMemory.PeakBytes(plan.Methods, samples: 1, tokens: 64, hidden: 96, cfgBatch: true), compressed.PeakCacheBytes);
         double mrae = MeanRelativeAbsoluteError.Compute(raw.Images, compressed.Images);
         Assert.True(mrae < 0.5, $"compressed vs raw MRAE {mrae}");
         Assert.False(raw.Images.equal(compressed.Images).all().item<bool>());
