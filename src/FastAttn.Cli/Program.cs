@@ -7,6 +7,7 @@ var root = new RootCommand("fastattn — fast DiT image generation with DiTFastA
     InspectCommand.Create(),
     SearchCommand.Create(),
     PlanCommand.Create(),
+    BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false })
     .ContinueWith(t => t.IsFaulted ? FastAttn.Cli.ErrorReporter.Report(t.Exception!.GetBaseException()) : t.IsCanceled ? FastAttn.Cli.ExitCodes.Cancelled : t.Result);

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using FastAttn.Cli.Reporting;
+using FastAttn.Engine.Benchmarks;
+using Spectre.Console;
+using TorchSharp;
+
+namespace FastAttn.Cli.Commands;
+
+/// <summary><c>fastattn bench</c>: speed measured side by side, as ratios, with table, JSON, markdown and PNG.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var seqs = new Option<int[]>("--seq") { Description = "Sequence lengths N (comma-separated).", DefaultValueFactory = _ => [1024, 4096], CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',')).Select(int.Parse).ToArray() };
+        var heads = new Option<int>("--heads") { Description = "Attention heads.", DefaultValueFactory = _ => 16 };
+        var headDim = new Option<int>("--head-dim") { Description = "Head width.", DefaultValueFactory = _ => 72 };
+        var batch = new Option<int>("--batch") { Description = "Batch (a CFG pair = 2).", DefaultValueFactory = _ => 2 };
+        var reps = new Option<int>("--reps") { Description = "Interleaved repetitions (median reported).", DefaultValueFactory = _ => 5 };
+        var window = new Option<int?>("--window") { Description = "Window half-width w (default N/8)." };
+        var output = new Option<string>("--out", "-o") { Description = "Output base path (writes .json, .md, .png).", DefaultValueFactory = _ => "bench/attention" };
+        var attention = new Command("attention", "Attention variants vs fused full attention: FLOPs and latency fractions (paper Table 2).")
+        {
+            seqs, heads, headDim, batch, reps, window, output,
+        };
+        attention.SetAction(async (parse, cancellationToken) =>
+        {
+            var report = new BenchReport("DiTFastAttn attention: fractions of full attention",
+                ["method", "level", "seq", "flopsFraction", "latencyFraction", "ratio", "medianMs", "spreadMs"]);
+            report.Provenance["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
+            report.Provenance["threads"] = torch.get_num_threads();
+            report.Provenance["shape"] = $"batch {parse.GetValue(batch)}, {parse.GetValue(heads)} heads × {parse.GetValue(headDim)}, fp32 CPU";
+            report.Provenance["window"] = parse.GetValue(window) is int w ? $"w = {w}" : "w = N/8 (block band: r = 1)";
+            report.Provenance["baseline"] = "TorchSharp scaled_dot_product_attention (fused), same shapes/batch/threads, interleaved";
+            var rows = new List<AttentionBenchRow>();
+            foreach (var n in parse.GetValue(seqs)!)
+            {
+                var measured = await Task.Run(() => AttentionBenchmark.Run(n, parse.GetValue(heads), parse.GetValue(headDim), parse.GetValue(batch),
+                    parse.GetValue(reps), parse.GetValue(window), new Progress<string>(m => Console.Error.WriteLine(m)), cancellationToken), cancellationToken);
+                rows.AddRange(measured);
+            }
+            foreach (var r in rows)
+                report.Add(new() { ["method"] = r.Method, ["level"] = r.Level, ["seq"] = r.Seq, ["flopsFraction"] = r.FlopsFraction, ["latencyFraction"] = r.LatencyFraction, ["ratio"] = r.Ratio, ["medianMs"] = r.MedianMs, ["spreadMs"] = r.SpreadMs });
+            report.Write(parse.GetValue(output)!, plot =>
+            {
+                var labels = rows.Select(r => $"{r.Method}/{r.Level[0]} N={r.Seq}").ToArray();
+                var flops = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * 3, Value = r.FlopsFraction, FillColor = ScottPlot.Colors.SteelBlue }).ToArray());
+                var latency = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * 3 + 1, Value = r.LatencyFraction, FillColor = ScottPlot.Colors.OrangeRed }).ToArray());
+                flops.LegendText = "FLOPs fraction";
+                latency.LegendText = "latency fraction";
+                plot.Axes.Bottom.SetTicks(rows.Select((_, i) => i * 3 + 0.5).ToArray(), labels);
+                plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
+                plot.Axes.Bottom.TickLabelStyle.Alignment = ScottPlot.Alignment.MiddleLeft;
+                plot.Axes.Margins(bottom: 0);
+                plot.ShowLegend();
+            });
+            return ExitCodes.Ok;
+        });
+        return new Command("bench", "Benchmarks: speed as ratios measured side by side.") { attention };
+    }
+}
