@@ -63,8 +63,8 @@ public static class WindowAttention
 
     /// <summary>
     /// Token band: query i attends keys i−w … i+w (the reference's semantics). Queries go in blocks of
-    /// <paramref name="queryBlock"/>; each block computes scores against its b + 2w candidate keys, with a shared
-    /// additive band bias, then softmax and the weighted sum.
+    /// <paramref name="queryBlock"/>; each block attends its b + 2w candidate keys (zero-copy strided windows) through
+    /// the fused attention kernel with a small shared boolean band mask, so only the candidate keys are computed.
     /// </summary>
     public static Tensor TokenBand(Tensor q, Tensor k, Tensor v, int halfWidth, int queryBlock)
     {
@@ -72,8 +72,7 @@ public static class WindowAttention
         long b = q.shape[0], h = q.shape[1], n = q.shape[2], d = q.shape[3];
         long w = halfWidth, qb = Math.Max(1, queryBlock);
         long bh = b * h;
-        double scale = 1.0 / Math.Sqrt(d);
-        var q3 = (q.reshape(bh, n, d) * scale);
+        var q3 = q.reshape(bh, n, d);
         var k3 = k.reshape(bh, n, d).contiguous();
         var v3 = v.reshape(bh, n, d).contiguous();
         if (w >= n - 1) return functional.scaled_dot_product_attention(q, k, v).MoveToOuterDisposeScope();
@@ -91,8 +90,8 @@ public static class WindowAttention
             var qi = q3.narrow(1, first * qb, count * qb).reshape(bh, count, qb, d);          // (BH, nI, qb, d)
             var kw = k3.as_strided([bh, count, window, d], [n * d, qb * d, d, 1], offset);       // (BH, nI, L, d)
             var vw = v3.as_strided([bh, count, window, d], [n * d, qb * d, d, 1], offset);
-            var scores = matmul(qi, kw.transpose(2, 3)) + BandBias(qb, window, w, w, q.dtype, q.device); // (BH, nI, qb, L)
-            var o = matmul(functional.softmax(scores, -1), vw);                                  // (BH, nI, qb, d)
+            var allowed = BandBias(qb, window, w, w, q.dtype, q.device).eq(0);                   // (qb, L) boolean band
+            var o = functional.scaled_dot_product_attention(qi, kw, vw, allowed);        // (BH, nI, qb, d)
             pieces.Add(o.reshape(bh, count * qb, d));
             next = (last + 1) * qb;
         }
@@ -104,9 +103,9 @@ public static class WindowAttention
     private static Tensor TokenBandRange(Tensor q3, Tensor k3, Tensor v3, long qs, long qe, long w, long n)
     {
         long ks = Math.Max(0, qs - w), ke = Math.Min(n, qe + w);
-        var scores = matmul(q3.narrow(1, qs, qe - qs), k3.narrow(1, ks, ke - ks).transpose(1, 2));                     // (BH, q, L)
-        scores = scores + BandBias(qe - qs, ke - ks, qs - ks, w, q3.dtype, q3.device);
-        return matmul(functional.softmax(scores, -1), v3.narrow(1, ks, ke - ks));                           // (BH, q, d)
+        var allowed = BandBias(qe - qs, ke - ks, qs - ks, w, q3.dtype, q3.device).eq(0);      // (q, L) boolean band
+        return functional.scaled_dot_product_attention(q3.narrow(1, qs, qe - qs).unsqueeze(0),
+            k3.narrow(1, ks, ke - ks).unsqueeze(0), v3.narrow(1, ks, ke - ks).unsqueeze(0), allowed)[0]; // (BH, q, d)
     }
 
     /// <summary>(rows, cols) additive bias: 0 where |(r + rowOffset) − c| ≤ w, −∞ elsewhere.</summary>
