@@ -26,7 +26,7 @@ internal static class PlanCommand
             }
             return ExitCodes.Ok;
         });
-        return new Command("plan", "Work with DiTFastAttn compression plans.") { show };
+        return new Command("plan", "Work with DiTFastAttn compression plans.") { show, PlanImportCommand.Create() };
     }
 
     public static void Print(CompressionPlan plan)

@@ -113,3 +113,19 @@ public class PlanSearchTests
         return CompressionPlan.Full(key, model.Config.Depth);
     }
 }
+
+[Collection(SequentialCollection.Name)]
+public class PresetOrderingTests
+{
+    [Fact]
+    public void LargerThresholdsCompressAtLeastAsMuch()
+    {
+        using var model = TinyModels.SamplingDiT();
+        var search = new GreedyPlanSearch(new DiTPipeline(model, null));
+        var options = new PlanSearchOptions { Threshold = 0, Steps = 8, Scheduler = SchedulerRegistry.Get("ddim"), CalibrationCount = 2 };
+        var d1 = search.Search(options with { Threshold = CompressionPresets.Threshold("D1") });
+        var d6 = search.Search(options with { Threshold = CompressionPresets.Threshold("D6") });
+        Assert.True(d6.Flops!.ModuleFraction <= d1.Flops!.ModuleFraction, $"D1 {d1.Flops.ModuleFraction:F3}, D6 {d6.Flops.ModuleFraction:F3}");
+        Assert.True(d6.Flops.ModuleFraction < 1.0);
+    }
+}

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using FastAttn.Engine.Compression;
+using FastAttn.Engine.Sampling;
+using Spectre.Console;
+
+namespace FastAttn.Cli.Commands;
+
+/// <summary><c>fastattn plan import-xdit</c>: an xDiT plan JSON with the metadata it lacks given on the command line.</summary>
+internal static class PlanImportCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var file = new Argument<string>("xdit-plan") { Description = "xDiT plan JSON ({\"block0\": {\"step0\": \"FULL_ATTN\", …}})." };
+        var threshold = new Option<double>("--threshold") { Description = "The δ the plan was searched with.", Required = true };
+        var calibration = new Option<string>("--calibration-name") { Description = "Description of its calibration set.", DefaultValueFactory = _ => "xdit" };
+        var output = new Option<string?>("--out", "-o") { Description = "Also write the imported plan here." };
+        var command = new Command("import-xdit", "Import an xDiT DiTFastAttn plan for a model and sampling settings.") { file, threshold, calibration, output };
+        foreach (var o in common.Sampling.Concat(common.Planning)) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            using var loaded = common.Load(parse);
+            int latent = common.LatentSize(parse, loaded);
+            var config = loaded.Pipeline.Transformer.Config;
+            var key = new PlanKey(ModelFingerprint.Of(loaded.Pipeline.Transformer), latent, parse.GetValue(common.Steps),
+                SchedulerRegistry.Get(parse.GetValue(common.Scheduler)!).Name, parse.GetValue(common.Cfg), common.WindowFor(parse, loaded, latent),
+                parse.GetValue(threshold), parse.GetValue(calibration)!);
+            var imported = XDiTPlanImporter.Import(parse.GetRequiredValue(file), key);
+            if (imported.Layers != config.Depth) throw new InvalidDataException($"The xDiT plan has {imported.Layers} blocks; the model has {config.Depth}.");
+            int tokens = (latent / config.PatchSize) * (latent / config.PatchSize);
+            var plan = new CompressionPlan(key, imported.Methods, shape: new PlanModelShape(tokens, config.HiddenSize));
+            var cached = new PlanDirectory(common.PlanDirectory(parse)).Save(plan);
+            if (parse.GetValue(output) is string path) PlanSerializer.Save(plan, path);
+            PlanCommand.Print(plan);
+            AnsiConsole.MarkupLine($"Imported plan cached at [bold]{Markup.Escape(cached)}[/].");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
