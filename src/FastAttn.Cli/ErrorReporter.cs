@@ -14,6 +14,7 @@ internal static class ErrorReporter
                 AnsiConsole.MarkupLine("[yellow]Cancelled.[/]");
                 return ExitCodes.Cancelled;
             case CheckpointMismatchException or CheckpointFormatException or FileNotFoundException or DirectoryNotFoundException
+                or FastAttn.Engine.Compression.PlanFormatException or FastAttn.Engine.Compression.PlanMismatchException
                 or ArgumentException or NotSupportedException or InvalidOperationException or InvalidDataException:
                 AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
                 return ExitCodes.BadInput;

@@ -1,0 +1,31 @@
+using System.CommandLine;
+using FastAttn.Cli.Commands;
+
+namespace FastAttn.Cli;
+
+/// <summary>The fastattn command tree and its error handling (typed errors → one message and exit code 2).</summary>
+public static class CliApp
+{
+    /// <summary>Builds the root command.</summary>
+    public static RootCommand BuildRoot() => new("fastattn — fast DiT image generation with DiTFastAttn (window attention with residual sharing, attention sharing across timesteps and CFG).")
+    {
+        GenerateCommand.Create(),
+        InspectCommand.Create(),
+        SearchCommand.Create(),
+        PlanCommand.Create(),
+        BenchCommand.Create(),
+    };
+
+    /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return ErrorReporter.Report(e);
+        }
+    }
+}

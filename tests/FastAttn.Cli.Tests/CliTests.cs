@@ -1,0 +1,65 @@
+using FastAttn.Cli;
+using SixLabors.ImageSharp;
+using Xunit;
+
+namespace FastAttn.Cli.Tests;
+
+/// <summary>The fastattn commands end to end, in process, on the tiny golden models.</summary>
+[Collection("cli")]
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("fastattn-cli-").FullName;
+    private static string Data(params string[] p) => Path.Combine([AppContext.BaseDirectory, "TestData", .. p]);
+    private string[] Model => ["--model", Data("dit-tiny", "weights.safetensors"), "--vae", Data("vae-tiny")];
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task GenerateWritesPngs()
+    {
+        var output = Path.Combine(_dir, "img.png");
+        int code = await CliApp.RunAsync(["generate", .. Model, "--class", "3", "--class", "7", "--steps", "3", "--out", output]);
+        Assert.Equal(0, code);
+        using var image = Image.Load(Path.Combine(_dir, "img-0.png"));
+        Assert.Equal((64, 64), (image.Width, image.Height));
+        Assert.True(File.Exists(Path.Combine(_dir, "img-1.png")));
+    }
+
+    [Fact]
+    public async Task BadInputIsExitCode2()
+    {
+        Assert.Equal(2, await CliApp.RunAsync(["generate", .. Model, "--class", "42", "--steps", "2", "--out", Path.Combine(_dir, "x.png")]));
+        Assert.Equal(2, await CliApp.RunAsync(["generate", .. Model, "--class", "1", "--scheduler", "euler", "--out", Path.Combine(_dir, "x.png")]));
+        Assert.Equal(2, await CliApp.RunAsync(["inspect", Path.Combine(_dir, "missing.pt")]));
+        Assert.False(File.Exists(Path.Combine(_dir, "x.png")));
+    }
+
+    [Fact]
+    public async Task SearchThenGenerateWithThePresetThenShowThePlan()
+    {
+        string[] settings = ["--steps", "6", "--calib", "2", "--plan-dir", Path.Combine(_dir, "plans")];
+        var plan = Path.Combine(_dir, "plan.json");
+        Assert.Equal(0, await CliApp.RunAsync(["search", .. Model, "--preset", "D6", .. settings, "--out", plan]));
+        Assert.True(File.Exists(plan));
+        Assert.Equal(0, await CliApp.RunAsync(["generate", .. Model, "--class", "1", "--preset", "D6", .. settings, "--out", Path.Combine(_dir, "d6.png")]));
+        Assert.Equal(0, await CliApp.RunAsync(["generate", .. Model, "--class", "1", "--plan", plan, "--steps", "6", "--out", Path.Combine(_dir, "d6b.png")]));
+        Assert.Equal(2, await CliApp.RunAsync(["generate", .. Model, "--class", "1", "--plan", plan, "--steps", "7", "--out", Path.Combine(_dir, "bad.png")]));
+        Assert.Equal(2, await CliApp.RunAsync(["generate", .. Model, "--class", "1", "--preset", "D1", .. settings, "--out", Path.Combine(_dir, "none.png")]));
+        var heatmap = Path.Combine(_dir, "plan.png");
+        Assert.Equal(0, await CliApp.RunAsync(["plan", "show", plan, "--png", heatmap]));
+        Assert.True(new FileInfo(heatmap).Length > 0);
+        File.WriteAllText(Path.Combine(_dir, "corrupt.json"), "{ nope");
+        Assert.Equal(2, await CliApp.RunAsync(["plan", "show", Path.Combine(_dir, "corrupt.json")]));
+    }
+
+    [Fact]
+    public async Task BenchSmokeWritesJsonMarkdownAndPng()
+    {
+        var basePath = Path.Combine(_dir, "bench");
+        Assert.Equal(0, await CliApp.RunAsync(["bench", "attention", "--seq", "64", "--heads", "2", "--head-dim", "8", "--reps", "1", "--out", basePath]));
+        Assert.Contains("\"rows\"", File.ReadAllText(basePath + ".json"));
+        Assert.Contains("latencyFraction", File.ReadAllText(basePath + ".json"));
+        Assert.True(File.Exists(basePath + ".md"));
+        Assert.True(new FileInfo(basePath + ".png").Length > 0);
+    }
+}
