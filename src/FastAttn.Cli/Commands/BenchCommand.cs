@@ -50,6 +50,7 @@ internal static class BenchCommand
                 plot.Axes.Bottom.SetTicks(rows.Select((_, i) => i * 3 + 0.5).ToArray(), labels);
                 plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
                 plot.Axes.Bottom.TickLabelStyle.Alignment = ScottPlot.Alignment.MiddleLeft;
+                plot.Axes.Bottom.MinimumSize = 140;
                 plot.Axes.Margins(bottom: 0);
                 plot.ShowLegend();
             });
