@@ -11,29 +11,13 @@ using static TorchSharp.torch;
 namespace FastAttn.Engine.Tests.Pipelines;
 
 [Collection(SequentialCollection.Name)]
-public sealed class DiTPipelineTests : IDisposable
+public sealed class DiTPipelineTests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("fastattn-pipe-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static readonly DiTConfig Tiny = new(16, 2, 4, 96, 4, 4, 10, true);
-
-    /// <summary>The e2e golden's model: the dit-tiny weights with the final linear scaled by 0.01.</summary>
-    private DiTModel LoadE2EModel(Dictionary<string, Tensor> golden)
-    {
-        var weights = golden.Where(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal))
-            .ToDictionary(kv => kv.Key["model.".Length..], kv => kv.Value);
-        var path = Path.Combine(_dir, "e2e-model.safetensors");
-        Safetensors.SaveStateDict(path, weights);
-        return DiTCheckpoint.Load(path, new DiTLoadOptions { Config = Tiny });
-    }
-
     [Fact]
     public void WholeReferenceSamplingPathMatchesGolden()
     {
         var golden = TestData.Load(TestData.Golden("e2e-dit-iddpm10-cfg4.safetensors"));
-        using var model = LoadE2EModel(golden);
+        using var model = TinyModels.SamplingDiT();
         using var vae = AutoencoderKLDecoder.FromPretrained(TestData.Golden("vae-tiny"));
         var pipeline = new DiTPipeline(model, vae);
         var request = new DiTGenerationRequest
@@ -54,7 +38,7 @@ public sealed class DiTPipelineTests : IDisposable
     /// <summary>The tiny golden DiT with its final layer scaled down (the e2e golden's weights), so sampling stays finite.</summary>
     private DiTPipeline RandomPipeline(out DiTModel model)
     {
-        model = LoadE2EModel(TestData.Load(TestData.Golden("e2e-dit-iddpm10-cfg4.safetensors")));
+        model = TinyModels.SamplingDiT();
         return new DiTPipeline(model, decoder: null);
     }
 
