@@ -14,6 +14,7 @@ public static class CliApp
         SearchCommand.Create(),
         PlanCommand.Create(),
         BenchCommand.Create(),
+        TrainCommand.Create(),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>

