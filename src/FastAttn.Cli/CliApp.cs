@@ -15,6 +15,8 @@ public static class CliApp
         PlanCommand.Create(),
         BenchCommand.Create(),
         TrainCommand.Create(),
+        EvalCommand.Create(),
+        EvalCommand.CreateTrainClassifier(),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>

@@ -10,13 +10,13 @@ namespace FastAttn.Cli.Commands;
 /// <summary>Options shared by the commands that load a model and sample with it.</summary>
 internal sealed class CommonOptions
 {
-    public Option<string> Model { get; } = new("--model", "-m") { Description = "DiT weights: .pt, .safetensors, or a diffusers model/pipeline folder.", Required = true };
+    public Option<string> Model { get; } = new("--model", "-m") { Description = "A built-in model (tiny-mnist, the default) or DiT weights: .pt, .safetensors, or a diffusers model/pipeline folder.", DefaultValueFactory = _ => BuiltInModels.Default };
     public Option<string?> Vae { get; } = new("--vae") { Description = "diffusers VAE folder (default: a 'vae' folder beside the model)." };
     public Option<int?> Heads { get; } = new("--heads") { Description = "Attention heads, when they cannot be inferred from the checkpoint." };
     public Option<string> Device { get; } = new("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
-    public Option<int> Steps { get; } = new("--steps") { Description = "Denoising steps.", DefaultValueFactory = _ => 50 };
-    public Option<string> Scheduler { get; } = new("--scheduler") { Description = $"Sampler: {string.Join(", ", SchedulerRegistry.Names)}.", DefaultValueFactory = _ => "ddim" };
-    public Option<double> Cfg { get; } = new("--cfg") { Description = "Classifier-free guidance scale (1 = off).", DefaultValueFactory = _ => 4.0 };
+    public Option<int?> Steps { get; } = new("--steps") { Description = "Denoising steps (default: the model's, else 50)." };
+    public Option<string?> Scheduler { get; } = new("--scheduler") { Description = $"Sampler: {string.Join(", ", SchedulerRegistry.Names)} (default: the model's, else ddim)." };
+    public Option<double?> Cfg { get; } = new("--cfg") { Description = "Classifier-free guidance scale, 1 = off (default: the model's, else 4)." };
     public Option<string> GuidanceChannels { get; } = new("--guidance-channels") { Description = "reference (first 3 latent channels, as the DiT repo) or all (as diffusers).", DefaultValueFactory = _ => "reference" };
     public Option<int?> Size { get; } = new("--size") { Description = "Image side in pixels (default: the model's trained size)." };
     public Option<string> WindowSemantics { get; } = new("--window-semantics") { Description = "block (block band, default: faster) or token (the reference's token band).", DefaultValueFactory = _ => "block" };
@@ -36,6 +36,12 @@ internal sealed class CommonOptions
         return DiTModelFolder.Load(parse.GetValue(Model)!, parse.GetValue(Vae),
             new DiTLoadOptions { NumHeads = parse.GetValue(Heads), Device = dev, DType = DeviceSelector.DefaultDType(dev) });
     }
+
+    public int StepsFor(ParseResult parse, LoadedDiT loaded) => parse.GetValue(Steps) ?? loaded.Defaults.Steps;
+
+    public IDiffusionSchedulerFactory SchedulerFor(ParseResult parse, LoadedDiT loaded) => SchedulerRegistry.Get(parse.GetValue(Scheduler) ?? loaded.Defaults.Scheduler);
+
+    public double CfgFor(ParseResult parse, LoadedDiT loaded) => parse.GetValue(Cfg) ?? loaded.Defaults.GuidanceScale;
 
     public GuidedChannels Guidance(ParseResult parse) => parse.GetValue(GuidanceChannels)!.Trim().ToLowerInvariant() switch
     {
@@ -65,6 +71,10 @@ internal sealed class CommonOptions
         };
         return WindowSpec.ForTokens(tokens, semantics, parse.GetValue(Window));
     }
+
+    /// <summary>Plan folders to look in: --plan-dir / $FASTATTN_PLAN_DIR / the user cache, then the model's shipped plans.</summary>
+    public IEnumerable<string> PlanSearchPath(ParseResult parse, LoadedDiT loaded) =>
+        loaded.ShippedPlans is string shipped ? [PlanDirectory(parse), shipped] : [PlanDirectory(parse)];
 
     public string PlanDirectory(ParseResult parse) =>
         parse.GetValue(PlanDir) ?? Environment.GetEnvironmentVariable("FASTATTN_PLAN_DIR")

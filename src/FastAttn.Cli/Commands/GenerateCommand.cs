@@ -15,7 +15,8 @@ internal static class GenerateCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var classes = new Option<string[]>("--class", "-c") { Description = "Class id or name (repeatable), e.g. 207 or \"golden retriever\".", Required = true, AllowMultipleArgumentsPerToken = true };
+        var classes = new Option<string[]>("--class", "-c") { Description = "Class id or name (repeatable), e.g. 207 or \"golden retriever\".", AllowMultipleArgumentsPerToken = true };
+        var prompt = new Option<string?>("--prompt", "-p") { Description = "A prompt naming the class, e.g. \"a handwritten seven\" (digit models) or \"golden retriever\"." };
         var count = new Option<int>("--count", "-n") { Description = "Images per class.", DefaultValueFactory = _ => 1 };
         var seed = new Option<long>("--seed") { Description = "Seed of the first image; image i uses seed + i.", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out", "-o") { Description = "Output PNG (several images: name-0.png, name-1.png, …).", DefaultValueFactory = _ => "out.png" };
@@ -25,24 +26,27 @@ internal static class GenerateCommand
         var search = new Option<bool>("--search") { Description = "With --preset/--threshold: search the plan now when none is cached." };
         var command = new Command("generate", "Generate class-conditional images with a DiT, optionally with DiTFastAttn.")
         {
-            classes, count, seed, output, plan, preset, threshold, search,
+            classes, prompt, count, seed, output, plan, preset, threshold, search,
         };
         foreach (var o in common.Sampling.Concat(common.Planning)) command.Options.Add(o);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var schedulerFactory = SchedulerRegistry.Get(parse.GetValue(common.Scheduler)!);
             var load = Stopwatch.StartNew();
             using var loaded = common.Load(parse);
             load.Stop();
-            var labels = parse.GetValue(classes)!.SelectMany(c => Enumerable.Repeat(loaded.Labels.Resolve(c), parse.GetValue(count))).ToArray();
+            var schedulerFactory = common.SchedulerFor(parse, loaded);
+            var requested = (parse.GetValue(classes) ?? []).Select(loaded.Labels.Resolve).ToList();
+            if (parse.GetValue(prompt) is string text) requested.Add(ClassFromPrompt(loaded, text));
+            if (requested.Count == 0) throw new ArgumentException("Say what to draw: --class ID|NAME or --prompt TEXT.");
+            var labels = requested.SelectMany(c => Enumerable.Repeat(c, parse.GetValue(count))).ToArray();
             int latent = common.LatentSize(parse, loaded);
             var request = new DiTGenerationRequest
             {
                 ClassLabels = labels,
                 Seeds = [parse.GetValue(seed)],
-                Steps = parse.GetValue(common.Steps),
+                Steps = common.StepsFor(parse, loaded),
                 Scheduler = schedulerFactory,
-                GuidanceScale = parse.GetValue(common.Cfg),
+                GuidanceScale = common.CfgFor(parse, loaded),
                 GuidedChannels = common.Guidance(parse),
                 Size = latent,
             };
@@ -99,14 +103,25 @@ internal static class GenerateCommand
         };
         var key = new PlanKey(ModelFingerprint.Of(loaded.Pipeline.Transformer), request.Size.Value, request.Steps, request.Scheduler.Name,
             request.GuidanceScale, options.Window!, delta, GreedyPlanSearch.CalibrationName(options, []));
+        foreach (var folder in common.PlanSearchPath(parse, loaded))
+        {
+            var candidate = new PlanDirectory(folder);
+            if (candidate.TryLoad(key) is CompressionPlan cached) return (cached, candidate.PathFor(key));
+        }
         var dir = new PlanDirectory(common.PlanDirectory(parse));
-        if (dir.TryLoad(key) is CompressionPlan cached) return (cached, dir.PathFor(key));
         if (!searchIfMissing)
             throw new InvalidOperationException($"No cached plan for δ = {delta.ToString("0.####", CultureInfo.InvariantCulture)} with these settings in {dir.Path}. " +
                 "Run `fastattn search` with the same model and settings, or add --search to search it now.");
         var plan = await ConsoleProgress.RunSearchAsync("searching the plan", request.Steps,
             progress => new GreedyPlanSearch(loaded.Pipeline).Search(options, progress, cancellationToken), cancellationToken);
         return (plan, dir.Save(plan) + " (searched now)");
+    }
+
+    /// <summary>Digit models read digits in any wording ("a handwritten seven"); others match a class name.</summary>
+    private static int ClassFromPrompt(LoadedDiT loaded, string text)
+    {
+        bool digits = loaded.Labels.Count == 10 && Enumerable.Range(0, 10).All(i => loaded.Labels.NameOf(i) == i.ToString(CultureInfo.InvariantCulture));
+        return digits ? Engine.Conditioning.DigitPrompts.Parse(text) : loaded.Labels.Resolve(text);
     }
 
     private static string ClassText(LoadedDiT loaded, int id)

@@ -22,8 +22,8 @@ internal static class PlanImportCommand
             using var loaded = common.Load(parse);
             int latent = common.LatentSize(parse, loaded);
             var config = loaded.Pipeline.Transformer.Config;
-            var key = new PlanKey(ModelFingerprint.Of(loaded.Pipeline.Transformer), latent, parse.GetValue(common.Steps),
-                SchedulerRegistry.Get(parse.GetValue(common.Scheduler)!).Name, parse.GetValue(common.Cfg), common.WindowFor(parse, loaded, latent),
+            var key = new PlanKey(ModelFingerprint.Of(loaded.Pipeline.Transformer), latent, common.StepsFor(parse, loaded),
+                common.SchedulerFor(parse, loaded).Name, common.CfgFor(parse, loaded), common.WindowFor(parse, loaded, latent),
                 parse.GetValue(threshold), parse.GetValue(calibration)!);
             var imported = XDiTPlanImporter.Import(parse.GetRequiredValue(file), key);
             if (imported.Layers != config.Depth) throw new InvalidDataException($"The xDiT plan has {imported.Layers} blocks; the model has {config.Depth}.");

@@ -26,9 +26,9 @@ internal static class SearchCommand
             var options = new PlanSearchOptions
             {
                 Threshold = delta,
-                Steps = parse.GetValue(common.Steps),
-                Scheduler = SchedulerRegistry.Get(parse.GetValue(common.Scheduler)!),
-                GuidanceScale = parse.GetValue(common.Cfg),
+                Steps = common.StepsFor(parse, loaded),
+                Scheduler = common.SchedulerFor(parse, loaded),
+                GuidanceScale = common.CfgFor(parse, loaded),
                 GuidedChannels = common.Guidance(parse),
                 CalibrationCount = parse.GetValue(common.Calibration),
                 CalibrationSeed = parse.GetValue(common.CalibrationSeed),

@@ -12,7 +12,10 @@ namespace FastAttn.Engine.Pipelines;
 /// <param name="Labels">The class names (ImageNet for 1000-class models, a classes.txt beside the weights, else the ids).</param>
 /// <param name="TransformerPath">Where the transformer came from.</param>
 /// <param name="VaePath">Where the VAE came from (null for pixel-space models).</param>
-public sealed record LoadedDiT(DiTPipeline Pipeline, ClassLabels Labels, string TransformerPath, string? VaePath) : IDisposable
+/// <param name="Defaults">The model's default sampling settings.</param>
+/// <param name="ShippedPlans">A folder of plans shipped with the model, if any.</param>
+public sealed record LoadedDiT(DiTPipeline Pipeline, ClassLabels Labels, string TransformerPath, string? VaePath,
+    SamplingDefaults Defaults, string? ShippedPlans) : IDisposable
 {
     /// <inheritdoc />
     public void Dispose()
@@ -32,6 +35,7 @@ public static class DiTModelFolder
     public static LoadedDiT Load(string modelPath, string? vaePath = null, DiTLoadOptions? options = null, ILoggerFactory? loggers = null)
     {
         ArgumentNullException.ThrowIfNull(modelPath);
+        if (!File.Exists(modelPath) && !Directory.Exists(modelPath) && BuiltInModels.TryResolve(modelPath) is string builtIn) modelPath = builtIn;
         options ??= new DiTLoadOptions();
         var logger = loggers?.CreateLogger(typeof(DiTModelFolder).FullName!);
         var transformer = DiTCheckpoint.Load(modelPath, options);
@@ -56,7 +60,9 @@ public static class DiTModelFolder
             logger?.LogInformation("Loaded DiT from {Model} ({Depth} blocks, width {Width}){Vae}", modelPath, transformer.Config.Depth,
                 transformer.Config.HiddenSize, vaePath is null ? "" : $" with VAE {vaePath}");
             var labels = LabelsFor(modelPath, transformer.Config);
-            return new LoadedDiT(new DiTPipeline(transformer, vae, loggers?.CreateLogger<DiTPipeline>()), labels, modelPath, vaePath);
+            var folder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
+            return new LoadedDiT(new DiTPipeline(transformer, vae, loggers?.CreateLogger<DiTPipeline>()), labels, modelPath, vaePath,
+                SamplingDefaults.ReadFrom(folder), BuiltInModels.PlansOf(folder));
         }
         catch
         {
