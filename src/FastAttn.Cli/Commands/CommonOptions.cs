@@ -10,7 +10,7 @@ namespace FastAttn.Cli.Commands;
 /// <summary>Options shared by the commands that load a model and sample with it.</summary>
 internal sealed class CommonOptions
 {
-    public Option<string> Model { get; } = new("--model", "-m") { Description = "A built-in model (tiny-mnist, the default) or DiT weights: .pt, .safetensors, or a diffusers model/pipeline folder.", DefaultValueFactory = _ => BuiltInModels.Default };
+    public Option<string> Model { get; } = new("--model", "-m") { Description = "DiT weights: .pt, .safetensors, a diffusers model/pipeline folder, or the name of a built-in model.", Required = true };
     public Option<string?> Vae { get; } = new("--vae") { Description = "diffusers VAE folder (default: a 'vae' folder beside the model)." };
     public Option<int?> Heads { get; } = new("--heads") { Description = "Attention heads, when they cannot be inferred from the checkpoint." };
     public Option<string> Device { get; } = new("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };

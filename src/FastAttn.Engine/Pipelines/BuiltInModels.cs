@@ -16,13 +16,22 @@ public static class BuiltInModels
     /// <summary>The names of the built-in models present.</summary>
     public static IReadOnlyList<string> Names => Directory.Exists(Root) ? Directory.GetDirectories(Root).Select(Path.GetFileName).OfType<string>().Order().ToArray() : [];
 
-    /// <summary>The folder of built-in model <paramref name="name"/>, or null when <paramref name="name"/> is not one.</summary>
+    /// <summary>The weights file of a built-in model.</summary>
+    public const string WeightsFile = "model.safetensors";
+
+    /// <summary>
+    /// The weights of built-in model <paramref name="name"/>, or null when <paramref name="name"/> is not one. A built-in
+    /// folder shipped without its weights is an <see cref="InvalidOperationException"/> saying so.
+    /// </summary>
     public static string? TryResolve(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (name.Contains('/') || name.Contains('\\') || name.Contains('.')) return null;
         var dir = Path.Combine(Root, name);
-        return Directory.Exists(dir) ? dir : null;
+        if (!Directory.Exists(dir)) return null;
+        var weights = Path.Combine(dir, WeightsFile);
+        return File.Exists(weights) ? weights
+            : throw new InvalidOperationException($"The built-in model '{name}' has no weights in this build ({weights} is missing); pass a checkpoint with --model.");
     }
 
     /// <summary>The shipped plans folder of a model folder (null when it has none).</summary>

@@ -59,3 +59,12 @@ public sealed class DiTModelFolderTests : IDisposable
         Assert.False(result.Images.isnan().any().item<bool>());
     }
 }
+
+public class BuiltInModelNameTests
+{
+    [Theory]
+    [InlineData("no-such-model")]
+    [InlineData("../tiny-mnist")]
+    [InlineData("model.pt")]
+    public void NamesThatAreNotBuiltInModelsResolveToNothing(string name) => Assert.Null(BuiltInModels.TryResolve(name));
+}
