@@ -24,7 +24,9 @@ public static class CliApp
     {
         try
         {
-            return await BuildRoot().Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancellationToken);
+            // Ctrl-C cancels the token; work stops at the next denoising step or search layer (allow it time on big models).
+            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(60) };
+            return await BuildRoot().Parse(args).InvokeAsync(invocation, cancellationToken);
         }
         catch (Exception e)
         {
