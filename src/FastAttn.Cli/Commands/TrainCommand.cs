@@ -15,6 +15,7 @@ internal static class TrainCommand
         var steps = new Option<int>("--steps") { Description = "Optimizer steps to reach.", DefaultValueFactory = _ => 20_000 };
         var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
         var lr = new Option<double>("--lr") { Description = "AdamW learning rate.", DefaultValueFactory = _ => 3e-4 };
+        var warmup = new Option<int>("--warmup") { Description = "Linear learning-rate warm-up steps.", DefaultValueFactory = _ => 0 };
         var ema = new Option<double>("--ema") { Description = "EMA decay.", DefaultValueFactory = _ => 0.999 };
         var seed = new Option<long>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 0 };
         var hidden = new Option<int>("--hidden") { Description = "Width D.", DefaultValueFactory = _ => 128 };
@@ -24,7 +25,7 @@ internal static class TrainCommand
         var every = new Option<int>("--checkpoint-every") { Description = "Checkpoint interval in steps.", DefaultValueFactory = _ => 500 };
         var command = new Command("train", "Train a class-conditional pixel-space DiT on MNIST digits (resumes from --out when it holds a checkpoint).")
         {
-            data, output, steps, batch, lr, ema, seed, hidden, depth, heads, patch, every,
+            data, output, steps, batch, lr, warmup, ema, seed, hidden, depth, heads, patch, every,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -33,6 +34,7 @@ internal static class TrainCommand
                 Steps = parse.GetValue(steps),
                 BatchSize = parse.GetValue(batch),
                 LearningRate = parse.GetValue(lr),
+                WarmupSteps = parse.GetValue(warmup),
                 EmaDecay = parse.GetValue(ema),
                 Seed = parse.GetValue(seed),
                 CheckpointEvery = parse.GetValue(every),

@@ -89,6 +89,8 @@ public sealed class DiffusionTrainer : IDisposable
         var xt = abar.sqrt() * x0 + (1 - abar).sqrt() * noise;                               // q(x_t | x_0)
         var predicted = Model.forward(xt, t, y);
         var loss = nn.functional.mse_loss(predicted, noise);
+        double lr = Options.WarmupSteps > 0 ? Options.LearningRate * Math.Min(1.0, (Step + 1.0) / Options.WarmupSteps) : Options.LearningRate;
+        foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
         _optimizer.zero_grad();
         loss.backward();
         _optimizer.step();

@@ -12,6 +12,9 @@ public sealed record TrainingOptions
     /// <summary>AdamW learning rate (constant, as the reference).</summary>
     public double LearningRate { get; init; } = 3e-4;
 
+    /// <summary>Linear learning-rate warm-up over this many steps (0 = constant from the start, as the reference).</summary>
+    public int WarmupSteps { get; init; }
+
     /// <summary>AdamW weight decay (0 in the reference).</summary>
     public double WeightDecay { get; init; }
 

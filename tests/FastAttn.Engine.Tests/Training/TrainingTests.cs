@@ -45,11 +45,11 @@ public sealed class TrainingTests : IDisposable
     public void ResumingContinuesExactlyLikeAnUninterruptedRun()
     {
         var (images, labels) = Digits.Value.Train();
-        using var straight = new DiffusionTrainer(Small, new TrainingOptions { Steps = 6, BatchSize = 8, Seed = 2 });
+        using var straight = new DiffusionTrainer(Small, new TrainingOptions { Steps = 6, BatchSize = 8, Seed = 2, WarmupSteps = 4 });
         straight.Train(images, labels);
-        using (var first = new DiffusionTrainer(Small, new TrainingOptions { Steps = 3, BatchSize = 8, Seed = 2 }))
+        using (var first = new DiffusionTrainer(Small, new TrainingOptions { Steps = 3, BatchSize = 8, Seed = 2, WarmupSteps = 4 }))
             first.Train(images, labels, _dir);
-        using var resumed = DiffusionTrainer.Resume(_dir, new TrainingOptions { Steps = 6, BatchSize = 8, Seed = 2 });
+        using var resumed = DiffusionTrainer.Resume(_dir, new TrainingOptions { Steps = 6, BatchSize = 8, Seed = 2, WarmupSteps = 4 });
         Assert.Equal(3, resumed.Step);
         resumed.Train(images, labels);
         foreach (var (a, b) in straight.Ema.parameters().Zip(resumed.Ema.parameters()))
