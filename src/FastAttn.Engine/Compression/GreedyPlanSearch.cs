@@ -57,6 +57,7 @@ public sealed class GreedyPlanSearch
             Size = size,
             SamplesPerForward = 0,                                                          // the whole calibration batch at once
         };
+        DiTPipeline.Validate(request, config);
         using (var sampled = _pipeline.Run(request, denoiser, null, cancellationToken)) { }
         stopwatch.Stop();
         var key = new PlanKey(ModelFingerprint.Of(model), size, options.Steps, options.Scheduler.Name, options.GuidanceScale, window,

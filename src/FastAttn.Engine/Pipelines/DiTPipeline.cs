@@ -50,11 +50,10 @@ public sealed class DiTPipeline
         return result with { AttentionFallbacks = denoiser.Fallbacks, PeakCacheBytes = denoiser.PeakCacheBytes };
     }
 
-    /// <summary>The sampling loop: noise → (guided) denoiser outputs → scheduler steps → decode.</summary>
+    /// <summary>The sampling loop (request already validated): noise → (guided) denoiser outputs → scheduler steps → decode.</summary>
     internal DiTGenerationResult Run(DiTGenerationRequest request, IDenoiser denoiser, IProgress<DiffusionProgress>? progress, CancellationToken cancellationToken)
     {
         var config = Transformer.Config;
-        Validate(request, config);
         var stopwatch = Stopwatch.StartNew();
         int batch = request.ClassLabels.Count;
         int size = request.Size ?? config.InputSize;
@@ -134,7 +133,8 @@ public sealed class DiTPipeline
             : output;
     }
 
-    private static void Validate(DiTGenerationRequest request, DiTConfig config)
+    /// <summary>Throws a clear error for a request the model cannot serve.</summary>
+    internal static void Validate(DiTGenerationRequest request, DiTConfig config)
     {
         if (request.ClassLabels.Count == 0) throw new ArgumentException("At least one class label is required.", nameof(request));
         foreach (var label in request.ClassLabels)
