@@ -75,5 +75,8 @@ public sealed class CliTests : IDisposable
         Assert.Contains("latencyFraction", File.ReadAllText(basePath + ".json"));
         Assert.True(File.Exists(basePath + ".md"));
         Assert.True(new FileInfo(basePath + ".png").Length > 0);
+        var search = Path.Combine(_dir, "search");
+        Assert.Equal(0, await CliApp.RunAsync(["bench", "search", "--depth", "3", "--hidden", "32", "--input-size", "8", "--steps", "3", "--calib", "2", "--presets", "D6", "--out", search]));
+        Assert.Contains("forwardEquivalents", File.ReadAllText(search + ".json"));
     }
 }

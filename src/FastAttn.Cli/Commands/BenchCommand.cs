@@ -9,6 +9,76 @@ namespace FastAttn.Cli.Commands;
 /// <summary><c>fastattn bench</c>: speed measured side by side, as ratios, with table, JSON, markdown and PNG.</summary>
 internal static class BenchCommand
 {
+    /// <summary><c>bench search</c>: plan-search cost, plain vs prefix reuse, same plan required.</summary>
+    private static Command CreateSearch()
+    {
+        var model = new Option<string?>("--model") { Description = "A DiT checkpoint (default: a random-weight DiT of --depth/--hidden, for timing)." };
+        var depth = new Option<int>("--depth") { Description = "Layers of the random DiT.", DefaultValueFactory = _ => 28 };
+        var hidden = new Option<int>("--hidden") { Description = "Width of the random DiT.", DefaultValueFactory = _ => 64 };
+        var size = new Option<int>("--input-size") { Description = "Input side of the random DiT (patch 2).", DefaultValueFactory = _ => 16 };
+        var presets = new Option<string>("--presets") { Description = "Presets to search.", DefaultValueFactory = _ => "D1,D6" };
+        var steps = new Option<int>("--steps") { Description = "Denoising steps.", DefaultValueFactory = _ => 10 };
+        var calib = new Option<int>("--calib") { Description = "Calibration samples.", DefaultValueFactory = _ => 4 };
+        var output = new Option<string>("--out", "-o") { Description = "Output base path.", DefaultValueFactory = _ => "bench/search" };
+        var command = new Command("search", "Plan-search cost: plain vs prefix reuse (forward-equivalents and wall time; the plans must be equal).")
+        {
+            model, depth, hidden, size, presets, steps, calib, output,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var (transformer, source) = parse.GetValue(model) is string path
+                ? (FastAttn.Engine.Checkpoints.DiTCheckpoint.Load(path), path)
+                : (RandomDiT(parse.GetValue(depth), parse.GetValue(hidden), parse.GetValue(size)), $"random weights, depth {parse.GetValue(depth)}, width {parse.GetValue(hidden)}, {parse.GetValue(size)}² input, patch 2");
+            using var owned = transformer;
+            var search = new FastAttn.Engine.Compression.GreedyPlanSearch(new FastAttn.Engine.Pipelines.DiTPipeline(transformer, null));
+            var report = new BenchReport("Plan search cost: prefix reuse vs plain", ["preset", "method", "forwardEquivalents", "seconds", "costFraction", "timeFraction", "samePlan"]);
+            report.Provenance["model"] = source;
+            report.Provenance["search"] = $"{parse.GetValue(steps)} ddim steps, guidance 4, {parse.GetValue(calib)} calibration samples";
+            var rows = new List<(string Preset, double Plain, double Reuse, double PlainS, double ReuseS)>();
+            foreach (var preset in parse.GetValue(presets)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                var options = new FastAttn.Engine.Compression.PlanSearchOptions
+                {
+                    Threshold = FastAttn.Engine.Compression.CompressionPresets.Threshold(preset),
+                    Steps = parse.GetValue(steps),
+                    Scheduler = FastAttn.Engine.Sampling.SchedulerRegistry.Get("ddim"),
+                    CalibrationCount = parse.GetValue(calib),
+                };
+                var plain = await Task.Run(() => search.Search(options with { PrefixReuse = false }, cancellationToken: cancellationToken), cancellationToken);
+                var reuse = await Task.Run(() => search.Search(options with { PrefixReuse = true }, cancellationToken: cancellationToken), cancellationToken);
+                bool same = plain.Methods.Zip(reuse.Methods).All(p => p.First.SequenceEqual(p.Second));
+                var (p, r) = (plain.Search!, reuse.Search!);
+                report.Add(new() { ["preset"] = preset, ["method"] = "plain", ["forwardEquivalents"] = p.ForwardEquivalents, ["seconds"] = p.Seconds, ["costFraction"] = 1.0, ["timeFraction"] = 1.0, ["samePlan"] = true });
+                report.Add(new() { ["preset"] = preset, ["method"] = "prefix-reuse", ["forwardEquivalents"] = r.ForwardEquivalents, ["seconds"] = r.Seconds,
+                    ["costFraction"] = r.ForwardEquivalents / p.ForwardEquivalents, ["timeFraction"] = r.Seconds / p.Seconds, ["samePlan"] = same });
+                rows.Add((preset, p.ForwardEquivalents, r.ForwardEquivalents, p.Seconds, r.Seconds));
+                if (!same) throw new InvalidOperationException($"Prefix reuse found another plan than the plain search for {preset}.");
+            }
+            report.Write(parse.GetValue(output)!, plot =>
+            {
+                var plainBars = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * 3, Value = r.Plain, FillColor = ScottPlot.Colors.Gray }).ToArray());
+                var reuseBars = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * 3 + 1, Value = r.Reuse, FillColor = ScottPlot.Colors.SteelBlue }).ToArray());
+                plainBars.LegendText = "plain (forward-equivalents)";
+                reuseBars.LegendText = "prefix reuse";
+                plot.Axes.Bottom.SetTicks(rows.Select((_, i) => i * 3 + 0.5).ToArray(), rows.Select(r => r.Preset).ToArray());
+                plot.ShowLegend();
+            });
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static FastAttn.Engine.Models.DiT.DiTModel RandomDiT(int depth, int hidden, int inputSize)
+    {
+        torch.manual_seed(4);
+        var model = new FastAttn.Engine.Models.DiT.DiTModel(new FastAttn.Engine.Models.DiT.DiTConfig(inputSize, 2, 4, hidden, depth, Math.Max(1, hidden / 32), 10, LearnSigma: true));
+        using var noGrad = torch.no_grad();
+        foreach (var (name, p) in model.named_parameters())
+            if (name.Contains("adaLN_modulation", StringComparison.Ordinal) || name.Contains("final_layer", StringComparison.Ordinal)) p.mul_(0.2);
+        model.eval();
+        return model;
+    }
+
     public static Command Create()
     {
         var seqs = new Option<int[]>("--seq") { Description = "Sequence lengths N (comma-separated).", DefaultValueFactory = _ => [1024, 4096], CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',')).Select(int.Parse).ToArray() };
@@ -56,6 +126,6 @@ internal static class BenchCommand
             });
             return ExitCodes.Ok;
         });
-        return new Command("bench", "Benchmarks: speed as ratios measured side by side.") { attention };
+        return new Command("bench", "Benchmarks: speed as ratios measured side by side.") { attention, CreateSearch() };
     }
 }
