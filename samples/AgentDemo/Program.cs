@@ -1,1 +1,70 @@
-Console.WriteLine("AgentDemo arrives with the plugin: see README.");
+// AgentDemo: an AI agent that draws images with FastAttn through a Semantic Kernel tool.
+//
+//   dotnet run --project samples/AgentDemo -- "draw the digit 7"
+//
+// With a chat model configured (Chat:Endpoint / Chat:Model / Chat:ApiKey in appsettings.json, or the environment
+// variables FASTATTN_CHAT_ENDPOINT, FASTATTN_CHAT_MODEL, FASTATTN_CHAT_API_KEY; any OpenAI-compatible server, e.g. a
+// local one), the model decides to call the generate_image tool (FunctionChoiceBehavior.Auto). Without one the demo
+// runs offline, says so, and routes the request to the same kernel function through the kernel.
+using FastAttn.Plugin.DependencyInjection;
+using FastAttn.Plugin.SemanticKernel;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.SemanticKernel;
+using Microsoft.SemanticKernel.ChatCompletion;
+using Microsoft.SemanticKernel.Connectors.OpenAI;
+
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+builder.Configuration.AddEnvironmentVariables();
+builder.Services.AddFastAttn(builder.Configuration);
+
+string? endpoint = First(builder.Configuration["FASTATTN_CHAT_ENDPOINT"], builder.Configuration["Chat:Endpoint"]);
+string? chatModel = First(builder.Configuration["FASTATTN_CHAT_MODEL"], builder.Configuration["Chat:Model"]);
+string? apiKey = First(builder.Configuration["FASTATTN_CHAT_API_KEY"], builder.Configuration["Chat:ApiKey"]);
+bool online = endpoint is not null && chatModel is not null;
+
+var kernelBuilder = builder.Services.AddKernel();
+kernelBuilder.Plugins.AddFromType<FastAttnImagePlugin>("fastattn");
+if (online) kernelBuilder.AddOpenAIChatCompletion(chatModel!, new Uri(endpoint!), apiKey ?? "unused");
+
+using var host = builder.Build();
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+await host.StartAsync(stop.Token);
+var kernel = host.Services.GetRequiredService<Kernel>();
+var request = args.Length > 0 ? string.Join(' ', args) : "draw the digit 7";
+Console.WriteLine($"You: {request}");
+try
+{
+    if (online)
+    {
+        Console.WriteLine($"[agent: {chatModel} at {endpoint}]");
+        var chat = kernel.GetRequiredService<IChatCompletionService>();
+        var history = new ChatHistory("You are an assistant that can draw images with the generate_image tool. " +
+                                      "When asked for a picture, call the tool, then tell the user where the file is.");
+        history.AddUserMessage(request);
+        var settings = new OpenAIPromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() };
+        var reply = await chat.GetChatMessageContentAsync(history, settings, kernel, stop.Token);
+        Console.WriteLine($"Agent: {reply.Content}");
+    }
+    else
+    {
+        Console.WriteLine("[offline: no chat model configured (set FASTATTN_CHAT_ENDPOINT and FASTATTN_CHAT_MODEL for an agent); " +
+                          "routing the request straight to the fastattn.generate_image kernel function]");
+        var result = await kernel.InvokeAsync("fastattn", "generate_image", new KernelArguments { ["prompt"] = request }, stop.Token);
+        Console.WriteLine($"Tool: {result.GetValue<string>()}");
+    }
+}
+catch (OperationCanceledException)
+{
+    Console.WriteLine("Cancelled.");
+    return 130;
+}
+finally
+{
+    await host.StopAsync(CancellationToken.None);
+}
+return 0;
+
+static string? First(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));

@@ -39,7 +39,7 @@ internal sealed class CommonOptions
 
     public int StepsFor(ParseResult parse, LoadedDiT loaded) => parse.GetValue(Steps) ?? loaded.Defaults.Steps;
 
-    public IDiffusionSchedulerFactory SchedulerFor(ParseResult parse, LoadedDiT loaded) => SchedulerRegistry.Get(parse.GetValue(Scheduler) ?? loaded.Defaults.Scheduler);
+    public IDiffusionSchedulerFactory SchedulerFor(ParseResult parse, LoadedDiT loaded) => loaded.Defaults.CreateScheduler(parse.GetValue(Scheduler));
 
     public double CfgFor(ParseResult parse, LoadedDiT loaded) => parse.GetValue(Cfg) ?? loaded.Defaults.GuidanceScale;
 
@@ -77,6 +77,5 @@ internal sealed class CommonOptions
         loaded.ShippedPlans is string shipped ? [PlanDirectory(parse), shipped] : [PlanDirectory(parse)];
 
     public string PlanDirectory(ParseResult parse) =>
-        parse.GetValue(PlanDir) ?? Environment.GetEnvironmentVariable("FASTATTN_PLAN_DIR")
-        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "fastattn", "plans");
+        parse.GetValue(PlanDir) ?? Engine.Compression.PlanLookup.DefaultDirectory;
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using FastAttn.Engine.Compression;
+using FastAttn.Engine.Conditioning;
 using FastAttn.Engine.Imaging;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Sampling;
@@ -36,7 +37,7 @@ internal static class GenerateCommand
             load.Stop();
             var schedulerFactory = common.SchedulerFor(parse, loaded);
             var requested = (parse.GetValue(classes) ?? []).Select(loaded.Labels.Resolve).ToList();
-            if (parse.GetValue(prompt) is string text) requested.Add(ClassFromPrompt(loaded, text));
+            if (parse.GetValue(prompt) is string text) requested.Add(PromptClasses.Resolve(loaded.Labels, text));
             if (requested.Count == 0) throw new ArgumentException("Say what to draw: --class ID|NAME or --prompt TEXT.");
             var labels = requested.SelectMany(c => Enumerable.Repeat(c, parse.GetValue(count))).ToArray();
             int latent = common.LatentSize(parse, loaded);
@@ -65,7 +66,7 @@ internal static class GenerateCommand
                 }
                 var table = new Table().AddColumn("Image").AddColumn("Class").AddColumn("Seed").Border(TableBorder.Rounded);
                 for (int i = 0; i < labels.Length; i++)
-                    table.AddRow(Markup.Escape(Path.GetFullPath(paths[i])), Markup.Escape(ClassText(loaded, labels[i])), result.Seeds[i].ToString(CultureInfo.InvariantCulture));
+                    table.AddRow(Markup.Escape(Path.GetFullPath(paths[i])), Markup.Escape(PromptClasses.Describe(loaded.Labels, labels[i])), result.Seeds[i].ToString(CultureInfo.InvariantCulture));
                 AnsiConsole.Write(table);
                 var attention = compression?.Flops is FlopsFractions f
                     ? $"DiTFastAttn plan {Markup.Escape(planSource)}, attention FLOPs {f.ModuleFraction:P1} of full (QKᵀ/AV {f.KernelFraction:P1}), {result.AttentionFallbacks} fallbacks"
@@ -89,25 +90,10 @@ internal static class GenerateCommand
         if (preset is null && threshold is null) return (null, "");
         double delta = SearchCommand.Delta(preset, threshold);
         if (delta == 0) return (null, "raw");
-        var options = new PlanSearchOptions
-        {
-            Threshold = delta,
-            Steps = request.Steps,
-            Scheduler = request.Scheduler,
-            GuidanceScale = request.GuidanceScale,
-            GuidedChannels = request.GuidedChannels,
-            CalibrationCount = parse.GetValue(common.Calibration),
-            CalibrationSeed = parse.GetValue(common.CalibrationSeed),
-            LatentSize = request.Size,
-            Window = common.WindowFor(parse, loaded, request.Size!.Value),
-        };
-        var key = new PlanKey(ModelFingerprint.Of(loaded.Pipeline.Transformer), request.Size.Value, request.Steps, request.Scheduler.Name,
-            request.GuidanceScale, options.Window!, delta, GreedyPlanSearch.CalibrationName(options, []));
-        foreach (var folder in common.PlanSearchPath(parse, loaded))
-        {
-            var candidate = new PlanDirectory(folder);
-            if (candidate.TryLoad(key) is CompressionPlan cached) return (cached, candidate.PathFor(key));
-        }
+        var options = PlanLookup.SearchOptions(loaded.Pipeline, request, delta, common.WindowFor(parse, loaded, request.Size!.Value),
+            parse.GetValue(common.Calibration), parse.GetValue(common.CalibrationSeed));
+        var key = PlanLookup.KeyFor(loaded.Pipeline, options);
+        if (PlanLookup.Find(key, common.PlanSearchPath(parse, loaded)) is var (cached, cachedPath)) return (cached, cachedPath);
         var dir = new PlanDirectory(common.PlanDirectory(parse));
         if (!searchIfMissing)
             throw new InvalidOperationException($"No cached plan for δ = {delta.ToString("0.####", CultureInfo.InvariantCulture)} with these settings in {dir.Path}. " +
@@ -115,19 +101,6 @@ internal static class GenerateCommand
         var plan = await ConsoleProgress.RunSearchAsync("searching the plan", request.Steps,
             progress => new GreedyPlanSearch(loaded.Pipeline).Search(options, progress, cancellationToken), cancellationToken);
         return (plan, dir.Save(plan) + " (searched now)");
-    }
-
-    /// <summary>Digit models read digits in any wording ("a handwritten seven"); others match a class name.</summary>
-    private static int ClassFromPrompt(LoadedDiT loaded, string text)
-    {
-        bool digits = loaded.Labels.Count == 10 && Enumerable.Range(0, 10).All(i => loaded.Labels.NameOf(i) == i.ToString(CultureInfo.InvariantCulture));
-        return digits ? Engine.Conditioning.DigitPrompts.Parse(text) : loaded.Labels.Resolve(text);
-    }
-
-    private static string ClassText(LoadedDiT loaded, int id)
-    {
-        var name = loaded.Labels.NameOf(id);
-        return name == id.ToString(CultureInfo.InvariantCulture) ? name : $"{id} {name}";
     }
 
     internal static string[] OutputPaths(string output, int count)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FastAttn.Engine.Checkpoints;
+using FastAttn.Engine.Sampling;
 
 namespace FastAttn.Engine.Pipelines;
 
@@ -10,6 +11,16 @@ namespace FastAttn.Engine.Pipelines;
 /// <param name="GuidanceScale">Guidance scale.</param>
 public sealed record SamplingDefaults(int Steps = 50, string Scheduler = "ddim", double GuidanceScale = 4.0)
 {
+    /// <summary>The noise schedule the model was trained with ("betaSchedule"; linear unless stated).</summary>
+    public NoiseSchedule Schedule { get; init; } = NoiseSchedule.Linear;
+
+    /// <summary>Whether samplers clip each predicted x₀ to [−1, 1] ("clipSample"; for pixel-space models).</summary>
+    public bool ClipSample { get; init; }
+
+    /// <summary>The sampler <paramref name="name"/> (or <see cref="Scheduler"/>) set up with this model's schedule and clipping.</summary>
+    public IDiffusionSchedulerFactory CreateScheduler(string? name = null) =>
+        SchedulerRegistry.Get(name ?? Scheduler, new SchedulerSettings(Schedule, ClipSample));
+
     /// <summary>The file name.</summary>
     public const string FileName = "defaults.json";
 
@@ -21,15 +32,22 @@ public sealed record SamplingDefaults(int Steps = 50, string Scheduler = "ddim",
         try
         {
             var o = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-            return new SamplingDefaults(o["steps"]?.GetValue<int>() ?? 50, o["scheduler"]?.GetValue<string>() ?? "ddim", o["guidanceScale"]?.GetValue<double>() ?? 4.0);
+            return new SamplingDefaults(o["steps"]?.GetValue<int>() ?? 50, o["scheduler"]?.GetValue<string>() ?? "ddim", o["guidanceScale"]?.GetValue<double>() ?? 4.0)
+            {
+                Schedule = o["betaSchedule"] is JsonNode b ? NoiseSchedule.FromName(b.GetValue<string>()) : NoiseSchedule.Linear,
+                ClipSample = o["clipSample"]?.GetValue<bool>() ?? false,
+            };
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or NotSupportedException or FormatException)
         {
             throw new CheckpointFormatException(path, $"invalid sampling defaults ({e.Message}).", e);
         }
     }
 
     /// <summary>The JSON form.</summary>
-    public string ToJson() => new JsonObject { ["steps"] = Steps, ["scheduler"] = Scheduler, ["guidanceScale"] = GuidanceScale }
-        .ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    public string ToJson() => new JsonObject
+    {
+        ["steps"] = Steps, ["scheduler"] = Scheduler, ["guidanceScale"] = GuidanceScale,
+        ["betaSchedule"] = Schedule.Name, ["clipSample"] = ClipSample,
+    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 }

@@ -6,16 +6,22 @@ namespace FastAttn.Engine.Sampling;
 /// <summary>
 /// DDIM (Song et al. 2021), deterministic (η = 0), as diffusers' DDIMScheduler configured for DiT: "leading" timestep
 /// spacing (50 steps: 980, 960, …, 0), ᾱ of the final step = 1 (set_alpha_to_one), ε prediction, no clipping.
+/// With clipping (pixel-space models) the predicted x₀ is clamped to [−1, 1] and ε re-derived from it, as ADM's DDIM does.
 /// </summary>
 public sealed class DdimScheduler : IDiffusionScheduler
 {
     private readonly double[] _alphasCumprod;
     private readonly long[] _timesteps;
     private readonly int _stepRatio;
+    private readonly bool _clip;
 
     /// <summary>Creates the scheduler for <paramref name="steps"/> steps.</summary>
-    public DdimScheduler(int steps, NoiseSchedule? schedule = null)
+    /// <param name="steps">Denoising steps.</param>
+    /// <param name="schedule">The training noise schedule (linear by default).</param>
+    /// <param name="clipSample">Clamp each predicted x₀ to [−1, 1].</param>
+    public DdimScheduler(int steps, NoiseSchedule? schedule = null, bool clipSample = false)
     {
+        _clip = clipSample;
         schedule ??= NoiseSchedule.Linear;
         SchedulerRegistry.CheckSteps(steps, schedule.TrainSteps);
         _alphasCumprod = schedule.AlphasCumprodFloat32();
@@ -36,6 +42,11 @@ public sealed class DdimScheduler : IDiffusionScheduler
         double aPrev = prev >= 0 ? _alphasCumprod[prev] : 1.0;
         var eps = modelOutput.narrow(1, 0, sample.shape[1]);
         var x0 = (sample - eps * Math.Sqrt(1 - aT)) / Math.Sqrt(aT);                        // (12) predicted x_0
+        if (_clip)
+        {
+            x0 = x0.clamp(-1, 1);
+            eps = (sample - x0 * Math.Sqrt(aT)) / Math.Sqrt(1 - aT);                            // ε consistent with the clipped x_0
+        }
         var next = x0 * Math.Sqrt(aPrev) + eps * Math.Sqrt(1 - aPrev);                        // (12) direction to x_t−1, η = 0
         return next.MoveToOuterDisposeScope();
     }

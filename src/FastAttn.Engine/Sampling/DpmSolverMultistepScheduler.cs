@@ -44,6 +44,7 @@ public sealed class DpmSolverMultistepScheduler : IDiffusionScheduler
         var (alphaS, sigmaS) = AlphaSigma(_sigmas[stepIndex]);
         var eps = modelOutput.narrow(1, 0, sample.shape[1]);
         var x0 = (sample - eps * sigmaS) / alphaS;                                            // data prediction
+        if (_options.ClipSample) x0 = x0.clamp(-1, 1);
         bool lowerOrderFinal = stepIndex == n - 1 && (_options.LowerOrderFinal && n < 15 || _options.FinalSigmaZero);
         var (alphaT, sigmaT) = AlphaSigma(_sigmas[stepIndex + 1]);
         double lambdaT = Math.Log(alphaT) - Math.Log(sigmaT);

@@ -6,6 +6,9 @@ public sealed record DpmSolverOptions
     /// <summary>The training noise schedule.</summary>
     public NoiseSchedule Schedule { get; init; } = NoiseSchedule.Linear;
 
+    /// <summary>Clamp each data prediction x₀ to [−1, 1] (pixel-space models).</summary>
+    public bool ClipSample { get; init; }
+
     /// <summary>Solver order, 1 or 2 (2M).</summary>
     public int SolverOrder { get; init; } = 2;
 

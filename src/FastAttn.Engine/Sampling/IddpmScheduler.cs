@@ -7,7 +7,8 @@ namespace FastAttn.Engine.Sampling;
 /// The reference DiT sampler: DDPM ancestral sampling on a respaced schedule (Nichol &amp; Dhariwal's
 /// <c>space_timesteps(1000, "N")</c>), with the learned-range variance when the model predicts it (2C output channels:
 /// ε then v ∈ [−1, 1] interpolating log σ² between the clipped posterior variance and β), else the fixed-large variance
-/// (β, with the first entry the posterior variance) as the reference uses without learned sigma. No x₀ clipping.
+/// (β, with the first entry the posterior variance) as the reference uses without learned sigma. x₀ clipped to [−1, 1]
+/// only when asked (ADM's clip_denoised, for pixel-space models; the latent DiT reference does not clip).
 /// The model is called with the ORIGINAL timesteps (<see cref="TimestepMap"/>). Schedule math in float64.
 /// A noise draw happens at every step, the last one included (its noise is unused), as the reference does.
 /// </summary>
@@ -17,10 +18,15 @@ public sealed class IddpmScheduler : IDiffusionScheduler
     private readonly double[] _posteriorMeanCoef1, _posteriorMeanCoef2, _posteriorLogVarianceClipped, _logBetas, _fixedLargeLogVariance;
     private readonly long[] _timestepMap;
     private readonly long[] _timesteps;
+    private readonly bool _clip;
 
     /// <summary>Creates the scheduler for <paramref name="steps"/> respaced steps.</summary>
-    public IddpmScheduler(int steps, NoiseSchedule? schedule = null)
+    /// <param name="steps">Respaced steps.</param>
+    /// <param name="schedule">The training noise schedule (linear by default).</param>
+    /// <param name="clipSample">Clamp each predicted x₀ to [−1, 1].</param>
+    public IddpmScheduler(int steps, NoiseSchedule? schedule = null, bool clipSample = false)
     {
+        _clip = clipSample;
         schedule ??= NoiseSchedule.Linear;
         SchedulerRegistry.CheckSteps(steps, schedule.TrainSteps);
         var baseAlphasCumprod = schedule.AlphasCumprod();
@@ -83,6 +89,7 @@ public sealed class IddpmScheduler : IDiffusionScheduler
         long c = sample.shape[1];
         var eps = modelOutput.narrow(1, 0, c);
         var x0 = sample * (float)_sqrtRecipAlphasCumprod[i] - eps * (float)_sqrtRecipm1AlphasCumprod[i];
+        if (_clip) x0 = x0.clamp(-1, 1);
         var mean = x0 * (float)_posteriorMeanCoef1[i] + sample * (float)_posteriorMeanCoef2[i];
         Tensor logVariance;
         if (modelOutput.shape[1] == 2 * c)

@@ -3,23 +3,29 @@ namespace FastAttn.Engine.Sampling;
 /// <summary>The samplers by name: "ddim", "dpm" (aliases "dpm++", "dpmsolver"), "iddpm".</summary>
 public static class SchedulerRegistry
 {
-    private static readonly Dictionary<string, IDiffusionSchedulerFactory> Factories = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly Dictionary<string, Factory> Factories = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["ddim"] = new Factory("ddim", s => new DdimScheduler(s)),
-        ["dpm"] = new Factory("dpm", s => new DpmSolverMultistepScheduler(s)),
-        ["dpm++"] = new Factory("dpm", s => new DpmSolverMultistepScheduler(s)),
-        ["dpmsolver"] = new Factory("dpm", s => new DpmSolverMultistepScheduler(s)),
-        ["iddpm"] = new Factory("iddpm", s => new IddpmScheduler(s)),
+        ["ddim"] = new Factory("ddim", (n, s) => new DdimScheduler(n, s.Schedule, s.ClipSample)),
+        ["dpm"] = new Factory("dpm", Dpm),
+        ["dpm++"] = new Factory("dpm", Dpm),
+        ["dpmsolver"] = new Factory("dpm", Dpm),
+        ["iddpm"] = new Factory("iddpm", (n, s) => new IddpmScheduler(n, s.Schedule, s.ClipSample)),
     };
+
+    private static DpmSolverMultistepScheduler Dpm(int steps, SchedulerSettings settings) =>
+        new(steps, new DpmSolverOptions { Schedule = settings.Schedule, ClipSample = settings.ClipSample });
 
     /// <summary>The canonical names.</summary>
     public static IReadOnlyList<string> Names { get; } = ["ddim", "dpm", "iddpm"];
 
-    /// <summary>The factory for <paramref name="name"/>; unknown names throw <see cref="NotSupportedException"/> listing the known ones.</summary>
-    public static IDiffusionSchedulerFactory Get(string name)
+    /// <summary>
+    /// The factory for <paramref name="name"/> for a model trained with <paramref name="settings"/> (DiT's linear
+    /// schedule without clipping by default); unknown names throw <see cref="NotSupportedException"/> listing the known ones.
+    /// </summary>
+    public static IDiffusionSchedulerFactory Get(string name, SchedulerSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return Factories.TryGetValue(name.Trim(), out var f) ? f
+        return Factories.TryGetValue(name.Trim(), out var f) ? (settings is null || settings == SchedulerSettings.Default ? f : new Factory(f.Name, f.Make, settings))
             : throw new NotSupportedException($"Unknown scheduler '{name}'. Allowed: {string.Join(", ", Names)} (aliases: dpm++, dpmsolver).");
     }
 
@@ -30,10 +36,12 @@ public static class SchedulerRegistry
             throw new ArgumentOutOfRangeException(nameof(steps), $"Steps must be within 1..{trainSteps}; got {steps}.");
     }
 
-    private sealed class Factory(string name, Func<int, IDiffusionScheduler> create) : IDiffusionSchedulerFactory
+    private sealed class Factory(string name, Func<int, SchedulerSettings, IDiffusionScheduler> create, SchedulerSettings? settings = null) : IDiffusionSchedulerFactory
     {
         public string Name => name;
 
-        public IDiffusionScheduler Create(int steps) => create(steps);
+        public Func<int, SchedulerSettings, IDiffusionScheduler> Make => create;
+
+        public IDiffusionScheduler Create(int steps) => create(steps, settings ?? SchedulerSettings.Default);
     }
 }

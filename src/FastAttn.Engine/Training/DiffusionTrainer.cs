@@ -3,6 +3,7 @@ using System.Text.Json;
 using FastAttn.Engine.Checkpoints;
 using FastAttn.Engine.Imaging;
 using FastAttn.Engine.Models.DiT;
+using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Sampling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,7 +21,7 @@ namespace FastAttn.Engine.Training;
 /// </summary>
 public sealed class DiffusionTrainer : IDisposable
 {
-    private readonly double[] _alphasCumprod = NoiseSchedule.Linear.AlphasCumprod();
+    private readonly double[] _alphasCumprod;
     private readonly OptimizerHelper _optimizer;
     private readonly ILogger _logger;
 
@@ -30,6 +31,7 @@ public sealed class DiffusionTrainer : IDisposable
         ArgumentNullException.ThrowIfNull(config);
         if (config.LearnSigma) throw new NotSupportedException("Training a learned-sigma DiT needs the hybrid variational loss, which is not implemented; train with learn_sigma = false.");
         Options = options ?? throw new ArgumentNullException(nameof(options));
+        _alphasCumprod = options.Schedule.AlphasCumprod();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         Model = new DiTModel(config);
         DiTInitialization.Apply(Model, options.Seed);
@@ -116,8 +118,10 @@ public sealed class DiffusionTrainer : IDisposable
         var tmp = Path.Combine(dir, $".optimizer.{Guid.NewGuid():N}.tmp");
         _optimizer.save_state_dict(tmp);
         File.Move(tmp, Path.Combine(dir, "optimizer.bin"), overwrite: true);
-        AtomicFile.WriteAllText(Path.Combine(dir, "state.json"), JsonSerializer.Serialize(new { step = Step, options = Options }));
+        AtomicFile.WriteAllText(Path.Combine(dir, "state.json"), JsonSerializer.Serialize(new { step = Step, schedule = Options.Schedule.Name, options = Options with { Schedule = NoiseSchedule.Linear } }));
         AtomicFile.WriteAllText(Path.Combine(dir, "config.json"), DiTConfigJson.ToReferenceJson(Model.Config));
+        if (!File.Exists(Path.Combine(dir, SamplingDefaults.FileName)))
+            AtomicFile.WriteAllText(Path.Combine(dir, SamplingDefaults.FileName), new SamplingDefaults { Schedule = Options.Schedule, ClipSample = true }.ToJson());
     }
 
     /// <summary>Resumes a run from a checkpoint folder written by <see cref="SaveCheckpoint"/>, with (possibly more) <paramref name="options"/>.</summary>
@@ -125,6 +129,9 @@ public sealed class DiffusionTrainer : IDisposable
     {
         var config = DiTConfigJson.ParseReference(File.ReadAllText(Path.Combine(dir, "config.json")), dir);
         using var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "state.json")));
+        var trained = state.RootElement.TryGetProperty("schedule", out var s) ? NoiseSchedule.FromName(s.GetString()!) : NoiseSchedule.Linear;
+        if (trained != options.Schedule)
+            throw new InvalidOperationException($"The checkpoint in '{dir}' was trained with the {trained.Name} noise schedule; resume it with that schedule, not {options.Schedule.Name}.");
         var trainer = new DiffusionTrainer(config, options, logger);
         LoadWeights(trainer.Model, Path.Combine(dir, "model.safetensors"));
         LoadWeights(trainer.Ema, Path.Combine(dir, "ema.safetensors"));

@@ -1,8 +1,13 @@
+using FastAttn.Engine.Sampling;
+
 namespace FastAttn.Engine.Training;
 
 /// <summary>Hyper-parameters of <see cref="DiffusionTrainer"/> (the reference DiT recipe, scaled down).</summary>
 public sealed record TrainingOptions
 {
+    /// <summary>The noise schedule trained on (the sampler must use the same; written to the checkpoint's defaults.json).</summary>
+    public NoiseSchedule Schedule { get; init; } = NoiseSchedule.Linear;
+
     /// <summary>Optimizer steps to reach.</summary>
     public int Steps { get; init; } = 20_000;
 

@@ -12,10 +12,11 @@ namespace FastAttn.Engine.Tests.Sampling;
 public class GaussianClosedFormTests
 {
     private const double Mu = 0.5, S = 0.3;
-    private static readonly double[] AlphasCumprod = NoiseSchedule.Linear.AlphasCumprod();
+    private static double FinalError(IDiffusionScheduler scheduler) => FinalError(scheduler, NoiseSchedule.Linear);
 
-    private static double FinalError(IDiffusionScheduler scheduler)
+    private static double FinalError(IDiffusionScheduler scheduler, NoiseSchedule schedule)
     {
+        var AlphasCumprod = schedule.AlphasCumprod();
         using var g = new TorchSharp.torch.Generator(11);
         var x = randn([1, 4, 8, 8], ScalarType.Float64, generator: g);
         double a0 = AlphasCumprod[scheduler.Timesteps[0]];
@@ -49,5 +50,16 @@ public class GaussianClosedFormTests
         Assert.True(e200 < e50 && e50 < e10, $"errors 10/50/200 steps: {e10:E2} {e50:E2} {e200:E2}");
         // Second order: 4× the steps ≈ 16× smaller error (measured 0.27, 0.015, 0.0012).
         Assert.True(e50 / e200 > 8 && e200 < 2e-3, $"DPM errors {e10:E2} {e50:E2} {e200:E2}");
+    }
+
+    [Fact]
+    public void SamplersConvergeOnTheCosineScheduleToo()
+    {
+        var cosine = NoiseSchedule.Cosine;
+        double d20 = FinalError(new DdimScheduler(20, cosine), cosine), d200 = FinalError(new DdimScheduler(200, cosine), cosine);
+        double p20 = FinalError(new DpmSolverMultistepScheduler(20, new DpmSolverOptions { Schedule = cosine }), cosine);
+        double p200 = FinalError(new DpmSolverMultistepScheduler(200, new DpmSolverOptions { Schedule = cosine }), cosine);
+        Assert.True(d200 < d20 && d200 < 2e-2, $"DDIM cosine errors 20/200: {d20:E2} {d200:E2}");
+        Assert.True(p200 < p20 && p200 < 2e-3, $"DPM cosine errors 20/200: {p20:E2} {p200:E2}");
     }
 }

@@ -1,0 +1,73 @@
+using FastAttn.Engine.Attention;
+using FastAttn.Engine.Pipelines;
+
+namespace FastAttn.Engine.Compression;
+
+/// <summary>
+/// Finds the DiTFastAttn plan for a generation: builds the search options and <see cref="PlanKey"/> of a request at a
+/// threshold δ, and looks the key up in plan folders (a user cache first, then the model's shipped plans).
+/// </summary>
+public static class PlanLookup
+{
+    /// <summary>The plan-search options that a plan for <paramref name="request"/> at δ = <paramref name="threshold"/> is searched with.</summary>
+    /// <param name="pipeline">The model.</param>
+    /// <param name="request">The generation (steps, scheduler, guidance, size).</param>
+    /// <param name="threshold">The threshold δ (&gt; 0).</param>
+    /// <param name="window">The window; default N/8 block band.</param>
+    /// <param name="calibrationCount">Calibration samples.</param>
+    /// <param name="calibrationSeed">Calibration seed.</param>
+    public static PlanSearchOptions SearchOptions(DiTPipeline pipeline, DiTGenerationRequest request, double threshold, WindowSpec? window = null,
+        int calibrationCount = 8, long calibrationSeed = 3)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(request);
+        var config = pipeline.Transformer.Config;
+        int size = request.Size ?? config.InputSize;
+        int tokens = (size / config.PatchSize) * (size / config.PatchSize);
+        return new PlanSearchOptions
+        {
+            Threshold = threshold,
+            Steps = request.Steps,
+            Scheduler = request.Scheduler,
+            GuidanceScale = request.GuidanceScale,
+            GuidedChannels = request.GuidedChannels,
+            CalibrationCount = calibrationCount,
+            CalibrationSeed = calibrationSeed,
+            LatentSize = size,
+            Window = window ?? WindowSpec.ForTokens(tokens),
+        };
+    }
+
+    /// <summary>The key of the plan that <paramref name="options"/> would produce for <paramref name="pipeline"/>.</summary>
+    public static PlanKey KeyFor(DiTPipeline pipeline, PlanSearchOptions options, string? fingerprint = null)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(options);
+        var config = pipeline.Transformer.Config;
+        int size = options.LatentSize ?? config.InputSize;
+        var window = options.Window ?? WindowSpec.ForTokens((size / config.PatchSize) * (size / config.PatchSize));
+        return new PlanKey(fingerprint ?? ModelFingerprint.Of(pipeline.Transformer), size, options.Steps, options.Scheduler.Name,
+            options.GuidanceScale, window, options.Threshold, GreedyPlanSearch.CalibrationName(options, []));
+    }
+
+    /// <summary>
+    /// The first plan for <paramref name="key"/> in <paramref name="folders"/>, with its path; null when none has it.
+    /// A plan file that exists but is corrupt is a <see cref="PlanFormatException"/> naming it.
+    /// </summary>
+    public static (CompressionPlan Plan, string Path)? Find(PlanKey key, IEnumerable<string> folders)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(folders);
+        foreach (var folder in folders)
+        {
+            var directory = new PlanDirectory(folder);
+            if (directory.TryLoad(key) is CompressionPlan plan) return (plan, directory.PathFor(key));
+        }
+        return null;
+    }
+
+    /// <summary>The default user plan cache: $FASTATTN_PLAN_DIR, else ~/.cache/fastattn/plans.</summary>
+    public static string DefaultDirectory =>
+        Environment.GetEnvironmentVariable("FASTATTN_PLAN_DIR")
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "fastattn", "plans");
+}

@@ -1,0 +1,35 @@
+namespace FastAttn.Plugin.Hosting;
+
+/// <summary>One image-generation request to the engine service. Unset values take the model's or the options' defaults.</summary>
+public sealed record FastAttnImageRequest
+{
+    /// <summary>What to draw: a class name (ImageNet models) or a digit in any wording ("a handwritten seven").</summary>
+    public required string Prompt { get; init; }
+
+    /// <summary>The model's name (default: <see cref="Options.FastAttnOptions.DefaultModel"/>).</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Images to generate (seeds <see cref="Seed"/>, <see cref="Seed"/>+1, …).</summary>
+    public int Count { get; init; } = 1;
+
+    /// <summary>Image width in pixels (default: the model's size).</summary>
+    public int? Width { get; init; }
+
+    /// <summary>Image height in pixels (default: the model's size).</summary>
+    public int? Height { get; init; }
+
+    /// <summary>Quality preset raw or D1..D6 (default: the options').</summary>
+    public string? Preset { get; init; }
+
+    /// <summary>Custom threshold δ instead of a preset.</summary>
+    public double? Threshold { get; init; }
+
+    /// <summary>Seed of the first image (default: drawn at random, and reported).</summary>
+    public long? Seed { get; init; }
+
+    /// <summary>Denoising steps.</summary>
+    public int? Steps { get; init; }
+
+    /// <summary>Classifier-free guidance scale.</summary>
+    public double? GuidanceScale { get; init; }
+}

@@ -1,0 +1,33 @@
+namespace FastAttn.Plugin.Hosting;
+
+/// <summary>The engine service: queues image generations onto the device and completes them as tasks.</summary>
+public interface IFastAttnEngine
+{
+    /// <summary>
+    /// Generates the images of <paramref name="request"/>. Throws <see cref="FastAttnRequestException"/> for a request
+    /// it cannot serve, <see cref="FastAttnQueueFullException"/> at once when the queue is full, and
+    /// <see cref="OperationCanceledException"/> within one denoising step of cancellation.
+    /// </summary>
+    Task<FastAttnImageResult> GenerateAsync(FastAttnImageRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>The models this engine serves (configured ones and the built-in default).</summary>
+    IReadOnlyList<string> ModelNames { get; }
+
+    /// <summary>The default model's name.</summary>
+    string DefaultModel { get; }
+
+    /// <summary>Supported square sizes (pixels) of <paramref name="model"/>, loading it if needed.</summary>
+    Task<IReadOnlyList<int>> GetSupportedSizesAsync(string? model = null, CancellationToken cancellationToken = default);
+
+    /// <summary>A snapshot of the engine's state (for health checks and dashboards).</summary>
+    FastAttnEngineStatus Status { get; }
+}
+
+/// <summary>The engine's state.</summary>
+/// <param name="QueueDepth">Jobs waiting.</param>
+/// <param name="QueueCapacity">Jobs that may wait.</param>
+/// <param name="Running">Jobs generating now.</param>
+/// <param name="LoadedModels">Models in memory.</param>
+/// <param name="FailedModels">Models whose last load failed, with the reason.</param>
+public sealed record FastAttnEngineStatus(int QueueDepth, int QueueCapacity, int Running, IReadOnlyList<string> LoadedModels,
+    IReadOnlyDictionary<string, string> FailedModels);

@@ -1,0 +1,44 @@
+using System.Globalization;
+using FastAttn.Engine.Imaging;
+using FastAttn.Plugin.Options;
+using Microsoft.Extensions.Logging;
+
+namespace FastAttn.Plugin.Hosting;
+
+/// <summary>Writes generated PNGs atomically into the output folder and applies the retention policy after each write.</summary>
+internal sealed class OutputStore(FastAttnOptions options, ILogger logger)
+{
+    private readonly Lock _pruneLock = new();
+
+    public string Directory { get; } = Path.GetFullPath(options.OutputDirectory ?? Path.Combine(Path.GetTempPath(), "fastattn-images"));
+
+    public string Save(byte[] png, string model, string className, long seed)
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        var safeClass = new string(className.Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
+        var name = string.Create(CultureInfo.InvariantCulture, $"{model}-{safeClass}-seed{seed}-{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Guid.NewGuid().ToString("N")[..6]}.png");
+        var path = Path.Combine(Directory, name);
+        AtomicFile.WriteAllBytes(path, png);
+        Prune();
+        return path;
+    }
+
+    /// <summary>Deletes PNGs beyond <see cref="FastAttnRetention.MaxFiles"/> (oldest first) and older than <see cref="FastAttnRetention.MaxAge"/>.</summary>
+    public void Prune()
+    {
+        var retention = options.Retention;
+        lock (_pruneLock)
+        {
+            var files = new DirectoryInfo(Directory).GetFiles("*.png").OrderByDescending(f => f.LastWriteTimeUtc).ToList();
+            var doomed = new List<FileInfo>();
+            if (retention.MaxFiles > 0) doomed.AddRange(files.Skip(retention.MaxFiles));
+            if (retention.MaxAge is TimeSpan age) doomed.AddRange(files.Where(f => DateTime.UtcNow - f.LastWriteTimeUtc > age));
+            foreach (var f in doomed.Distinct())
+            {
+                try { f.Delete(); }
+                catch (IOException e) { logger.LogWarning(e, "Could not delete old image {Path}", f.FullName); }
+                catch (UnauthorizedAccessException e) { logger.LogWarning(e, "Could not delete old image {Path}", f.FullName); }
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+namespace FastAttn.Plugin.Options;
+
+/// <summary>Per-request limits (requests may be written by an LLM): anything beyond them is refused with a clear error.</summary>
+public sealed class FastAttnLimits
+{
+    /// <summary>Most denoising steps a request may ask for.</summary>
+    public int MaxSteps { get; set; } = 100;
+
+    /// <summary>Most images per request.</summary>
+    public int MaxImages { get; set; } = 4;
+
+    /// <summary>Largest image side in pixels.</summary>
+    public int MaxSize { get; set; } = 1024;
+
+    /// <summary>Longest prompt in characters.</summary>
+    public int MaxPromptLength { get; set; } = 1000;
+
+    /// <summary>Largest guidance scale.</summary>
+    public double MaxGuidanceScale { get; set; } = 20;
+}

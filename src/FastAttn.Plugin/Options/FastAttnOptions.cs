@@ -1,0 +1,53 @@
+namespace FastAttn.Plugin.Options;
+
+/// <summary>
+/// Configuration of the FastAttn engine service (section <c>"FastAttn"</c>): which models it serves, how much DiTFastAttn
+/// compression it applies, where plans and images go, and the limits it enforces on requests (which may come from an LLM).
+/// </summary>
+public sealed class FastAttnOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "FastAttn";
+
+    /// <summary>Models by name. The built-in <c>tiny-mnist</c> is always available without an entry.</summary>
+    public Dictionary<string, FastAttnModelOptions> Models { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The model used when a request names none (default: the built-in <c>tiny-mnist</c>).</summary>
+    public string DefaultModel { get; set; } = "tiny-mnist";
+
+    /// <summary>Quality preset: <c>raw</c> (no compression) or <c>D1</c>..<c>D6</c> (more compression). Ignored when <see cref="Threshold"/> is set.</summary>
+    public string Preset { get; set; } = "D2";
+
+    /// <summary>A custom plan-search threshold δ instead of a preset.</summary>
+    public double? Threshold { get; set; }
+
+    /// <summary>Compute device: <c>auto</c>, <c>cpu</c> or <c>cuda</c>.</summary>
+    public string Device { get; set; } = "auto";
+
+    /// <summary>Folder of cached plans (default: $FASTATTN_PLAN_DIR or ~/.cache/fastattn/plans). Shipped plans are searched after it.</summary>
+    public string? PlanDirectory { get; set; }
+
+    /// <summary>Folder the generated PNGs are written to (default: the temp folder's <c>fastattn-images</c>).</summary>
+    public string? OutputDirectory { get; set; }
+
+    /// <summary>Jobs that may wait for the device; a request beyond it fails at once with <see cref="Hosting.FastAttnQueueFullException"/>.</summary>
+    public int QueueLength { get; set; } = 16;
+
+    /// <summary>Generations that run at the same time (1 per device is fastest on CPU).</summary>
+    public int Concurrency { get; set; } = 1;
+
+    /// <summary>When no plan is cached for a request's settings, search it now (minutes) instead of running uncompressed.</summary>
+    public bool SearchOnDemand { get; set; }
+
+    /// <summary>Load the default model and its plan when the host starts instead of on the first request.</summary>
+    public bool WarmUp { get; set; }
+
+    /// <summary>Accept sizes other than a model's own by resizing its output (ImageSharp); the result says so.</summary>
+    public bool AllowResize { get; set; }
+
+    /// <summary>Limits on each request.</summary>
+    public FastAttnLimits Limits { get; set; } = new();
+
+    /// <summary>How long generated files are kept.</summary>
+    public FastAttnRetention Retention { get; set; } = new();
+}

@@ -1,0 +1,67 @@
+using System.Globalization;
+using FastAttn.Engine.Compression;
+using FastAttn.Engine.Pipelines;
+using FastAttn.Engine.Runtime;
+using FastAttn.Engine.Sampling;
+using Microsoft.Extensions.Options;
+
+namespace FastAttn.Plugin.Options;
+
+/// <summary>
+/// Validates <see cref="FastAttnOptions"/> at start, every failure naming its configuration key (e.g.
+/// <c>FastAttn:Models:digits:Steps</c>). Whether a model's files exist is checked when it is first loaded, so that
+/// one missing model does not stop the host from serving the others.
+/// </summary>
+public sealed class FastAttnOptionsValidator : IValidateOptions<FastAttnOptions>
+{
+    private const string S = FastAttnOptions.SectionName;
+
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, FastAttnOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        void Check(bool ok, string message) { if (!ok) errors.Add(message); }
+
+        Check(options.QueueLength >= 1, $"{S}:QueueLength must be at least 1 (got {options.QueueLength}).");
+        Check(options.Concurrency >= 1, $"{S}:Concurrency must be at least 1 (got {options.Concurrency}).");
+        if (options.Threshold is double t) Check(t >= 0 && !double.IsNaN(t), $"{S}:Threshold must be ≥ 0 (got {t.ToString(CultureInfo.InvariantCulture)}).");
+        else Check(IsPreset(options.Preset), $"{S}:Preset must be raw or one of {string.Join(", ", CompressionPresets.Names)} (got '{options.Preset}').");
+        try { DeviceSelector.Parse(options.Device); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException) { errors.Add($"{S}:Device: {e.Message}"); }
+        Check(!string.IsNullOrWhiteSpace(options.DefaultModel), $"{S}:DefaultModel must name a model.");
+        if (!string.IsNullOrWhiteSpace(options.DefaultModel))
+            Check(options.Models.ContainsKey(options.DefaultModel) || BuiltInModels.Names.Contains(options.DefaultModel, StringComparer.OrdinalIgnoreCase),
+                $"{S}:DefaultModel '{options.DefaultModel}' is neither configured under {S}:Models nor a built-in model ({string.Join(", ", BuiltInModels.Names)}).");
+
+        foreach (var (model, m) in options.Models)
+        {
+            var key = $"{S}:Models:{model}";
+            if (m is null) { errors.Add($"{key} is empty."); continue; }
+            Check(!string.IsNullOrWhiteSpace(m.Path), $"{key}:Path must be set (a checkpoint file or folder, or a built-in model's name).");
+            Check(string.Equals(m.Kind, "dit", StringComparison.OrdinalIgnoreCase), $"{key}:Kind '{m.Kind}' is not supported (supported: dit).");
+            if (m.Steps is int steps) Check(steps is >= 1 and <= 1000, $"{key}:Steps must be within 1..1000 (got {steps}).");
+            if (m.GuidanceScale is double g) Check(g >= 1 && g <= options.Limits.MaxGuidanceScale, $"{key}:GuidanceScale must be within 1..{options.Limits.MaxGuidanceScale} (got {g}).");
+            if (m.Scheduler is string sch)
+            {
+                try { SchedulerRegistry.Get(sch); }
+                catch (NotSupportedException e) { errors.Add($"{key}:Scheduler: {e.Message}"); }
+            }
+            foreach (var r in m.Resolutions) Check(r > 0 && r <= options.Limits.MaxSize, $"{key}:Resolutions has {r}; sizes must be within 1..{options.Limits.MaxSize}.");
+        }
+
+        var l = options.Limits;
+        Check(l.MaxSteps >= 1, $"{S}:Limits:MaxSteps must be at least 1 (got {l.MaxSteps}).");
+        Check(l.MaxImages >= 1, $"{S}:Limits:MaxImages must be at least 1 (got {l.MaxImages}).");
+        Check(l.MaxSize >= 8, $"{S}:Limits:MaxSize must be at least 8 (got {l.MaxSize}).");
+        Check(l.MaxPromptLength >= 1, $"{S}:Limits:MaxPromptLength must be at least 1 (got {l.MaxPromptLength}).");
+        Check(l.MaxGuidanceScale >= 1, $"{S}:Limits:MaxGuidanceScale must be at least 1 (got {l.MaxGuidanceScale}).");
+        Check(options.Retention.MaxFiles >= 0, $"{S}:Retention:MaxFiles must be ≥ 0 (got {options.Retention.MaxFiles}).");
+        if (options.Retention.MaxAge is TimeSpan age) Check(age > TimeSpan.Zero, $"{S}:Retention:MaxAge must be positive (got {age}).");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Whether <paramref name="preset"/> is raw or D1..D6 (any case).</summary>
+    public static bool IsPreset(string? preset) =>
+        preset is not null && (preset.Equals("raw", StringComparison.OrdinalIgnoreCase) || CompressionPresets.Names.Contains(preset.ToUpperInvariant()));
+}

@@ -1,0 +1,63 @@
+using System.ComponentModel;
+using System.Globalization;
+using FastAttn.Engine.Conditioning;
+using FastAttn.Plugin.Hosting;
+using Microsoft.SemanticKernel;
+
+namespace FastAttn.Plugin.SemanticKernel;
+
+/// <summary>
+/// The agent-facing tool: <c>generate_image</c> draws an image locally with FastAttn and returns a text summary (where the
+/// file is, model, preset, seed, time, attention FLOPs) — text, because OpenAI-style chat connectors reject image tool results.
+/// Requests it cannot serve come back as a sentence saying what to change.
+/// </summary>
+public sealed class FastAttnImagePlugin(IFastAttnEngine engine)
+{
+    /// <summary>Generates one image and describes the result.</summary>
+    [KernelFunction("generate_image")]
+    [Description("Draws an image on the local GPU/CPU with a class-conditional diffusion transformer and saves it as a PNG file. " +
+                 "The default model draws handwritten digits 0-9 only (prompt like \"7\" or \"a handwritten seven\"); ImageNet models draw one of the 1000 ImageNet classes (prompt like \"golden retriever\"). " +
+                 "Returns the saved file's path and URI plus generation facts; show the path to the user.")]
+    public async Task<string> GenerateImageAsync(
+        [Description("What to draw: one digit for the digit model, or one ImageNet class name. No free-form scenes.")] string prompt,
+        [Description("Optional square size in pixels, e.g. \"32\" or \"32x32\". Leave empty for the model's own size.")] string? size = null,
+        [Description("Optional quality preset: raw (best quality, slowest), D1 (near-lossless) to D6 (fastest). Leave empty for the default.")] string? quality = null,
+        [Description("Optional seed; the same seed and settings give the same image.")] long? seed = null,
+        CancellationToken cancellationToken = default)
+    {
+        int? side = null;
+        if (!string.IsNullOrWhiteSpace(size))
+        {
+            var parts = size.ToLowerInvariant().Replace('×', 'x').Split('x', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length is < 1 or > 2 || !parts.All(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out _)) || parts.Distinct().Count() != 1)
+                return $"Could not generate: size '{size}' is not a square size like \"32\" or \"32x32\".";
+            side = int.Parse(parts[0], CultureInfo.InvariantCulture);
+        }
+        try
+        {
+            var r = await engine.GenerateAsync(new FastAttnImageRequest
+            {
+                Prompt = prompt ?? "",
+                Width = side,
+                Height = side,
+                Preset = string.IsNullOrWhiteSpace(quality) ? null : quality,
+                Seed = seed,
+            }, cancellationToken).ConfigureAwait(false);
+            var image = r.Images[0];
+            var compression = r.Compressed
+                ? $"preset {r.Preset}, attention FLOPs {r.AttentionFlopsFraction.ToString("P0", CultureInfo.InvariantCulture)} of full"
+                : $"preset {r.Preset}, uncompressed";
+            var notes = r.Notes.Count == 0 ? "" : " Note: " + string.Join(" ", r.Notes);
+            return string.Create(CultureInfo.InvariantCulture,
+                $"Saved the image to {image.Path} ({image.Uri}). Model {r.Model}, class {image.ClassName}, {r.Width}x{r.Height}, {compression}, seed {image.Seed}, {r.Elapsed.TotalSeconds:F1} s.{notes}");
+        }
+        catch (FastAttnRequestException e)
+        {
+            return "Could not generate: " + e.Message;
+        }
+        catch (FastAttnQueueFullException e)
+        {
+            return "Could not generate now: " + e.Message;
+        }
+    }
+}

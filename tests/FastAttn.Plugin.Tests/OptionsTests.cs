@@ -1,0 +1,76 @@
+using FastAttn.Plugin.DependencyInjection;
+using FastAttn.Plugin.Diagnostics;
+using FastAttn.Plugin.Hosting;
+using FastAttn.Plugin.Options;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.SemanticKernel.TextToImage;
+using Xunit;
+
+namespace FastAttn.Plugin.Tests;
+
+public class OptionsTests
+{
+    [Fact]
+    public void ConfigurationBindsAndKeyedServicesExistPerModel()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["FastAttn:Preset"] = "D3",
+            ["FastAttn:QueueLength"] = "5",
+            ["FastAttn:Models:digits:Path"] = "tiny-mnist",
+            ["FastAttn:Models:digits:Steps"] = "20",
+            ["FastAttn:Limits:MaxImages"] = "2",
+        }).Build();
+        var services = new ServiceCollection().AddLogging();
+        services.AddFastAttn(config);
+        services.AddFastAttnImageGenerator().UseLogging();
+        using var sp = services.BuildServiceProvider();
+        var options = sp.GetRequiredService<IOptions<FastAttnOptions>>().Value;
+        Assert.Equal("D3", options.Preset);
+        Assert.Equal(5, options.QueueLength);
+        Assert.Equal(20, options.Models["digits"].Steps);
+        Assert.Equal(2, options.Limits.MaxImages);
+        Assert.Same(sp.GetRequiredService<IFastAttnEngine>(), sp.GetServices<IHostedService>().OfType<FastAttnEngineService>().Single());
+        Assert.IsType<FastAttn.Plugin.SemanticKernel.FastAttnTextToImageService>(sp.GetRequiredService<ITextToImageService>());
+        Assert.Equal("digits", sp.GetRequiredKeyedService<ITextToImageService>("digits").Attributes["ModelId"]);
+        Assert.Equal("tiny-mnist", sp.GetRequiredKeyedService<ITextToImageService>("tiny-mnist").Attributes["ModelId"]);
+        var generator = sp.GetRequiredService<IImageGenerator>();
+        Assert.IsNotType<FastAttn.Plugin.ExtensionsAI.FastAttnImageGenerator>(generator);                       // wrapped by UseLogging
+        Assert.Equal("fastattn", generator.GetService<ImageGeneratorMetadata>()!.ProviderName);
+        Assert.Contains(sp.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations, r => r.Name == "fastattn");
+    }
+
+    [Theory]
+    [InlineData("QueueLength", "0", "FastAttn:QueueLength")]
+    [InlineData("Concurrency", "-1", "FastAttn:Concurrency")]
+    [InlineData("Preset", "D9", "FastAttn:Preset")]
+    [InlineData("Device", "tpu", "FastAttn:Device")]
+    [InlineData("DefaultModel", "nope", "FastAttn:DefaultModel")]
+    [InlineData("Models:x:Steps", "0", "FastAttn:Models:x:Steps")]
+    [InlineData("Models:x:Scheduler", "euler", "FastAttn:Models:x:Scheduler")]
+    [InlineData("Models:x:Kind", "unet", "FastAttn:Models:x:Kind")]
+    [InlineData("Limits:MaxSteps", "0", "FastAttn:Limits:MaxSteps")]
+    public async Task BadOptionsStopTheHostWithTheKeyNamed(string key, string value, string named)
+    {
+        var values = new Dictionary<string, string?> { ["FastAttn:Models:x:Path"] = "tiny-mnist", [$"FastAttn:{key}"] = value };
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(values);
+        builder.Services.AddFastAttn(builder.Configuration);
+        using var host = builder.Build();
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains(named, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AMissingModelPathIsNamed()
+    {
+        var result = new FastAttnOptionsValidator().Validate(null, new FastAttnOptions { Models = { ["x"] = new FastAttnModelOptions() } });
+        Assert.True(result.Failed);
+        Assert.Contains("FastAttn:Models:x:Path", result.FailureMessage, StringComparison.Ordinal);
+    }
+}
