@@ -26,6 +26,18 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task TheReadmeMainCommandDrawsADigitFromTheBuiltInModel()
+    {
+        var output = Path.Combine(_dir, "seven.png");
+        int code = await CliApp.RunAsync(["generate", "--model", "tiny-mnist", "--prompt", "a handwritten seven", "--preset", "D2", "--seed", "0", "--out", output]);
+        Assert.Equal(0, code);
+        using var image = Image.Load(output);
+        Assert.Equal((32, 32), (image.Width, image.Height));
+        Assert.Equal(2, await CliApp.RunAsync(["generate", "--model", "tiny-mnist", "--prompt", "a cat", "--out", Path.Combine(_dir, "cat.png")]));
+        Assert.False(File.Exists(Path.Combine(_dir, "cat.png")));
+    }
+
+    [Fact]
     public async Task BadInputIsExitCode2()
     {
         Assert.Equal(2, await CliApp.RunAsync(["generate", .. Model, "--class", "42", "--steps", "2", "--out", Path.Combine(_dir, "x.png")]));

@@ -2,12 +2,14 @@ using FastAttn.Plugin.DependencyInjection;
 using FastAttn.Plugin.Diagnostics;
 using FastAttn.Plugin.Hosting;
 using FastAttn.Plugin.Options;
+using FastAttn.Plugin.SemanticKernel;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.TextToImage;
 using Xunit;
 
@@ -64,6 +66,16 @@ public class OptionsTests
         using var host = builder.Build();
         var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains(named, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KernelBuilderRegistersTheServiceAndThePlugin()
+    {
+        var builder = Kernel.CreateBuilder();
+        builder.AddFastAttnTextToImage("digits", "tiny-mnist").AddFastAttnPlugin();
+        var kernel = builder.Build();
+        Assert.Equal("tiny-mnist", kernel.GetRequiredService<ITextToImageService>("digits").Attributes["ModelId"]);
+        Assert.True(kernel.Plugins.TryGetFunction("fastattn", "generate_image", out _));
     }
 
     [Fact]

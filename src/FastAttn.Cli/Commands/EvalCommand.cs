@@ -2,6 +2,7 @@ using System.CommandLine;
 using FastAttn.Cli.Reporting;
 using FastAttn.Engine.Checkpoints;
 using FastAttn.Engine.Compression;
+using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Evaluation;
 using FastAttn.Engine.Imaging;
 using FastAttn.Engine.Training;
@@ -74,10 +75,9 @@ internal static class EvalCommand
             {
                 double delta = CompressionPresets.Threshold(name);
                 if (delta == 0) { entries.Add((name, null)); continue; }
-                var options = new PlanSearchOptions { Threshold = delta, Steps = steps, Scheduler = scheduler, GuidanceScale = cfg, LatentSize = latent, Window = window,
-                    CalibrationCount = parse.GetValue(common.Calibration), CalibrationSeed = parse.GetValue(common.CalibrationSeed) };
-                var key = new PlanKey(ModelFingerprint.Of(loaded.Pipeline.Transformer), latent, steps, scheduler.Name, cfg, window, delta, GreedyPlanSearch.CalibrationName(options, []));
-                var plan = common.PlanSearchPath(parse, loaded).Select(d => new PlanDirectory(d).TryLoad(key)).FirstOrDefault(p => p is not null)
+                var request = new DiTGenerationRequest { ClassLabels = [0], Steps = steps, Scheduler = scheduler, GuidanceScale = cfg, Size = latent };
+                var options = PlanLookup.SearchOptions(loaded.Pipeline, request, delta, window, parse.GetValue(common.Calibration), parse.GetValue(common.CalibrationSeed));
+                var plan = PlanLookup.Find(PlanLookup.KeyFor(loaded.Pipeline, options), common.PlanSearchPath(parse, loaded))?.Plan
                     ?? throw new InvalidOperationException($"No plan for {name} with these settings: run `fastattn search --model {loaded.TransformerPath} --preset {name}` first.");
                 entries.Add((name, plan));
             }
