@@ -19,7 +19,7 @@ public class BuiltInModelTests
         using var loaded = DiTModelFolder.Load(BuiltInModels.Default);
         Assert.Equal(1, loaded.Pipeline.Transformer.Config.InChannels);
         using var classifier = new DigitClassifier();
-        var weights = StateDictReader.Read(Path.Combine(BuiltInModels.TryResolve(BuiltInModels.Default)!, "classifier.safetensors"));
+        var weights = StateDictReader.Read(Path.Combine(Path.GetDirectoryName(BuiltInModels.TryResolve(BuiltInModels.Default)!)!, "classifier.safetensors"));
         StrictStateDictLoader.Load(classifier, weights, "classifier");
         classifier.eval();
         var d = loaded.Defaults;
