@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using FastAttn.Plugin.Hosting;
 using Microsoft.Extensions.AI;
 
@@ -40,11 +38,11 @@ public sealed class FastAttnImageGenerator : IImageGenerator
             Count = options?.Count ?? 1,
             Width = options?.ImageSize?.Width,
             Height = options?.ImageSize?.Height,
-            Preset = ReadString(extra, "preset"),
-            Threshold = Read<double>(extra, "threshold"),
-            Seed = Read<long>(extra, "seed"),
-            Steps = Read<int>(extra, "steps"),
-            GuidanceScale = Read<double>(extra, "guidance"),
+            Preset = RequestSettings.String(extra, "preset"),
+            Threshold = RequestSettings.Value<double, object?>(extra, "threshold"),
+            Seed = RequestSettings.Value<long, object?>(extra, "seed"),
+            Steps = RequestSettings.Value<int, object?>(extra, "steps"),
+            GuidanceScale = RequestSettings.Value<double, object?>(extra, "guidance"),
         }, cancellationToken).ConfigureAwait(false);
         bool uris = options?.ResponseFormat == ImageGenerationResponseFormat.Uri;
         var contents = result.Images.Select(image => uris
@@ -77,15 +75,4 @@ public sealed class FastAttnImageGenerator : IImageGenerator
         ["attentionFlopsFraction"] = result.AttentionFlopsFraction,
         ["resized"] = result.Resized,
     };
-
-    private static string? ReadString(AdditionalPropertiesDictionary? data, string key) =>
-        data is not null && data.TryGetValue(key, out var v) && v is not null ? v is JsonElement e ? e.ToString() : Convert.ToString(v, CultureInfo.InvariantCulture) : null;
-
-    private static T? Read<T>(AdditionalPropertiesDictionary? data, string key) where T : struct, IParsable<T>
-    {
-        var text = ReadString(data, key);
-        if (text is null) return null;
-        return T.TryParse(text, CultureInfo.InvariantCulture, out var value) ? value
-            : throw new FastAttnRequestException($"The option '{key}' must be a {typeof(T).Name} (got '{text}').", key);
-    }
 }

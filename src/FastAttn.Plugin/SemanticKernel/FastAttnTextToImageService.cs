@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using FastAttn.Plugin.Hosting;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.Services;
@@ -40,14 +38,14 @@ public sealed class FastAttnTextToImageService : ITextToImageService
         {
             Prompt = input.Text ?? "",
             Model = executionSettings?.ModelId ?? _model,
-            Width = Read<int>(data, "width"),
-            Height = Read<int>(data, "height"),
-            Preset = ReadString(data, "preset") ?? ReadString(data, "quality"),
-            Threshold = Read<double>(data, "threshold"),
-            Seed = Read<long>(data, "seed"),
-            Steps = Read<int>(data, "steps"),
-            GuidanceScale = Read<double>(data, "guidance") ?? Read<double>(data, "guidance_scale"),
-            Count = Read<int>(data, "count") ?? 1,
+            Width = RequestSettings.Value<int, object>(data, "width"),
+            Height = RequestSettings.Value<int, object>(data, "height"),
+            Preset = RequestSettings.String(data, "preset") ?? RequestSettings.String(data, "quality"),
+            Threshold = RequestSettings.Value<double, object>(data, "threshold"),
+            Seed = RequestSettings.Value<long, object>(data, "seed"),
+            Steps = RequestSettings.Value<int, object>(data, "steps"),
+            GuidanceScale = RequestSettings.Value<double, object>(data, "guidance") ?? RequestSettings.Value<double, object>(data, "guidance_scale"),
+            Count = RequestSettings.Value<int, object>(data, "count") ?? 1,
         };
         var result = await _engine.GenerateAsync(request, cancellationToken).ConfigureAwait(false);
         return result.Images.Select(image => new ImageContent(image.Png, "image/png")
@@ -67,16 +65,5 @@ public sealed class FastAttnTextToImageService : ITextToImageService
                 ["notes"] = result.Notes,
             },
         }).ToArray();
-    }
-
-    private static string? ReadString(IDictionary<string, object>? data, string key) =>
-        data is not null && data.TryGetValue(key, out var v) && v is not null ? v is JsonElement e ? e.ToString() : Convert.ToString(v, CultureInfo.InvariantCulture) : null;
-
-    private static T? Read<T>(IDictionary<string, object>? data, string key) where T : struct, IParsable<T>
-    {
-        var text = ReadString(data, key);
-        if (text is null) return null;
-        return T.TryParse(text, CultureInfo.InvariantCulture, out var value) ? value
-            : throw new FastAttnRequestException($"The execution setting '{key}' must be a {typeof(T).Name} (got '{text}').", key);
     }
 }
