@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using FastAttn.Engine.Compression;
+using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Sampling;
 using Spectre.Console;
 
@@ -23,19 +24,13 @@ internal static class SearchCommand
             double delta = Delta(parse.GetValue(preset), parse.GetValue(threshold));
             using var loaded = common.Load(parse);
             int latent = common.LatentSize(parse, loaded);
-            var options = new PlanSearchOptions
+            var request = new DiTGenerationRequest
             {
-                Threshold = delta,
-                Steps = common.StepsFor(parse, loaded),
-                Scheduler = common.SchedulerFor(parse, loaded),
-                GuidanceScale = common.CfgFor(parse, loaded),
-                GuidedChannels = common.Guidance(parse),
-                CalibrationCount = parse.GetValue(common.Calibration),
-                CalibrationSeed = parse.GetValue(common.CalibrationSeed),
-                LatentSize = latent,
-                Window = common.WindowFor(parse, loaded, latent),
-                PrefixReuse = !parse.GetValue(plain),
+                ClassLabels = [0], Steps = common.StepsFor(parse, loaded), Scheduler = common.SchedulerFor(parse, loaded),
+                GuidanceScale = common.CfgFor(parse, loaded), GuidedChannels = common.Guidance(parse), Size = latent,
             };
+            var options = PlanLookup.SearchOptions(loaded.Pipeline, request, delta, common.WindowFor(parse, loaded, latent),
+                parse.GetValue(common.Calibration), parse.GetValue(common.CalibrationSeed)) with { PrefixReuse = !parse.GetValue(plain) };
             var search = new GreedyPlanSearch(loaded.Pipeline);
             var plan = await ConsoleProgress.RunSearchAsync($"search δ={delta.ToString("0.###", CultureInfo.InvariantCulture)}", options.Steps,
                 progress => search.Search(options, progress, cancellationToken), cancellationToken);

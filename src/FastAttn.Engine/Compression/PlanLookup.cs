@@ -21,9 +21,7 @@ public static class PlanLookup
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(request);
-        var config = pipeline.Transformer.Config;
-        int size = request.Size ?? config.InputSize;
-        int tokens = (size / config.PatchSize) * (size / config.PatchSize);
+        int size = request.Size ?? pipeline.Transformer.Config.InputSize;
         return new PlanSearchOptions
         {
             Threshold = threshold,
@@ -34,7 +32,7 @@ public static class PlanLookup
             CalibrationCount = calibrationCount,
             CalibrationSeed = calibrationSeed,
             LatentSize = size,
-            Window = window ?? WindowSpec.ForTokens(tokens),
+            Window = window ?? DefaultWindow(pipeline, size),
         };
     }
 
@@ -43,9 +41,8 @@ public static class PlanLookup
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(options);
-        var config = pipeline.Transformer.Config;
-        int size = options.LatentSize ?? config.InputSize;
-        var window = options.Window ?? WindowSpec.ForTokens((size / config.PatchSize) * (size / config.PatchSize));
+        int size = options.LatentSize ?? pipeline.Transformer.Config.InputSize;
+        var window = options.Window ?? DefaultWindow(pipeline, size);
         return new PlanKey(fingerprint ?? ModelFingerprint.Of(pipeline.Transformer), size, options.Steps, options.Scheduler.Name,
             options.GuidanceScale, window, options.Threshold, GreedyPlanSearch.CalibrationName(options, []));
     }
@@ -64,6 +61,13 @@ public static class PlanLookup
             if (directory.TryLoad(key) is CompressionPlan plan) return (plan, directory.PathFor(key));
         }
         return null;
+    }
+
+    /// <summary>The default window for a <paramref name="latentSize"/>² input: N/8 tokens, block band.</summary>
+    private static WindowSpec DefaultWindow(DiTPipeline pipeline, int latentSize)
+    {
+        int side = latentSize / pipeline.Transformer.Config.PatchSize;
+        return WindowSpec.ForTokens(side * side);
     }
 
     /// <summary>The default user plan cache: $FASTATTN_PLAN_DIR, else ~/.cache/fastattn/plans.</summary>

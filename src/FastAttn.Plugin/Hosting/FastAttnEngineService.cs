@@ -345,14 +345,14 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         return (delta == 0 ? "raw" : preset.ToUpperInvariant(), delta);
     }
 
+    /// <summary>Full-attention module FLOPs of the request's whole run (every layer, step, image and CFG half).</summary>
     private static double RawAttentionFlops(ServedModel model, DiTGenerationRequest request)
     {
         var config = model.Loaded.Pipeline.Transformer.Config;
-        int size = request.Size ?? config.InputSize;
-        int tokens = (size / config.PatchSize) * (size / config.PatchSize);
-        double perLayer = AttentionFlops.Projections(tokens, config.HiddenSize) + AttentionFlops.Kernel((long)tokens * tokens, config.HiddenSize);
-        int cfg = request.GuidanceScale > 1 ? 2 : 1;
-        return perLayer * config.Depth * cfg * request.Steps * request.ClassLabels.Count;
+        int side = (request.Size ?? config.InputSize) / config.PatchSize;
+        bool cfg = request.GuidanceScale > 1;
+        var (perSample, _) = AttentionFlops.Layer(Engine.Attention.AttentionMethod.Full, false, new FlopsShape(side * side, config.HiddenSize, config.Depth, cfg), 0);
+        return perSample * (cfg ? 2 : 1) * config.Depth * request.Steps * request.ClassLabels.Count;
     }
 
     private static TagList Tags(string model, string preset, string? outcome)
