@@ -22,6 +22,7 @@ public static class CliApp
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
+        FastAttn.Engine.Runtime.NativeAllocator.RetainFreedMemory();                      // tensor-sized blocks reused, not re-faulted
         try
         {
             // Ctrl-C cancels the token; work stops at the next denoising step or search layer (allow it time on big models).

@@ -91,4 +91,30 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, await CliApp.RunAsync(["bench", "search", "--depth", "3", "--hidden", "32", "--input-size", "8", "--steps", "3", "--calib", "2", "--presets", "D6", "--out", search]));
         Assert.Contains("forwardEquivalents", File.ReadAllText(search + ".json"));
     }
+
+    [Fact]
+    public async Task EndToEndBenchSmokeOnRandomXlShapesAndOnTheBuiltInModel()
+    {
+        var random = Path.Combine(_dir, "e2e-random");
+        Assert.Equal(0, await CliApp.RunAsync(["bench", "e2e", "--config", "DiT-S/2", "--resolution", "64", "--depth", "2", "--steps", "3",
+            "--reps", "1", "--presets", "raw,D6", "--out", random]));
+        var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(random + ".json")).RootElement;
+        var rows = json.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(["raw", "D6"], rows.Select(r => r.GetProperty("preset").GetString()));
+        Assert.Contains("random weights", json.GetProperty("provenance").GetProperty("model").GetString(), StringComparison.Ordinal);
+        Assert.Contains("resampled", rows[1].GetProperty("plan").GetString(), StringComparison.Ordinal);
+        foreach (var key in new[] { "flopsFraction", "attentionShare", "predictedFraction", "latencyFraction", "savingRatio" })
+            Assert.True(rows[1].TryGetProperty(key, out _), key);
+        Assert.True(File.Exists(random + ".md") && new FileInfo(random + ".png").Length > 0);
+
+        var builtIn = Path.Combine(_dir, "e2e-tiny");
+        Assert.Equal(0, await CliApp.RunAsync(["bench", "e2e", "--model", "tiny-mnist", "--reps", "1", "--presets", "raw,D3", "--out", builtIn]));
+        Assert.Contains("shipped", File.ReadAllText(builtIn + ".json"));
+        Assert.Equal(2, await CliApp.RunAsync(["bench", "e2e", "--model", "tiny-mnist", "--steps", "7", "--presets", "raw,D3", "--out", builtIn + "-none"]));
+        Assert.False(File.Exists(builtIn + "-none.json"));                                      // no plan: a clear error, nothing written
+
+        var search = Path.Combine(_dir, "search-tiny");
+        Assert.Equal(0, await CliApp.RunAsync(["bench", "search", "--model", "tiny-mnist", "--steps", "3", "--calib", "2", "--presets", "D6", "--out", search]));
+        Assert.Contains("real weights", File.ReadAllText(search + ".json"));
+    }
 }

@@ -79,7 +79,7 @@ public class EngineServiceTests
         using (var loaded = DiTModelFolder.Load(BuiltInModels.Default))
         {
             var request = new DiTGenerationRequest { ClassLabels = [0], Steps = 7, Scheduler = loaded.Defaults.CreateScheduler(), GuidanceScale = loaded.Defaults.GuidanceScale, Size = 32 };
-            var key = PlanLookup.KeyFor(loaded.Pipeline, PlanLookup.SearchOptions(loaded.Pipeline, request, CompressionPresets.Threshold("D2")));
+            var key = PlanLookup.KeyFor(loaded.Pipeline, PlanLookup.SearchOptions(loaded.Pipeline, request, CompressionPresets.Threshold("D2"), metric: loaded.Defaults.SearchMetric));
             Directory.CreateDirectory(host.Plans);
             File.WriteAllText(Path.Combine(host.Plans, key.FileName), "{ not a plan");
         }

@@ -28,7 +28,12 @@ internal sealed class CommonOptions
     public Option<int> Calibration { get; } = new("--calib") { Description = "Plan search calibration samples (random class labels).", DefaultValueFactory = _ => 8 };
     public Option<long> CalibrationSeed { get; } = new("--calib-seed") { Description = "Plan search calibration seed.", DefaultValueFactory = _ => 3 };
 
-    public IEnumerable<Option> Planning => [WindowSemantics, Window, PlanDir, Calibration, CalibrationSeed];
+    public Option<string?> Metric { get; } = new("--metric") { Description = "What plan search compares outputs on: raw (the reference's CFG-batch output) or guided (the guided output); default: the model's (raw unless its defaults.json says)." };
+
+    public IEnumerable<Option> Planning => [WindowSemantics, Window, PlanDir, Calibration, CalibrationSeed, Metric];
+
+    public Engine.Compression.SearchMetric MetricFor(ParseResult parse, LoadedDiT loaded) =>
+        parse.GetValue(Metric) is string name ? SamplingDefaults.ParseMetric(name) : loaded.Defaults.SearchMetric;
 
     public LoadedDiT Load(ParseResult parse)
     {

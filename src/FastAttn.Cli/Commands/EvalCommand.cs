@@ -76,7 +76,8 @@ internal static class EvalCommand
                 double delta = CompressionPresets.Threshold(name);
                 if (delta == 0) { entries.Add((name, null)); continue; }
                 var request = new DiTGenerationRequest { ClassLabels = [0], Steps = steps, Scheduler = scheduler, GuidanceScale = cfg, Size = latent };
-                var options = PlanLookup.SearchOptions(loaded.Pipeline, request, delta, window, parse.GetValue(common.Calibration), parse.GetValue(common.CalibrationSeed));
+                var options = PlanLookup.SearchOptions(loaded.Pipeline, request, delta, window, parse.GetValue(common.Calibration), parse.GetValue(common.CalibrationSeed),
+                    common.MetricFor(parse, loaded));
                 var plan = PlanLookup.Find(PlanLookup.KeyFor(loaded.Pipeline, options), common.PlanSearchPath(parse, loaded))?.Plan
                     ?? throw new InvalidOperationException($"No plan for {name} with these settings: run `fastattn search --model {loaded.TransformerPath} --preset {name}` first.");
                 entries.Add((name, plan));

@@ -91,7 +91,7 @@ internal static class GenerateCommand
         double delta = SearchCommand.Delta(preset, threshold);
         if (delta == 0) return (null, "raw");
         var options = PlanLookup.SearchOptions(loaded.Pipeline, request, delta, common.WindowFor(parse, loaded, request.Size!.Value),
-            parse.GetValue(common.Calibration), parse.GetValue(common.CalibrationSeed));
+            parse.GetValue(common.Calibration), parse.GetValue(common.CalibrationSeed), common.MetricFor(parse, loaded));
         var key = PlanLookup.KeyFor(loaded.Pipeline, options);
         if (PlanLookup.Find(key, common.PlanSearchPath(parse, loaded)) is var (cached, cachedPath)) return (cached, cachedPath);
         var dir = new PlanDirectory(common.PlanDirectory(parse));

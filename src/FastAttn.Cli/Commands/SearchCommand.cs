@@ -30,7 +30,7 @@ internal static class SearchCommand
                 GuidanceScale = common.CfgFor(parse, loaded), GuidedChannels = common.Guidance(parse), Size = latent,
             };
             var options = PlanLookup.SearchOptions(loaded.Pipeline, request, delta, common.WindowFor(parse, loaded, latent),
-                parse.GetValue(common.Calibration), parse.GetValue(common.CalibrationSeed)) with { PrefixReuse = !parse.GetValue(plain) };
+                parse.GetValue(common.Calibration), parse.GetValue(common.CalibrationSeed), common.MetricFor(parse, loaded)) with { PrefixReuse = !parse.GetValue(plain) };
             var search = new GreedyPlanSearch(loaded.Pipeline);
             var plan = await ConsoleProgress.RunSearchAsync($"search δ={delta.ToString("0.###", CultureInfo.InvariantCulture)}", options.Steps,
                 progress => search.Search(options, progress, cancellationToken), cancellationToken);

@@ -44,7 +44,10 @@ public sealed class GreedyPlanSearch
         var candidates = options.Candidates.Where(m => guided || !m.SharesCfg()).ToArray();
         var methods = Enumerable.Range(0, options.Steps).Select(_ => Enumerable.Repeat(AttentionMethod.Full, config.Depth).ToArray()).ToArray();
         var stopwatch = Stopwatch.StartNew();
-        using var denoiser = new SearchDenoiser(model, methods, candidates, options.Threshold, guided, window, options.PrefixReuse,
+        Func<Tensor, Tensor>? metricView = options.Metric == SearchMetric.GuidedOutput && guided
+            ? output => ClassifierFreeGuidance.Combine(output, options.GuidanceScale, config.InChannels, options.GuidedChannels, CfgBatchOrder.ConditionalFirst)
+            : null;
+        using var denoiser = new SearchDenoiser(model, methods, candidates, options.Threshold, guided, window, options.PrefixReuse, metricView,
             progress, options.Steps, cancellationToken);
         var request = new DiTGenerationRequest
         {
@@ -71,9 +74,10 @@ public sealed class GreedyPlanSearch
     public static string CalibrationName(PlanSearchOptions options, IReadOnlyList<int> labels)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options.CalibrationLabels is null
+        var name = options.CalibrationLabels is null
             ? $"labels:random{options.CalibrationCount},seed:{options.CalibrationSeed}"
             : $"labels:{string.Join(',', labels)},seed:{options.CalibrationSeed}";
+        return options.Metric == SearchMetric.GuidedOutput && options.GuidanceScale > 1.0 ? name + ",metric:guided" : name;
     }
 
     /// <summary>Calibration labels drawn uniformly from 0..classes−1 with a seeded generator.</summary>
@@ -93,6 +97,7 @@ public sealed class GreedyPlanSearch
         private readonly AttentionMethod[] _candidates;
         private readonly double _threshold;
         private readonly bool _prefixReuse;
+        private readonly Func<Tensor, Tensor>? _metricView;
         private readonly FastAttentionRunner _runner;
         private readonly IProgress<PlanSearchProgress>? _progress;
         private readonly int _steps;
@@ -100,8 +105,9 @@ public sealed class GreedyPlanSearch
         private int _step;
 
         public SearchDenoiser(Models.DiT.DiTModel model, AttentionMethod[][] methods, AttentionMethod[] candidates, double threshold, bool guided,
-            WindowSpec window, bool prefixReuse, IProgress<PlanSearchProgress>? progress, int steps, CancellationToken cancel)
+            WindowSpec window, bool prefixReuse, Func<Tensor, Tensor>? metricView, IProgress<PlanSearchProgress>? progress, int steps, CancellationToken cancel)
         {
+            _metricView = metricView;
             _model = model;
             _methods = methods;
             _candidates = candidates;
@@ -154,7 +160,7 @@ public sealed class GreedyPlanSearch
                 {
                     _methods[_step][i] = m;
                     using var trial = RunFrom(0, state.Tokens, state);
-                    if (MeanRelativeAbsoluteError.Compute(reference, trial) < Threshold(i)) { chosen = m; break; }
+                    if (Loss(reference, trial) < Threshold(i)) { chosen = m; break; }
                 }
                 _methods[_step][i] = chosen;
                 _progress?.Report(new PlanSearchProgress(_step, _steps, i, Depth, ForwardEquivalents));
@@ -179,7 +185,7 @@ public sealed class GreedyPlanSearch
                     var next = Block(i, h, state);
                     _runner.WriteMode = CacheWriteMode.Discard;
                     var trial = RunFrom(i + 1, next, state);
-                    if (MeanRelativeAbsoluteError.Compute(reference, trial) < Threshold(i))
+                    if (Loss(reference, trial) < Threshold(i))
                     {
                         _runner.PromotePending();
                         if (!ReferenceEquals(h, state.Tokens)) h.Dispose();
@@ -204,6 +210,14 @@ public sealed class GreedyPlanSearch
                 _progress?.Report(new PlanSearchProgress(_step, _steps, i, Depth, ForwardEquivalents));
             }
             return output!;
+        }
+
+        /// <summary>The candidate's loss: MRAE of its output against the uncompressed one, on the chosen metric's view.</summary>
+        private double Loss(Tensor reference, Tensor trial)
+        {
+            if (_metricView is null) return MeanRelativeAbsoluteError.Compute(reference, trial);
+            using var scope = NewDisposeScope();
+            return MeanRelativeAbsoluteError.Compute(_metricView(reference), _metricView(trial));
         }
 
         private double Threshold(int layer) => (layer + 1) / (double)Depth * _threshold;

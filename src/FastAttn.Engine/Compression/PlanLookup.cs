@@ -16,8 +16,9 @@ public static class PlanLookup
     /// <param name="window">The window; default N/8 block band.</param>
     /// <param name="calibrationCount">Calibration samples.</param>
     /// <param name="calibrationSeed">Calibration seed.</param>
+    /// <param name="metric">What candidates are compared on (a model folder's defaults say which its plans use).</param>
     public static PlanSearchOptions SearchOptions(DiTPipeline pipeline, DiTGenerationRequest request, double threshold, WindowSpec? window = null,
-        int calibrationCount = 8, long calibrationSeed = 3)
+        int calibrationCount = 8, long calibrationSeed = 3, SearchMetric metric = SearchMetric.RawOutput)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(request);
@@ -33,6 +34,7 @@ public static class PlanLookup
             CalibrationSeed = calibrationSeed,
             LatentSize = size,
             Window = window ?? DefaultWindow(pipeline, size),
+            Metric = metric,
         };
     }
 

@@ -39,6 +39,9 @@ public sealed record PlanSearchOptions
     /// <summary>Candidates in trial order (the reference's: AST, WA-RS+ASC, WA-RS, ASC).</summary>
     public IReadOnlyList<AttentionMethod> Candidates { get; init; } = AttentionMethods.SearchOrder;
 
+    /// <summary>What candidate outputs are compared on (the reference's raw CFG-batch output by default).</summary>
+    public SearchMetric Metric { get; init; } = SearchMetric.RawOutput;
+
     /// <summary>Reuse layer i's input across its candidates, so a candidate costs (L−i)/L of a forward (same plan as without).</summary>
     public bool PrefixReuse { get; init; } = true;
 }

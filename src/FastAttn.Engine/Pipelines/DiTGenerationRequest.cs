@@ -50,6 +50,12 @@ public sealed record DiTGenerationRequest
     /// <summary>Optional cap on the plan's cache memory (bytes); steps whose cache would not fit fall back to full attention.</summary>
     public long? CacheCapBytes { get; init; }
 
+    /// <summary>
+    /// Time the self-attention modules (the result's <see cref="DiTGenerationResult.AttentionTime"/>); on a GPU this
+    /// synchronises the device around every attention call, so leave it off outside benchmarks.
+    /// </summary>
+    public bool TimeAttention { get; init; }
+
     /// <summary>The seed of image <paramref name="index"/>.</summary>
     public long SeedFor(int index) => Seeds.Count == 1 ? Seeds[0] + index : Seeds[index];
 }

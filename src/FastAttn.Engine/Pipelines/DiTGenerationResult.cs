@@ -15,6 +15,9 @@ public sealed record DiTGenerationResult(Tensor Images, Tensor Latents, IReadOnl
     /// <summary>Most bytes the DiTFastAttn caches held at once (all samples).</summary>
     public long PeakCacheBytes { get; init; }
 
+    /// <summary>Wall time spent in the self-attention modules, when <see cref="DiTGenerationRequest.TimeAttention"/> asked for it.</summary>
+    public TimeSpan? AttentionTime { get; init; }
+
     /// <inheritdoc />
     public void Dispose()
     {

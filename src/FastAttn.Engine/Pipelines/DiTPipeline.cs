@@ -45,9 +45,10 @@ public sealed class DiTPipeline
             PlanCompatibility.Check(plan, ModelFingerprint.Of(Transformer), Transformer.Config.Depth, size, request.Steps, request.Scheduler.Name, request.GuidanceScale);
         int batch = request.ClassLabels.Count;
         int chunk = request.SamplesPerForward <= 0 ? batch : Math.Min(batch, request.SamplesPerForward);
-        using var denoiser = new PlanDenoiser(Transformer, request.Plan, (batch + chunk - 1) / chunk, request.GuidanceScale > 1.0, request.CacheCapBytes);
+        using var denoiser = new PlanDenoiser(Transformer, request.Plan, (batch + chunk - 1) / chunk, request.GuidanceScale > 1.0, request.CacheCapBytes,
+            request.TimeAttention);
         var result = Run(request, denoiser, progress, cancellationToken);
-        return result with { AttentionFallbacks = denoiser.Fallbacks, PeakCacheBytes = denoiser.PeakCacheBytes };
+        return result with { AttentionFallbacks = denoiser.Fallbacks, PeakCacheBytes = denoiser.PeakCacheBytes, AttentionTime = denoiser.AttentionTime };
     }
 
     /// <summary>The sampling loop (request already validated): noise → (guided) denoiser outputs → scheduler steps → decode.</summary>

@@ -10,20 +10,29 @@ namespace FastAttn.Engine.Pipelines;
 internal sealed class PlanDenoiser : IDenoiser
 {
     private readonly DiTModel _model;
-    private readonly ISelfAttentionRunner[] _runners;
+    private ISelfAttentionRunner[] _runners;
 
-    public PlanDenoiser(DiTModel model, CompressionPlan? plan, int chunks, bool guided, long? cacheCapBytes)
+    public PlanDenoiser(DiTModel model, CompressionPlan? plan, int chunks, bool guided, long? cacheCapBytes, bool timeAttention = false)
     {
         _model = model;
         _runners = plan is null
             ? Enumerable.Repeat<ISelfAttentionRunner>(FullAttentionRunner.Instance, chunks).ToArray()
             : Enumerable.Range(0, chunks).Select(_ => (ISelfAttentionRunner)new FastAttentionRunner(plan.Methods, _ => plan.Key.Window, guided,
                 CfgBatchOrder.ConditionalFirst, cacheCapBytes: cacheCapBytes is long cap ? cap / chunks : null)).ToArray();
+        if (timeAttention) _runners = _runners.Select(r => (ISelfAttentionRunner)new TimedAttentionRunner(r, model.Device)).ToArray();
     }
 
-    public int Fallbacks => _runners.OfType<FastAttentionRunner>().Sum(r => r.Fallbacks);
+    public int Fallbacks => Plans.Sum(r => r.Fallbacks);
 
-    public long PeakCacheBytes => _runners.OfType<FastAttentionRunner>().Sum(r => r.PeakCacheBytes);
+    public long PeakCacheBytes => Plans.Sum(r => r.PeakCacheBytes);
+
+    /// <summary>Time spent in self-attention, when timed.</summary>
+    public TimeSpan? AttentionTime => _runners.Length > 0 && _runners[0] is TimedAttentionRunner
+        ? TimeSpan.FromTicks(_runners.OfType<TimedAttentionRunner>().Sum(r => r.Elapsed.Ticks))
+        : null;
+
+    private IEnumerable<FastAttentionRunner> Plans =>
+        _runners.Select(r => r is TimedAttentionRunner t ? t.Inner : r).OfType<FastAttentionRunner>();
 
     public void BeginStep(int step)
     {
@@ -35,6 +44,6 @@ internal sealed class PlanDenoiser : IDenoiser
 
     public void Dispose()
     {
-        foreach (var r in _runners.OfType<IDisposable>()) r.Dispose();
+        foreach (var r in Plans) r.Dispose();
     }
 }

@@ -17,6 +17,23 @@ public sealed record SamplingDefaults(int Steps = 50, string Scheduler = "ddim",
     /// <summary>Whether samplers clip each predicted x₀ to [−1, 1] ("clipSample"; for pixel-space models).</summary>
     public bool ClipSample { get; init; }
 
+    /// <summary>
+    /// What the model's plans are searched on ("searchMetric": "raw", the reference's, unless stated; "guided" for models
+    /// sampled at high guidance, see <see cref="Compression.SearchMetric.GuidedOutput"/>).
+    /// </summary>
+    public Compression.SearchMetric SearchMetric { get; init; } = Compression.SearchMetric.RawOutput;
+
+    /// <summary>Parses a search metric name: raw or guided.</summary>
+    public static Compression.SearchMetric ParseMetric(string name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "raw" => Compression.SearchMetric.RawOutput,
+        "guided" => Compression.SearchMetric.GuidedOutput,
+        _ => throw new NotSupportedException($"Unknown search metric '{name}'. Allowed: raw, guided."),
+    };
+
+    /// <summary>The name of a search metric, as <see cref="ParseMetric"/> reads it.</summary>
+    public static string MetricName(Compression.SearchMetric metric) => metric == Compression.SearchMetric.GuidedOutput ? "guided" : "raw";
+
     /// <summary>The sampler <paramref name="name"/> (or <see cref="Scheduler"/>) set up with this model's schedule and clipping.</summary>
     public IDiffusionSchedulerFactory CreateScheduler(string? name = null) =>
         SchedulerRegistry.Get(name ?? Scheduler, new SchedulerSettings(Schedule, ClipSample));
@@ -36,6 +53,7 @@ public sealed record SamplingDefaults(int Steps = 50, string Scheduler = "ddim",
             {
                 Schedule = o["betaSchedule"] is JsonNode b ? NoiseSchedule.FromName(b.GetValue<string>()) : NoiseSchedule.Linear,
                 ClipSample = o["clipSample"]?.GetValue<bool>() ?? false,
+                SearchMetric = o["searchMetric"] is JsonNode m ? ParseMetric(m.GetValue<string>()) : Compression.SearchMetric.RawOutput,
             };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or NotSupportedException or FormatException)
@@ -48,6 +66,6 @@ public sealed record SamplingDefaults(int Steps = 50, string Scheduler = "ddim",
     public string ToJson() => new JsonObject
     {
         ["steps"] = Steps, ["scheduler"] = Scheduler, ["guidanceScale"] = GuidanceScale,
-        ["betaSchedule"] = Schedule.Name, ["clipSample"] = ClipSample,
+        ["betaSchedule"] = Schedule.Name, ["clipSample"] = ClipSample, ["searchMetric"] = MetricName(SearchMetric),
     }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 }

@@ -91,6 +91,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (_options.RetainNativeMemory) FastAttn.Engine.Runtime.NativeAllocator.RetainFreedMemory();
         EnsureWorkers();
         if (_options.WarmUp)
         {
@@ -286,7 +287,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     private async Task<(CompressionPlan Plan, string Path)?> ResolvePlanAsync(ServedModel model, DiTGenerationRequest request, string preset, double delta,
         CancellationToken cancellationToken)
     {
-        var search = PlanLookup.SearchOptions(model.Loaded.Pipeline, request, delta);
+        var search = PlanLookup.SearchOptions(model.Loaded.Pipeline, request, delta, metric: model.Loaded.Defaults.SearchMetric);
         var key = PlanLookup.KeyFor(model.Loaded.Pipeline, search, model.Fingerprint);
         var folders = new List<string> { _options.PlanDirectory ?? PlanLookup.DefaultDirectory };
         if (model.Loaded.ShippedPlans is string shipped) folders.Add(shipped);

@@ -42,6 +42,12 @@ public sealed class FastAttnOptions
     /// <summary>Load the default model and its plan when the host starts instead of on the first request.</summary>
     public bool WarmUp { get; set; }
 
+    /// <summary>
+    /// Keep freed native memory for reuse instead of returning it to the OS after every tensor (Linux/glibc; see
+    /// <c>NativeAllocator</c>): CPU generation runs 10–20% faster, and the process keeps its peak heap. Default true.
+    /// </summary>
+    public bool RetainNativeMemory { get; set; } = true;
+
     /// <summary>Accept sizes other than a model's own by resizing its output (ImageSharp); the result says so.</summary>
     public bool AllowResize { get; set; }
 

@@ -118,6 +118,39 @@ public class PlanSearchTests
 public class PresetOrderingTests
 {
     [Fact]
+    public void TheGuidedMetricJudgesTheGuidedOutputAndHasItsOwnKey()
+    {
+        using var model = TinyModels.SamplingDiT();
+        var pipeline = new DiTPipeline(model, null);
+        var search = new GreedyPlanSearch(pipeline);
+        var raw = new PlanSearchOptions
+        {
+            Threshold = CompressionPresets.Threshold("D3"), Steps = 6, Scheduler = SchedulerRegistry.Get("ddim"), GuidanceScale = 4, CalibrationCount = 2,
+        };
+        var guided = raw with { Metric = SearchMetric.GuidedOutput };
+
+        // Without guidance there is no guided output: same plan, same key.
+        var rawNoCfg = search.Search(raw with { GuidanceScale = 1 });
+        var guidedNoCfg = search.Search(guided with { GuidanceScale = 1 });
+        Assert.Equal(rawNoCfg.Methods, guidedNoCfg.Methods);
+        Assert.Equal(rawNoCfg.Key, guidedNoCfg.Key);
+
+        // With guidance the plans are keyed apart, and lookups built with the metric find the right one.
+        var rawPlan = search.Search(raw);
+        var guidedPlan = search.Search(guided);
+        Assert.NotEqual(rawPlan.Key, guidedPlan.Key);
+        Assert.EndsWith(",metric:guided", guidedPlan.Key.Calibration, StringComparison.Ordinal);
+        var request = new DiTGenerationRequest { ClassLabels = [0], Steps = 6, Scheduler = raw.Scheduler, GuidanceScale = 4 };
+        var lookup = PlanLookup.SearchOptions(pipeline, request, raw.Threshold, calibrationCount: 2, metric: SearchMetric.GuidedOutput);
+        Assert.Equal(guidedPlan.Key, PlanLookup.KeyFor(pipeline, lookup));
+
+        // Guidance 4 amplifies the cond − uncond error that CFG sharing makes: the guided metric admits no more of it.
+        int Shared(CompressionPlan p) => p.Methods.Sum(row => row.Count(m => m.SharesCfg()));
+        Assert.True(Shared(guidedPlan) <= Shared(rawPlan), $"CFG-sharing entries: guided {Shared(guidedPlan)}, raw {Shared(rawPlan)}");
+        Assert.True(guidedPlan.Flops!.ModuleFraction >= rawPlan.Flops!.ModuleFraction - 1e-9);
+    }
+
+    [Fact]
     public void LargerThresholdsCompressAtLeastAsMuch()
     {
         using var model = TinyModels.SamplingDiT();

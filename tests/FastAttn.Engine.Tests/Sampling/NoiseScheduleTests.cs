@@ -1,3 +1,4 @@
+using FastAttn.Engine.Compression;
 using FastAttn.Engine.Checkpoints;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Sampling;
@@ -77,7 +78,7 @@ public class NoiseScheduleTests
         var dir = Directory.CreateTempSubdirectory("fastattn-defaults").FullName;
         try
         {
-            var defaults = new SamplingDefaults(20, "dpm", 2.5) { Schedule = NoiseSchedule.Cosine, ClipSample = true };
+            var defaults = new SamplingDefaults(20, "dpm", 2.5) { Schedule = NoiseSchedule.Cosine, ClipSample = true, SearchMetric = SearchMetric.GuidedOutput };
             File.WriteAllText(Path.Combine(dir, SamplingDefaults.FileName), defaults.ToJson());
             var read = SamplingDefaults.ReadFrom(dir);
             Assert.Equal(defaults, read);
@@ -86,6 +87,10 @@ public class NoiseScheduleTests
             File.WriteAllText(Path.Combine(dir, SamplingDefaults.FileName), """{ "steps": 20, "betaSchedule": "sigmoid" }""");
             var e = Assert.Throws<CheckpointFormatException>(() => SamplingDefaults.ReadFrom(dir));
             Assert.Contains("sigmoid", e.Message, StringComparison.Ordinal);
+            File.WriteAllText(Path.Combine(dir, SamplingDefaults.FileName), """{ "steps": 20, "searchMetric": "ssim" }""");
+            Assert.Contains("ssim", Assert.Throws<CheckpointFormatException>(() => SamplingDefaults.ReadFrom(dir)).Message, StringComparison.Ordinal);
+            File.WriteAllText(Path.Combine(dir, SamplingDefaults.FileName), """{ "steps": 20 }""");
+            Assert.Equal(SearchMetric.RawOutput, SamplingDefaults.ReadFrom(dir).SearchMetric);      // the reference's metric unless stated
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

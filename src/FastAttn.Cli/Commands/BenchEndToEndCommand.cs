@@ -1,0 +1,197 @@
+using System.CommandLine;
+using System.Globalization;
+using FastAttn.Cli.Reporting;
+using FastAttn.Engine.Benchmarks;
+using FastAttn.Engine.Checkpoints;
+using FastAttn.Engine.Compression;
+using FastAttn.Engine.Models.DiT;
+using FastAttn.Engine.Pipelines;
+using FastAttn.Engine.Runtime;
+using FastAttn.Engine.Sampling;
+using TorchSharp;
+
+namespace FastAttn.Cli.Commands;
+
+/// <summary>
+/// <c>fastattn bench e2e</c>: whole generations per preset against raw, in one run, with raw's attention share and the
+/// end-to-end fraction FLOPs alone predict. A real model uses its own plans (found, or searched with --search); a
+/// random-weight model (--config) times XL shapes with a built-in model's searched plans resampled onto its grid.
+/// </summary>
+internal static class BenchEndToEndCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model", "-m") { Description = "A DiT checkpoint or built-in model name (real weights, its own plans). Default: a random-weight --config model." };
+        var config = new Option<string>("--config") { Description = $"Random-weight config when no --model: {string.Join(", ", DiTConfigs.Names)}.", DefaultValueFactory = _ => "DiT-XL/2" };
+        var resolution = new Option<int>("--resolution") { Description = "Image side in pixels of the random-weight model (latent = /8).", DefaultValueFactory = _ => 512 };
+        var depth = new Option<int?>("--depth") { Description = "Layers of the random-weight model (default: the config's; fewer keeps a CPU run short)." };
+        var steps = new Option<int?>("--steps") { Description = "Denoising steps (default: the model's; 10 for random weights)." };
+        var scheduler = new Option<string?>("--scheduler") { Description = "Sampler (default: the model's; ddim for random weights)." };
+        var cfg = new Option<double?>("--cfg") { Description = "Guidance scale (default: the model's; 4 for random weights)." };
+        var presets = new Option<string>("--presets") { Description = "Presets to time (raw is always included).", DefaultValueFactory = _ => "raw,D1,D2,D3,D4,D5,D6" };
+        var images = new Option<int>("--images") { Description = "Images per generation (one batch).", DefaultValueFactory = _ => 1 };
+        var reps = new Option<int>("--reps") { Description = "Timed rounds after a warm-up round (medians reported).", DefaultValueFactory = _ => 3 };
+        var planFrom = new Option<string>("--plan-from") { Description = "Random weights: the built-in model whose searched plans are resampled onto the model's steps × layers.", DefaultValueFactory = _ => BuiltInModels.Default };
+        var planDir = new Option<string?>("--plan-dir") { Description = "Real model: folder of cached plans (default $FASTATTN_PLAN_DIR or ~/.cache/fastattn/plans)." };
+        var search = new Option<bool>("--search") { Description = "Real model: search the plans it lacks (calibration --calib, seed 3) instead of failing." };
+        var calib = new Option<int>("--calib") { Description = "Calibration samples for --search.", DefaultValueFactory = _ => 8 };
+        var device = new Option<string>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        var output = new Option<string>("--out", "-o") { Description = "Output base path (writes .json, .md, .png).", DefaultValueFactory = _ => "bench/e2e" };
+        var command = new Command("e2e", "End-to-end latency per preset vs raw, attention share, and the fraction FLOPs predict (1 − share·(1 − attention FLOPs fraction)).")
+        {
+            model, config, resolution, depth, steps, scheduler, cfg, presets, images, reps, planFrom, planDir, search, calib, device, output,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var dev = DeviceSelector.Resolve(DeviceSelector.Parse(parse.GetValue(device)!));
+            var names = parse.GetValue(presets)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            foreach (var name in names) CompressionPresets.Threshold(name);                  // unknown presets fail before any loading
+            var report = new BenchReport("End-to-end latency per preset vs raw",
+                ["preset", "plan", "flopsFraction", "kernelFlopsFraction", "attentionShare", "predictedFraction", "latencyFraction", "savingRatio",
+                 "attentionLatencyFraction", "medianSeconds", "spreadSeconds", "fallbacks"]);
+            report.Provenance["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {dev.type}, {torch.get_num_threads()} threads";
+
+            LoadedDiT? loaded = null;
+            DiTModel? random = null;
+            try
+            {
+                DiTPipeline pipeline;
+                DiTGenerationRequest request;
+                var cases = new List<EndToEndCase>();
+                var planSources = new Dictionary<string, string>();
+                var planFiles = new List<string>();
+                if (parse.GetValue(model) is string path)
+                {
+                    loaded = DiTModelFolder.Load(path, null, new DiTLoadOptions { Device = dev, DType = DeviceSelector.DefaultDType(dev) });
+                    pipeline = loaded.Pipeline;
+                    request = NewRequest(parse.GetValue(images), parse.GetValue(steps) ?? loaded.Defaults.Steps, loaded.Defaults.CreateScheduler(parse.GetValue(scheduler)),
+                        parse.GetValue(cfg) ?? loaded.Defaults.GuidanceScale, pipeline.Transformer.Config.InputSize, pipeline.Transformer.Config.NumClasses);
+                    report.Provenance["model"] = $"{loaded.TransformerPath} (real weights)";
+                    string[] folders = loaded.ShippedPlans is string shipped ? [parse.GetValue(planDir) ?? PlanLookup.DefaultDirectory, shipped] : [parse.GetValue(planDir) ?? PlanLookup.DefaultDirectory];
+                    foreach (var name in names)
+                    {
+                        double delta = CompressionPresets.Threshold(name);
+                        if (delta == 0) { cases.Add(new(name, null)); continue; }
+                        var options = PlanLookup.SearchOptions(pipeline, request, delta, calibrationCount: parse.GetValue(calib), metric: loaded.Defaults.SearchMetric);
+                        if (PlanLookup.Find(PlanLookup.KeyFor(pipeline, options), folders) is var (plan, planPath))
+                        {
+                            cases.Add(new(name, plan));
+                            bool shippedPlan = loaded.ShippedPlans is string sp && Path.GetFullPath(planPath).StartsWith(Path.GetFullPath(sp), StringComparison.Ordinal);
+                            planSources[name] = $"{(shippedPlan ? "shipped" : "cached")} δ={Delta(delta)}";
+                            planFiles.Add($"{name}: {planPath} ({plan.Key.Calibration})");
+                        }
+                        else if (parse.GetValue(search))
+                        {
+                            Console.Error.WriteLine($"Searching the {name} plan (δ={delta}) ...");
+                            var searched = await Task.Run(() => new GreedyPlanSearch(pipeline).Search(options, cancellationToken: cancellationToken), cancellationToken);
+                            cases.Add(new(name, searched));
+                            planSources[name] = $"searched now δ={Delta(delta)}";
+                            planFiles.Add($"{name}: searched in this run ({searched.Key.Calibration}, {searched.Search!.ForwardEquivalents:F0} forward-equivalents)");
+                        }
+                        else
+                        {
+                            throw new InvalidOperationException(
+                                $"No {name} plan for {loaded.TransformerPath} at {request.Steps} {request.Scheduler.Name} steps, guidance {request.GuidanceScale}: run `fastattn search` first, or pass --search.");
+                        }
+                    }
+                }
+                else
+                {
+                    var baseConfig = DiTConfigs.Get(parse.GetValue(config)!, parse.GetValue(resolution));
+                    var modelConfig = baseConfig with { Depth = parse.GetValue(depth) ?? baseConfig.Depth };
+                    if (modelConfig.Depth < 1) throw new ArgumentException($"--depth must be at least 1; got {modelConfig.Depth}.");
+                    random = RandomModel(modelConfig, dev);
+                    pipeline = new DiTPipeline(random, null);
+                    request = NewRequest(parse.GetValue(images), parse.GetValue(steps) ?? 10, SchedulerRegistry.Get(parse.GetValue(scheduler) ?? "ddim"),
+                        parse.GetValue(cfg) ?? 4.0, modelConfig.InputSize, modelConfig.NumClasses);
+                    int tokens = modelConfig.NumTokens;
+                    report.Provenance["model"] = $"{parse.GetValue(config)} at {parse.GetValue(resolution)}px: random weights (timing only), depth {modelConfig.Depth} of {baseConfig.Depth}, width {modelConfig.HiddenSize}, {modelConfig.NumHeads} heads, {tokens} tokens; no VAE decode";
+                    var source = BuiltInModels.TryResolve(parse.GetValue(planFrom)!) is string weights && BuiltInModels.PlansOf(Path.GetDirectoryName(weights)!) is string plans
+                        ? plans
+                        : throw new ArgumentException($"--plan-from '{parse.GetValue(planFrom)}' is not a built-in model with plans. Built-in: {string.Join(", ", BuiltInModels.Names)}.");
+                    var shipped = Directory.GetFiles(source, "*.json").Select(PlanSerializer.Load).ToList();
+                    var fingerprint = ModelFingerprint.Of(random);
+                    foreach (var name in names)
+                    {
+                        double delta = CompressionPresets.Threshold(name);
+                        if (delta == 0) { cases.Add(new(name, null)); continue; }
+                        var from = shipped.FirstOrDefault(p => p.Key.Threshold == delta)
+                            ?? throw new InvalidOperationException($"{parse.GetValue(planFrom)} ships no {name} plan to resample.");
+                        var key = new PlanKey(fingerprint, modelConfig.InputSize, request.Steps, request.Scheduler.Name, request.GuidanceScale,
+                            Engine.Attention.WindowSpec.ForTokens(tokens), delta, $"resampled:{parse.GetValue(planFrom)}/{name}");
+                        cases.Add(new(name, PlanResampler.Resample(from, key, modelConfig.Depth, new PlanModelShape(tokens, modelConfig.HiddenSize))));
+                        planSources[name] = $"resampled δ={Delta(delta)}";
+                        planFiles.Add($"{name}: {parse.GetValue(planFrom)}'s searched {name} plan ({from.Methods.Length} steps × {from.Layers} layers) resampled to {request.Steps} × {modelConfig.Depth}");
+                    }
+                }
+                report.Provenance["plans"] = planFiles.Count == 0 ? "none" : string.Join("; ", planFiles);
+                var c = pipeline.Transformer.Config;
+                int size = request.Size ?? c.InputSize;
+                report.Provenance["sampling"] = $"{request.ClassLabels.Count} image(s), {request.Steps} {request.Scheduler.Name} steps, guidance {request.GuidanceScale}, {(size / c.PatchSize) * (size / c.PatchSize)} tokens, fp32 CPU";
+                report.Provenance["timing"] = $"{parse.GetValue(reps)} interleaved rounds after a warm-up round; medians; fractions are per-round ratios to raw; attention = the self-attention modules timed inside the same runs";
+                report.Provenance["prediction"] = "predictedFraction = 1 − attentionShare·(1 − flopsFraction), both for the whole attention module; savingRatio = (1 − latencyFraction)/(1 − predictedFraction)";
+
+                var rows = await Task.Run(() => EndToEndBenchmark.Run(pipeline, request, cases, parse.GetValue(reps),
+                    new Progress<string>(m => Console.Error.WriteLine(m)), cancellationToken), cancellationToken);
+                foreach (var r in rows)
+                    report.Add(new()
+                    {
+                        ["preset"] = r.Preset, ["plan"] = planSources.GetValueOrDefault(r.Preset, "none"),
+                        ["flopsFraction"] = r.FlopsFraction, ["kernelFlopsFraction"] = r.KernelFlopsFraction, ["attentionShare"] = r.AttentionShare,
+                        ["predictedFraction"] = r.PredictedFraction, ["latencyFraction"] = r.LatencyFraction, ["savingRatio"] = r.SavingRatio,
+                        ["attentionLatencyFraction"] = r.AttentionLatencyFraction, ["medianSeconds"] = r.MedianSeconds, ["spreadSeconds"] = r.SpreadSeconds,
+                        ["fallbacks"] = r.Fallbacks,
+                    });
+                report.Write(parse.GetValue(output)!, plot =>
+                {
+                    var predicted = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * 4, Value = r.PredictedFraction, FillColor = ScottPlot.Colors.Gray }).ToArray());
+                    var measured = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * 4 + 1, Value = r.LatencyFraction, FillColor = ScottPlot.Colors.OrangeRed }).ToArray());
+                    var attention = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * 4 + 2, Value = r.AttentionLatencyFraction, FillColor = ScottPlot.Colors.SteelBlue }).ToArray());
+                    predicted.LegendText = "end to end, predicted by FLOPs";
+                    measured.LegendText = "end to end, measured";
+                    attention.LegendText = "attention modules, measured";
+                    plot.Axes.Bottom.SetTicks(rows.Select((_, i) => i * 4 + 1.0).ToArray(), rows.Select(r => r.Preset).ToArray());
+                    plot.Axes.Left.Label.Text = "latency fraction of raw";
+                    plot.Axes.Margins(bottom: 0);
+                    plot.ShowLegend(ScottPlot.Alignment.LowerLeft);
+                });
+                return ExitCodes.Ok;
+            }
+            finally
+            {
+                loaded?.Dispose();
+                random?.Dispose();
+            }
+        });
+        return command;
+    }
+
+    private static string Delta(double delta) => delta.ToString("0.###", CultureInfo.InvariantCulture);
+
+    private static DiTGenerationRequest NewRequest(int images, int steps, IDiffusionSchedulerFactory scheduler, double cfg, int size, int classes)
+    {
+        if (images < 1) throw new ArgumentException($"--images must be at least 1; got {images}.");
+        return new DiTGenerationRequest
+        {
+            ClassLabels = Enumerable.Range(0, images).Select(i => i % classes).ToArray(),
+            Seeds = [0],
+            Steps = steps,
+            Scheduler = scheduler,
+            GuidanceScale = cfg,
+            Size = size,
+            SamplesPerForward = 0,                                                          // one batch, as a server would run it
+        };
+    }
+
+    /// <summary>A random-weight model for timing (seeded; the modulation scaled down so activations stay tame).</summary>
+    private static DiTModel RandomModel(DiTConfig config, torch.Device device)
+    {
+        torch.manual_seed(4);
+        var model = new DiTModel(config);
+        using (torch.no_grad())
+            foreach (var (name, p) in model.named_parameters())
+                if (name.Contains("adaLN_modulation", StringComparison.Ordinal) || name.Contains("final_layer", StringComparison.Ordinal)) p.mul_(0.2);
+        model.eval();
+        return device.type == DeviceType.CPU ? model : model.to(DeviceSelector.DefaultDType(device)).to(device);
+    }
+}

@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using FastAttn.Engine.Models.DiT;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FastAttn.Engine.Attention;
+
+/// <summary>
+/// Wraps a runner and adds up the wall time of every self-attention module call (QKV, attention and output projection),
+/// synchronising a CUDA device around each call so the time is the module's, not the queue's.
+/// </summary>
+internal sealed class TimedAttentionRunner : ISelfAttentionRunner
+{
+    private readonly ISelfAttentionRunner _inner;
+    private readonly Device _device;
+    private long _ticks;
+
+    public TimedAttentionRunner(ISelfAttentionRunner inner, Device device)
+    {
+        _inner = inner ?? throw new ArgumentNullException(nameof(inner));
+        _device = device ?? throw new ArgumentNullException(nameof(device));
+    }
+
+    /// <summary>The wrapped runner.</summary>
+    public ISelfAttentionRunner Inner => _inner;
+
+    /// <summary>Time spent in self-attention so far.</summary>
+    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(0, _ticks);
+
+    public void BeginStep(int stepIndex) => _inner.BeginStep(stepIndex);
+
+    public Tensor Run(int layer, SelfAttention attention, Tensor x)
+    {
+        Synchronize();
+        long start = Stopwatch.GetTimestamp();
+        var output = _inner.Run(layer, attention, x);
+        Synchronize();
+        _ticks += Stopwatch.GetTimestamp() - start;
+        return output;
+    }
+
+    private void Synchronize()
+    {
+        if (_device.type == DeviceType.CUDA) cuda.synchronize(_device);
+    }
+}

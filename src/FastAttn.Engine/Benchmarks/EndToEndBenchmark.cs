@@ -1,0 +1,90 @@
+using FastAttn.Engine.Compression;
+using FastAttn.Engine.Pipelines;
+
+namespace FastAttn.Engine.Benchmarks;
+
+/// <summary>One configuration of an end-to-end benchmark: a preset name and its plan (null = raw, full attention).</summary>
+/// <param name="Preset">raw, D1..D6 or any label.</param>
+/// <param name="Plan">The plan, or null for the uncompressed model.</param>
+public sealed record EndToEndCase(string Preset, CompressionPlan? Plan);
+
+/// <summary>One preset measured end to end against raw in the same run.</summary>
+/// <param name="Preset">The preset.</param>
+/// <param name="MedianSeconds">Median wall time of a whole generation (sampling loop and decoding).</param>
+/// <param name="SpreadSeconds">Max − min over the repetitions.</param>
+/// <param name="LatencyFraction">Median over rounds of this preset's time / raw's time in the same round.</param>
+/// <param name="AttentionSeconds">Median time spent in the self-attention modules.</param>
+/// <param name="AttentionLatencyFraction">Median over rounds of attention time / raw's attention time.</param>
+/// <param name="AttentionShare">Raw's attention time / raw's total time, medians over rounds (the same for every row).</param>
+/// <param name="FlopsFraction">Attention-module FLOPs fraction of the plan (the paper's measure).</param>
+/// <param name="KernelFlopsFraction">QKᵀ/AV-only FLOPs fraction.</param>
+/// <param name="TransformerFlopsFraction">Whole-transformer FLOPs fraction.</param>
+/// <param name="PredictedFraction">What FLOPs alone predict end to end: 1 − share·(1 − module fraction).</param>
+/// <param name="Fallbacks">(step, layer) entries that fell back to full attention (0 for a sound plan).</param>
+public sealed record EndToEndRow(string Preset, double MedianSeconds, double SpreadSeconds, double LatencyFraction, double AttentionSeconds,
+    double AttentionLatencyFraction, double AttentionShare, double FlopsFraction, double KernelFlopsFraction, double TransformerFlopsFraction,
+    double PredictedFraction, int Fallbacks)
+{
+    /// <summary>Measured saving over predicted saving, (1 − measured) / (1 − predicted); 1 = FLOPs fully turned into time (raw: 1).</summary>
+    public double SavingRatio => PredictedFraction < 1 ? (1 - LatencyFraction) / (1 - PredictedFraction) : 1;
+}
+
+/// <summary>
+/// Times whole generations per preset against raw, interleaved (every preset once per round, raw first) so machine noise
+/// hits all alike, with the self-attention modules timed inside the same runs to give raw's attention share.
+/// </summary>
+public static class EndToEndBenchmark
+{
+    /// <summary>Runs the benchmark. A raw case is added first when <paramref name="cases"/> has none.</summary>
+    /// <param name="pipeline">The pipeline.</param>
+    /// <param name="request">The generation to time (labels, seeds, steps, sampler, guidance, size); its plan is replaced per case.</param>
+    /// <param name="cases">The presets.</param>
+    /// <param name="repetitions">Timed rounds (after one untimed warm-up round).</param>
+    /// <param name="progress">Progress messages.</param>
+    /// <param name="cancellationToken">Checked between generations and steps.</param>
+    public static IReadOnlyList<EndToEndRow> Run(DiTPipeline pipeline, DiTGenerationRequest request, IReadOnlyList<EndToEndCase> cases, int repetitions,
+        IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(cases);
+        if (repetitions < 1) throw new ArgumentOutOfRangeException(nameof(repetitions), "At least one repetition is required.");
+        var all = cases.Any(c => c.Plan is null) ? cases.OrderBy(c => c.Plan is null ? 0 : 1).ToList() : [new EndToEndCase("raw", null), .. cases];
+        var config = pipeline.Transformer.Config;
+        int size = request.Size ?? config.InputSize;
+        var shape = new FlopsShape((size / config.PatchSize) * (size / config.PatchSize), config.HiddenSize, config.Depth, request.GuidanceScale > 1);
+
+        var total = all.Select(_ => new List<double>()).ToArray();
+        var attention = all.Select(_ => new List<double>()).ToArray();
+        var fallbacks = new int[all.Count];
+        for (int round = -1; round < repetitions; round++)
+        {
+            for (int c = 0; c < all.Count; c++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var result = pipeline.Generate(request with { Plan = all[c].Plan, TimeAttention = true }, cancellationToken: cancellationToken);
+                fallbacks[c] = result.AttentionFallbacks;
+                if (round < 0) continue;                                                     // warm-up
+                total[c].Add(result.Elapsed.TotalSeconds);
+                attention[c].Add(result.AttentionTime!.Value.TotalSeconds);
+            }
+            progress?.Report(round < 0 ? "warm-up round done" : $"round {round + 1}/{repetitions} done");
+        }
+
+        double share = Median(total[0].Select((t, r) => attention[0][r] / t));
+        return all.Select((c, i) =>
+        {
+            var flops = c.Plan is CompressionPlan plan ? AttentionFlops.Evaluate(plan.Methods, shape, plan.Key.Window) : new FlopsFractions(1, 1, 1);
+            return new EndToEndRow(c.Preset, Median(total[i]), total[i].Max() - total[i].Min(),
+                Median(total[i].Select((t, r) => t / total[0][r])), Median(attention[i]),
+                Median(attention[i].Select((t, r) => t / attention[0][r])), share,
+                flops.ModuleFraction, flops.KernelFraction, flops.TransformerFraction, 1 - share * (1 - flops.ModuleFraction), fallbacks[i]);
+        }).ToList();
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var s = values.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+}

@@ -1,0 +1,92 @@
+using FastAttn.Engine.Attention;
+using FastAttn.Engine.Benchmarks;
+using FastAttn.Engine.Compression;
+using FastAttn.Engine.Pipelines;
+using FastAttn.Engine.Sampling;
+using FastAttn.Engine.Tests.Support;
+using Xunit;
+
+namespace FastAttn.Engine.Tests.Benchmarks;
+
+[Collection(SequentialCollection.Name)]
+public class EndToEndBenchmarkTests
+{
+    private static DiTGenerationRequest Request => new()
+    {
+        ClassLabels = [1, 2],
+        Seeds = [0],
+        Steps = 6,
+        Scheduler = SchedulerRegistry.Get("ddim"),
+        GuidanceScale = 4,
+        SamplesPerForward = 0,
+    };
+
+    [Fact]
+    public void AttentionTimeIsMeasuredOnlyWhenAskedAndIsPartOfTheWholeGeneration()
+    {
+        using var model = TinyModels.Random(depth: 3);
+        var pipeline = new DiTPipeline(model, null);
+        using (var plain = pipeline.Generate(Request))
+            Assert.Null(plain.AttentionTime);
+        using var timed = pipeline.Generate(Request with { TimeAttention = true });
+        Assert.NotNull(timed.AttentionTime);
+        Assert.InRange(timed.AttentionTime!.Value.Ticks, 1, timed.Elapsed.Ticks);
+        using var again = pipeline.Generate(Request);
+        Assert.True(again.Images.equal(timed.Images).all().item<bool>());                  // timing does not change the result
+    }
+
+    [Fact]
+    public void RowsCompareEveryPresetWithRawAndPredictFromTheMeasuredShare()
+    {
+        using var model = TinyModels.Random(depth: 4, seed: 2);
+        var pipeline = new DiTPipeline(model, null);
+        var search = new GreedyPlanSearch(pipeline);
+        var options = PlanLookup.SearchOptions(pipeline, Request, 0.3, calibrationCount: 2);
+        var plan = search.Search(options);
+        var rows = EndToEndBenchmark.Run(pipeline, Request, [new EndToEndCase("D-test", plan)], repetitions: 2);
+
+        Assert.Equal(["raw", "D-test"], rows.Select(r => r.Preset));                        // raw added, first
+        var raw = rows[0];
+        Assert.Equal((1.0, 1.0, 1.0, 1.0), (raw.LatencyFraction, raw.AttentionLatencyFraction, raw.FlopsFraction, raw.PredictedFraction));
+        Assert.InRange(raw.AttentionShare, 0.0001, 0.9999);
+        var d = rows[1];
+        var flops = plan.Flops!;
+        Assert.Equal(flops.ModuleFraction, d.FlopsFraction, 12);
+        Assert.Equal(flops.KernelFraction, d.KernelFlopsFraction, 12);
+        Assert.Equal(raw.AttentionShare, d.AttentionShare);
+        Assert.Equal(1 - d.AttentionShare * (1 - d.FlopsFraction), d.PredictedFraction, 12);
+        Assert.Equal((1 - d.LatencyFraction) / (1 - d.PredictedFraction), d.SavingRatio, 12);
+        Assert.Equal(0, d.Fallbacks);
+        Assert.True(d.LatencyFraction > 0 && d.AttentionLatencyFraction > 0);
+    }
+
+    [Fact]
+    public void RepetitionsMustBePositive()
+    {
+        using var model = TinyModels.Random(depth: 1);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => EndToEndBenchmark.Run(new DiTPipeline(model, null), Request, [], 0));
+        Assert.Contains("repetition", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ResampledPlansKeepTheMixOnAnotherGridAndStartFull()
+    {
+        var o = AttentionMethod.OutputShare;
+        var w = AttentionMethod.WindowResidual;
+        var f = AttentionMethod.Full;
+        var a = AttentionMethod.FullCfgShare;
+        var key = new PlanKey("src", 8, 3, "ddim", 4, WindowSpec.ForTokens(16), 0.1, "c");
+        var source = new CompressionPlan(key, [[f, f], [o, w], [a, o]]);
+        var target = key with { ModelFingerprint = "dst", Steps = 5, LatentSize = 32, Window = WindowSpec.ForTokens(256) };
+        var resampled = PlanResampler.Resample(source, target, 4, new PlanModelShape(256, 64));
+
+        Assert.Equal(target, resampled.Key);
+        Assert.Equal(5, resampled.Methods.Length);
+        Assert.All(resampled.Methods, row => Assert.Equal(4, row.Length));
+        Assert.All(resampled.Methods[0], m => Assert.Equal(f, m));                         // step 0 stays full
+        Assert.Equal(new[] { o, o, w, w }, resampled.Methods[2]);                          // step 2 of 5 ↔ step 1 of 3
+        Assert.Equal(new[] { a, a, o, o }, resampled.Methods[4]);                          // last ↔ last
+        var same = PlanResampler.Resample(source, key, 2);                                 // same grid: the same plan
+        Assert.Equal(source.Methods, same.Methods);
+    }
+}
