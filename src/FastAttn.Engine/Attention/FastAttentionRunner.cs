@@ -105,7 +105,7 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
     }
 
     /// <inheritdoc />
-    public Tensor Run(int layer, SelfAttention attention, Tensor x)
+    public Tensor Run(int layer, IAttentionProjections attention, Tensor x)
     {
         var method = MethodFor(layer);
         if (method == AttentionMethod.OutputShare)

@@ -15,7 +15,7 @@ public interface ISelfAttentionRunner
     }
 
     /// <summary>Computes block <paramref name="layer"/>'s self-attention output (B, N, D) for the modulated input <paramref name="x"/>.</summary>
-    Tensor Run(int layer, SelfAttention attention, Tensor x);
+    Tensor Run(int layer, IAttentionProjections attention, Tensor x);
 }
 
 /// <summary>Plain full attention on every layer.</summary>
@@ -27,5 +27,5 @@ public sealed class FullAttentionRunner : ISelfAttentionRunner
     private FullAttentionRunner() { }
 
     /// <inheritdoc />
-    public Tensor Run(int layer, SelfAttention attention, Tensor x) => attention.forward(x);
+    public Tensor Run(int layer, IAttentionProjections attention, Tensor x) => attention.Attend(x);
 }

@@ -29,7 +29,7 @@ internal sealed class TimedAttentionRunner : ISelfAttentionRunner
 
     public void BeginStep(int stepIndex) => _inner.BeginStep(stepIndex);
 
-    public Tensor Run(int layer, SelfAttention attention, Tensor x)
+    public Tensor Run(int layer, IAttentionProjections attention, Tensor x)
     {
         Synchronize();
         long start = Stopwatch.GetTimestamp();

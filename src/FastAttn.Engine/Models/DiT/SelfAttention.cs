@@ -9,7 +9,7 @@ namespace FastAttn.Engine.Models.DiT;
 /// Multi-head self-attention with a fused QKV projection (timm's Attention, as used by DiT). Exposes its stages
 /// (<see cref="ProjectQkv"/>, <see cref="Project"/>) so that compressed attention methods can reuse them.
 /// </summary>
-public sealed class SelfAttention : Module<Tensor, Tensor>
+public sealed class SelfAttention : Module<Tensor, Tensor>, Attention.IAttentionProjections
 {
     private readonly Linear qkv;
     private readonly Linear proj;
@@ -50,6 +50,9 @@ public sealed class SelfAttention : Module<Tensor, Tensor>
         var merged = heads.transpose(1, 2).reshape(b, n, NumHeads * HeadDim);            // (B, N, D)
         return proj.forward(merged).MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    public Tensor Attend(Tensor x) => forward(x);
 
     /// <summary>Full attention: (B, N, D) → (B, N, D).</summary>
     public override Tensor forward(Tensor x)

@@ -1,0 +1,106 @@
+using FastAttn.Engine.Attention;
+using FastAttn.Engine.Models.DiT;
+using FastAttn.Engine.Sampling;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace FastAttn.Engine.Models.PixArt;
+
+/// <summary>
+/// The PixArt(-Sigma) denoising transformer, laid out as diffusers' <c>PixArtTransformer2DModel</c> so its checkpoints
+/// load by name: patchify with a sin-cos position table recomputed for every grid (any size or aspect ratio, base size
+/// and interpolation scale as the reference), the shared timestep modulation, the caption projection, the blocks, and
+/// a final layer modulated by the timestep embedding itself (before SiLU/linear), then unpatchify.
+/// </summary>
+public sealed class PixArtTransformer : Module<Tensor, Tensor, Tensor, Tensor?, Tensor>
+{
+    private readonly PatchEmbedding pos_embed;
+    private readonly AdaLayerNormSingle adaln_single;
+    private readonly CaptionProjection caption_projection;
+    private readonly ModuleList<PixArtBlock> transformer_blocks;
+    private readonly Parameter scale_shift_table;
+    private readonly LayerNorm norm_out;
+    private readonly Linear proj_out;
+
+    /// <summary>Creates a randomly initialised model of <paramref name="config"/>.</summary>
+    public PixArtTransformer(PixArtConfig config) : base(nameof(PixArtTransformer))
+    {
+        Config = config ?? throw new ArgumentNullException(nameof(config));
+        int d = config.HiddenSize;
+        pos_embed = new PatchEmbedding(config.InChannels, d, config.PatchSize);
+        adaln_single = new AdaLayerNormSingle(d);
+        caption_projection = new CaptionProjection(config.CaptionChannels, d);
+        transformer_blocks = new ModuleList<PixArtBlock>(Enumerable.Range(0, config.NumLayers).Select(_ => new PixArtBlock(config)).ToArray());
+        scale_shift_table = Parameter(randn(2, d) / Math.Sqrt(d));
+        norm_out = LayerNorm(d, eps: config.NormEps, elementwise_affine: false);
+        proj_out = Linear(d, config.PatchSize * config.PatchSize * config.OutChannels, hasBias: true);
+        RegisterComponents();
+    }
+
+    /// <summary>The shape.</summary>
+    public PixArtConfig Config { get; }
+
+    /// <summary>The blocks.</summary>
+    public IReadOnlyList<PixArtBlock> Blocks => transformer_blocks.ToList();
+
+    /// <summary>
+    /// Latents x (B, C, H, W), timesteps t (B), caption features (B, S, caption channels) and the caption mask (B, S) of
+    /// 1 (keep) / 0 (padding), or null → (B, out channels, H, W).
+    /// </summary>
+    public override Tensor forward(Tensor x, Tensor t, Tensor caption, Tensor? captionMask) =>
+        Forward(x, t, caption, captionMask, FullAttentionRunner.Instance);
+
+    /// <summary>
+    /// The forward pass with every block's self-attention computed by <paramref name="runner"/> (DiTFastAttn; call its
+    /// <c>BeginStep</c> per denoising step). PixArt's CFG batch is [uncond; cond]: give the runner
+    /// <see cref="CfgBatchOrder.UnconditionalFirst"/>.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor t, Tensor caption, Tensor? captionMask, ISelfAttentionRunner runner)
+    {
+        ArgumentNullException.ThrowIfNull(runner);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(caption);
+        int p = Config.PatchSize;
+        if (x.shape[2] % p != 0 || x.shape[3] % p != 0)
+            throw new ArgumentException($"Latent size {x.shape[2]}×{x.shape[3]} must be a multiple of the patch size {p}.", nameof(x));
+        if (caption.shape[^1] != Config.CaptionChannels)
+            throw new ArgumentException($"Caption features have {caption.shape[^1]} channels; the model takes {Config.CaptionChannels}.", nameof(caption));
+        using var scope = NewDisposeScope();
+        int rows = (int)x.shape[2] / p, cols = (int)x.shape[3] / p;
+        var dtype = proj_out.weight!.dtype;
+        var table = PositionEmbedding2D.Create(Config.HiddenSize, rows, cols, Config.BaseSize, Config.InterpolationScale).to(dtype, x.device);
+        var h = pos_embed.forward(x.to(dtype)) + table.unsqueeze(0);                         // (B, N, D)
+        var (modulation, embedding) = adaln_single.forward(t);                               // (B, 6D), (B, D)
+        var context = caption_projection.forward(caption.to(dtype));                         // (B, S, D)
+        Tensor? bias = captionMask is null ? null
+            : ((1 - captionMask.to(dtype)) * -10000.0).view(captionMask.shape[0], 1, 1, captionMask.shape[1]);   // (B, 1, 1, S)
+        for (int i = 0; i < transformer_blocks.Count; i++) h = transformer_blocks[i].Forward(h, modulation, context, bias, i, runner);
+        var shiftScale = (scale_shift_table.unsqueeze(0) + embedding.unsqueeze(1)).chunk(2, 1);  // 2 × (B, 1, D)
+        h = norm_out.forward(h) * (1 + shiftScale[1]) + shiftScale[0];
+        h = proj_out.forward(h);                                                              // (B, N, p·p·C)
+        long b = x.shape[0];
+        int c = Config.OutChannels;
+        var image = h.view(b, rows, cols, p, p, c).permute(0, 5, 1, 3, 2, 4).reshape(b, c, rows * p, cols * p);
+        return image.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>diffusers' <c>PatchEmbed</c> convolution (<c>proj</c>); the position table is added by the model.</summary>
+    private sealed class PatchEmbedding : Module<Tensor, Tensor>
+    {
+        private readonly Conv2d proj;
+
+        public PatchEmbedding(int inChannels, int dim, int patchSize) : base("PatchEmbed")
+        {
+            proj = Conv2d(inChannels, dim, kernel_size: patchSize, stride: patchSize);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            using var h = proj.forward(x);                                                   // (B, D, H/p, W/p)
+            return h.flatten(2).transpose(1, 2);                                             // (B, N, D)
+        }
+    }
+}
