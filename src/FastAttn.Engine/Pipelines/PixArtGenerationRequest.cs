@@ -1,0 +1,37 @@
+using FastAttn.Engine.Sampling;
+
+namespace FastAttn.Engine.Pipelines;
+
+/// <summary>What to generate with a <see cref="PixArtPipeline"/>: one image per prompt, each with its own seed.</summary>
+public sealed record PixArtGenerationRequest
+{
+    /// <summary>The prompts (one image each).</summary>
+    public required IReadOnlyList<string> Prompts { get; init; }
+
+    /// <summary>The negative prompt, encoded for the unconditional half of guidance ("" by default, as PixArt).</summary>
+    public string NegativePrompt { get; init; } = "";
+
+    /// <summary>Seed of each image, or one seed: image i then uses seed + i.</summary>
+    public IReadOnlyList<long> Seeds { get; init; } = [0];
+
+    /// <summary>Denoising steps (PixArt-Sigma: 20).</summary>
+    public int Steps { get; init; } = 20;
+
+    /// <summary>The sampler; null uses the pipeline's (its scheduler_config.json).</summary>
+    public IDiffusionSchedulerFactory? Scheduler { get; init; }
+
+    /// <summary>Classifier-free guidance scale (PixArt-Sigma: 4.5); 1 or less runs the prompts alone.</summary>
+    public double GuidanceScale { get; init; } = 4.5;
+
+    /// <summary>Image width in pixels; null = the model's trained size.</summary>
+    public int? Width { get; init; }
+
+    /// <summary>Image height in pixels; null = the model's trained size.</summary>
+    public int? Height { get; init; }
+
+    /// <summary>Caption tokens (PixArt-Sigma: 300); longer prompts are truncated.</summary>
+    public int MaxTokens { get; init; } = 300;
+
+    /// <summary>The seed of image <paramref name="index"/>.</summary>
+    public long SeedFor(int index) => Seeds.Count == 1 ? Seeds[0] + index : Seeds[index];
+}

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using FastAttn.Engine.Attention;
+using FastAttn.Engine.Models.PixArt;
+using FastAttn.Engine.Models.TextEncoder;
+using FastAttn.Engine.Sampling;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FastAttn.Engine.Pipelines;
+
+/// <summary>
+/// Text-to-image with PixArt(-Sigma), as diffusers' PixArtSigmaPipeline: prompts and the negative prompt through the
+/// T5 tokenizer and encoder (300 tokens, mask), noise from per-image seeds, the sampler loop with guidance on a
+/// [uncond; cond] batch over all latent channels (the learned-variance half dropped), then the VAE. Prompt
+/// embeddings are cached; the encoder can be released after encoding to save memory.
+/// </summary>
+public sealed class PixArtPipeline : IDisposable
+{
+    private readonly ILogger _logger;
+    private readonly Dictionary<(string, int), (Tensor Embedding, Tensor Mask)> _prompts = new();
+    private readonly Lock _promptsLock = new();
+    private readonly bool _ownsModels;
+    private T5Encoder? _encoder;
+
+    /// <summary>Creates the pipeline.</summary>
+    /// <param name="transformer">The denoiser.</param>
+    /// <param name="encoder">The T5 encoder (its output width must be the transformer's caption channels).</param>
+    /// <param name="tokenizer">The T5 tokenizer.</param>
+    /// <param name="decoder">The VAE decoder; null returns latents as images.</param>
+    /// <param name="scheduler">The default sampler (from scheduler_config.json).</param>
+    /// <param name="logger">Optional logger.</param>
+    /// <param name="ownsModels">Dispose the transformer, encoder and decoder with the pipeline.</param>
+    public PixArtPipeline(PixArtTransformer transformer, T5Encoder encoder, T5Tokenizer tokenizer, ILatentDecoder? decoder,
+        IDiffusionSchedulerFactory scheduler, ILogger<PixArtPipeline>? logger = null, bool ownsModels = false)
+    {
+        _ownsModels = ownsModels;
+        Transformer = transformer ?? throw new ArgumentNullException(nameof(transformer));
+        _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
+        Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
+        Decoder = decoder;
+        Scheduler = scheduler ?? throw new ArgumentNullException(nameof(scheduler));
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        if (encoder.Config.DModel != transformer.Config.CaptionChannels)
+            throw new ArgumentException($"The text encoder gives {encoder.Config.DModel} channels; the transformer takes {transformer.Config.CaptionChannels}.", nameof(encoder));
+    }
+
+    /// <summary>The denoising transformer.</summary>
+    public PixArtTransformer Transformer { get; }
+
+    /// <summary>The tokenizer.</summary>
+    public T5Tokenizer Tokenizer { get; }
+
+    /// <summary>The VAE decoder, if any.</summary>
+    public ILatentDecoder? Decoder { get; }
+
+    /// <summary>The default sampler.</summary>
+    public IDiffusionSchedulerFactory Scheduler { get; }
+
+    /// <summary>Whether the text encoder is still loaded (see <see cref="ReleaseEncoder"/>).</summary>
+    public bool HasEncoder => _encoder is not null;
+
+    /// <summary>Pixels per latent pixel: the VAE's downscale factor (8 for SDXL's VAE; 8 without a decoder).</summary>
+    public int VaeFactor => Decoder is Models.Vae.AutoencoderKLDecoder vae ? vae.Config.DownscaleFactor : 8;
+
+    /// <summary>Pixel side of the trained size (latent × VAE factor).</summary>
+    public int DefaultSize => Transformer.Config.SampleSize * VaeFactor;
+
+    /// <summary>
+    /// Frees the text encoder (gigabytes for T5-XXL); prompts encoded before stay cached and usable, new prompts are
+    /// then an error.
+    /// </summary>
+    public void ReleaseEncoder()
+    {
+        _encoder?.Dispose();
+        _encoder = null;
+    }
+
+    /// <summary>Caption features (B, L, C) and mask (B, L) for <paramref name="texts"/>, cached per text.</summary>
+    public (Tensor Embeddings, Tensor Mask) Encode(IReadOnlyList<string> texts, int maxTokens = T5Tokenizer.PixArtMaxLength)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var rows = texts.Select(t => EncodeOne(t, maxTokens)).ToList();
+        return (cat(rows.Select(r => r.Embedding).ToList(), 0), cat(rows.Select(r => r.Mask).ToList(), 0));
+    }
+
+    private (Tensor Embedding, Tensor Mask) EncodeOne(string text, int maxTokens)
+    {
+        lock (_promptsLock)
+        {
+            if (_prompts.TryGetValue((text, maxTokens), out var cached)) return cached;
+            var encoder = _encoder ?? throw new InvalidOperationException("The text encoder was released; only prompts encoded before can be used.");
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            var (ids, mask) = Tokenizer.Encode([text], maxTokens);
+            var device = Transformer.parameters().First().device;
+            var hidden = encoder.forward(ids.to(device), mask.to(device));                    // (1, L, C)
+            var entry = (hidden.to(ScalarType.Float32).DetachFromDisposeScope(), mask.to(device).DetachFromDisposeScope());
+            if (_prompts.Count >= 256) Clear();
+            _prompts[(text, maxTokens)] = entry;
+            return entry;
+        }
+    }
+
+    /// <summary>Runs a generation. Honours <paramref name="cancellationToken"/> between steps.</summary>
+    public DiTGenerationResult Generate(PixArtGenerationRequest request, IProgress<DiffusionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Validate(request);
+        var stopwatch = Stopwatch.StartNew();
+        var config = Transformer.Config;
+        int batch = request.Prompts.Count;
+        int width = request.Width ?? DefaultSize, height = request.Height ?? DefaultSize;
+        var seeds = Enumerable.Range(0, batch).Select(request.SeedFor).ToArray();
+        var scheduler = (request.Scheduler ?? Scheduler).Create(request.Steps);
+        bool guided = request.GuidanceScale > 1.0;
+        var device = Transformer.parameters().First().device;
+        var dtype = Transformer.parameters().First().dtype;
+
+        using var noGrad = no_grad();
+        using var encoded = NewDisposeScope();
+        var (prompt, promptMask) = Encode(request.Prompts, request.MaxTokens);
+        Tensor caption = prompt, mask = promptMask;
+        if (guided)
+        {
+            var (negative, negativeMask) = Encode(Enumerable.Repeat(request.NegativePrompt, batch).ToList(), request.MaxTokens);
+            caption = cat([negative, prompt], 0);                                            // [uncond; cond], as PixArt
+            mask = cat([negativeMask, promptMask], 0);
+        }
+        caption = caption.to(dtype);
+        using var noise = new PerSampleNoise(seeds);
+        var x = noise.Next([batch, config.InChannels, height / VaeFactor, width / VaeFactor], ScalarType.Float32, device);
+        try
+        {
+            for (int i = 0; i < scheduler.Timesteps.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Tensor next;
+                using (var step = NewDisposeScope())
+                {
+                    var modelIn = guided ? cat([x, x], 0) : x;
+                    var t = full(modelIn.shape[0], scheduler.Timesteps[i], ScalarType.Int64, device);
+                    var output = Transformer.forward(modelIn.to(dtype), t, caption, mask).to(ScalarType.Float32);
+                    var eps = output[.., ..config.InChannels];                                  // learned variance dropped
+                    if (guided)
+                    {
+                        var halves = eps.chunk(2, 0);
+                        eps = halves[0] + request.GuidanceScale * (halves[1] - halves[0]);
+                    }
+                    next = scheduler.Step(eps, i, x, noise).MoveToOuterDisposeScope();
+                }
+                x.Dispose();
+                x = next;
+                progress?.Report(new DiffusionProgress(i + 1, scheduler.Timesteps.Count, scheduler.Timesteps[i], stopwatch.Elapsed));
+            }
+            var latents = x.cpu();
+            if (!ReferenceEquals(latents, x)) x.Dispose();
+            Tensor images = latents;
+            if (Decoder is not null)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var decoded = Decoder.Decode(latents);
+                images = decoded.to(ScalarType.Float32, CPU, copy: true);
+            }
+            latents.DetachFromDisposeScope();                                                 // the result owns them, not the encoding scope
+            if (!ReferenceEquals(images, latents)) images.DetachFromDisposeScope();
+            stopwatch.Stop();
+            _logger.LogInformation("Generated {Count} image(s) of {Width}x{Height} in {Elapsed:F2}s", batch, width, height, stopwatch.Elapsed.TotalSeconds);
+            return new DiTGenerationResult(images, latents, seeds, stopwatch.Elapsed);
+        }
+        catch
+        {
+            x.Dispose();
+            throw;
+        }
+    }
+
+    private void Validate(PixArtGenerationRequest request)
+    {
+        if (request.Prompts.Count == 0) throw new ArgumentException("At least one prompt is required.", nameof(request));
+        if (request.Seeds.Count != 1 && request.Seeds.Count != request.Prompts.Count)
+            throw new ArgumentException($"Give one seed or one per prompt ({request.Prompts.Count}); got {request.Seeds.Count}.", nameof(request));
+        if (request.Steps < 1 || request.Steps > 1000) throw new ArgumentOutOfRangeException(nameof(request), $"Steps must be within 1..1000; got {request.Steps}.");
+        if (request.MaxTokens < 1) throw new ArgumentOutOfRangeException(nameof(request), "MaxTokens must be at least 1.");
+        int multiple = VaeFactor * Transformer.Config.PatchSize;
+        foreach (var (name, value) in new[] { ("Width", request.Width ?? DefaultSize), ("Height", request.Height ?? DefaultSize) })
+            if (value <= 0 || value % multiple != 0)
+                throw new ArgumentOutOfRangeException(nameof(request), $"{name} {value} must be a positive multiple of {multiple} (VAE factor {VaeFactor} × patch {Transformer.Config.PatchSize}).");
+    }
+
+    private void Clear()
+    {
+        foreach (var (e, m) in _prompts.Values) { e.Dispose(); m.Dispose(); }
+        _prompts.Clear();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_promptsLock) Clear();
+        if (!_ownsModels) return;
+        Transformer.Dispose();
+        ReleaseEncoder();
+        (Decoder as IDisposable)?.Dispose();
+    }
+}
