@@ -93,6 +93,21 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task TextToImageWithAPixArtPipelineFolder()
+    {
+        var folder = Path.Combine(_dir, "pixart");
+        FastAttn.Engine.Tests.Support.TinyPixArtFolder.Write(folder, Path.Combine(AppContext.BaseDirectory, "TestData"));
+        var png = Path.Combine(_dir, "cat.png");
+        Assert.Equal(0, await CliApp.RunAsync(["generate", "--model", folder, "--prompt", "a cat on the mat", "--negative", "the mat",
+            "--steps", "3", "--size", "64x32", "--count", "2", "--out", png]));
+        using (var image = Image.Load(Path.Combine(_dir, "cat-1.png")))
+            Assert.Equal((64, 32), (image.Width, image.Height));
+        Assert.Equal(2, await CliApp.RunAsync(["generate", "--model", folder, "--prompt", "a cat", "--preset", "D3", "--out", png]));
+        Assert.Equal(2, await CliApp.RunAsync(["generate", "--model", folder, "--prompt", "a cat", "--size", "30x32", "--out", png]));
+        Assert.Equal(2, await CliApp.RunAsync(["generate", "--model", folder, "--size", "big", "--prompt", "a cat", "--out", png]));
+    }
+
+    [Fact]
     public async Task EndToEndBenchSmokeOnRandomXlShapesAndOnTheBuiltInModel()
     {
         var random = Path.Combine(_dir, "e2e-random");

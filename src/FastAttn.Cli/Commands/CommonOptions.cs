@@ -10,7 +10,7 @@ namespace FastAttn.Cli.Commands;
 /// <summary>Options shared by the commands that load a model and sample with it.</summary>
 internal sealed class CommonOptions
 {
-    public Option<string> Model { get; } = new("--model", "-m") { Description = "DiT weights: .pt, .safetensors, a diffusers model/pipeline folder, or the name of a built-in model.", Required = true };
+    public Option<string> Model { get; } = new("--model", "-m") { Description = "DiT weights (.pt, .safetensors, a diffusers model/pipeline folder, or a built-in model name), or a diffusers PixArt pipeline folder (text to image).", Required = true };
     public Option<string?> Vae { get; } = new("--vae") { Description = "diffusers VAE folder (default: a 'vae' folder beside the model)." };
     public Option<int?> Heads { get; } = new("--heads") { Description = "Attention heads, when they cannot be inferred from the checkpoint." };
     public Option<string> Device { get; } = new("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
@@ -18,7 +18,20 @@ internal sealed class CommonOptions
     public Option<string?> Scheduler { get; } = new("--scheduler") { Description = $"Sampler: {string.Join(", ", SchedulerRegistry.Names)} (default: the model's, else ddim)." };
     public Option<double?> Cfg { get; } = new("--cfg") { Description = "Classifier-free guidance scale, 1 = off (default: the model's, else 4)." };
     public Option<string> GuidanceChannels { get; } = new("--guidance-channels") { Description = "reference (first 3 latent channels, as the DiT repo) or all (as diffusers).", DefaultValueFactory = _ => "reference" };
-    public Option<int?> Size { get; } = new("--size") { Description = "Image side in pixels (default: the model's trained size)." };
+    public Option<string?> Size { get; } = new("--size") { Description = "Image size in pixels: 512, or WIDTHxHEIGHT for text-to-image models (default: the model's trained size)." };
+
+    /// <summary>The requested pixel size (width, height), or null for the model's own.</summary>
+    public (int Width, int Height)? PixelSize(ParseResult parse)
+    {
+        if (parse.GetValue(Size) is not string text) return null;
+        var parts = text.Trim().ToLowerInvariant().Split('x');
+        if (parts.Length is 1 or 2 && parts.All(p => int.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int v) && v > 0))
+        {
+            int w = int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture);
+            return (w, parts.Length == 2 ? int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) : w);
+        }
+        throw new ArgumentException($"--size '{text}' is not a size: give pixels (512) or WIDTHxHEIGHT (1024x768).");
+    }
     public Option<string> WindowSemantics { get; } = new("--window-semantics") { Description = "block (block band, default: faster) or token (the reference's token band).", DefaultValueFactory = _ => "block" };
     public Option<int?> Window { get; } = new("--window") { Description = "Window half-width w in tokens (default N/8)." };
     public Option<string?> PlanDir { get; } = new("--plan-dir") { Description = "Folder of cached plans (default $FASTATTN_PLAN_DIR or ~/.cache/fastattn/plans)." };
@@ -59,7 +72,8 @@ internal sealed class CommonOptions
     public int LatentSize(ParseResult parse, LoadedDiT loaded)
     {
         int factor = loaded.Pipeline.Decoder is FastAttn.Engine.Models.Vae.AutoencoderKLDecoder vae ? vae.Config.DownscaleFactor : 1;
-        if (parse.GetValue(Size) is not int px) return loaded.Pipeline.Transformer.Config.InputSize;
+        if (PixelSize(parse) is not var (px, height)) return loaded.Pipeline.Transformer.Config.InputSize;
+        if (px != height) throw new ArgumentException($"DiT models generate square images; --size {px}x{height} is not square.");
         if (px <= 0 || px % factor != 0) throw new ArgumentException($"Size {px} must be a positive multiple of the VAE factor {factor}.");
         return px / factor;
     }

@@ -44,6 +44,26 @@ public static class PixArtPipelineFolder
         }
     }
 
+    /// <summary>Whether <paramref name="path"/> is a diffusers PixArt pipeline folder (by its model_index.json or transformer config).</summary>
+    public static bool IsPixArtFolder(string path)
+    {
+        if (!Directory.Exists(path)) return false;
+        foreach (var file in new[] { Path.Combine(path, "model_index.json"), Path.Combine(path, "transformer", "config.json") })
+        {
+            if (!File.Exists(file)) continue;
+            try
+            {
+                if (JsonNode.Parse(File.ReadAllText(file))?["_class_name"]?.GetValue<string>() is string name)
+                    return name.StartsWith("PixArt", StringComparison.Ordinal);
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
+        return false;
+    }
+
     private static void CheckIndex(string path)
     {
         if (!File.Exists(path)) return;                                                       // the parts speak for themselves

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using FastAttn.Engine.Checkpoints;
 using FastAttn.Engine.Models.PixArt;
 using FastAttn.Engine.Pipelines;
@@ -18,32 +17,7 @@ public sealed class PixArtPipelineTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("pixart-pipeline").FullName;
 
-    public PixArtPipelineTests()
-    {
-        var parts = new[] { "transformer", "text_encoder", "tokenizer", "vae", "scheduler" };
-        foreach (var p in parts) Directory.CreateDirectory(Path.Combine(_dir, p));
-        File.WriteAllText(Path.Combine(_dir, "model_index.json"), """{ "_class_name": "PixArtSigmaPipeline" }""");
-        var config = new JsonObject
-        {
-            ["_class_name"] = "PixArtTransformer2DModel", ["num_attention_heads"] = 2, ["attention_head_dim"] = 16, ["in_channels"] = 4,
-            ["out_channels"] = 8, ["num_layers"] = 2, ["cross_attention_dim"] = 32, ["sample_size"] = 8, ["patch_size"] = 2,
-            ["caption_channels"] = 32, ["norm_type"] = "ada_norm_single", ["norm_eps"] = 1e-6, ["interpolation_scale"] = 1,
-        };
-        File.WriteAllText(Path.Combine(_dir, "transformer", "config.json"), config.ToJsonString());
-        manual_seed(5);
-        using (var random = new PixArtTransformer(PixArtConfig.ParseDiffusers(config.ToJsonString(), "config")))
-            TorchSharp.PyBridge.Safetensors.SaveStateDict(Path.Combine(_dir, "transformer", "diffusion_pytorch_model.safetensors"), random.state_dict());
-        File.Copy(TestData.Golden("t5-tiny", "config.json"), Path.Combine(_dir, "text_encoder", "config.json"));
-        File.Copy(TestData.Golden("t5-tiny", "weights.safetensors"), Path.Combine(_dir, "text_encoder", "model.safetensors"));
-        File.WriteAllBytes(Path.Combine(_dir, "tokenizer", "spiece.model"), TinySentencePiece.ModelProto());
-        File.Copy(TestData.Golden("vae-tiny", "config.json"), Path.Combine(_dir, "vae", "config.json"));
-        File.Copy(TestData.Golden("vae-tiny", "diffusion_pytorch_model.safetensors"), Path.Combine(_dir, "vae", "diffusion_pytorch_model.safetensors"));
-        File.WriteAllText(Path.Combine(_dir, "scheduler", "scheduler_config.json"), """
-            { "_class_name": "DPMSolverMultistepScheduler", "algorithm_type": "dpmsolver++", "beta_end": 0.02, "beta_schedule": "linear",
-              "beta_start": 0.0001, "lower_order_final": true, "num_train_timesteps": 1000, "prediction_type": "epsilon",
-              "solver_order": 2, "solver_type": "midpoint", "timestep_spacing": "linspace", "final_sigmas_type": "zero", "use_karras_sigmas": false }
-            """);
-    }
+    public PixArtPipelineTests() => TinyPixArtFolder.Write(_dir, TestData.Golden());
 
     [Fact]
     public void PromptsBecomeImagesDeterministicallyPerSeed()
