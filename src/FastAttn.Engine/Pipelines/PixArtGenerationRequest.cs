@@ -29,6 +29,12 @@ public sealed record PixArtGenerationRequest
     /// <summary>Image height in pixels; null = the model's trained size.</summary>
     public int? Height { get; init; }
 
+    /// <summary>
+    /// Generate at the trained aspect-ratio bucket nearest the requested size, then resize and centre-crop to it (the
+    /// reference's default, for 256/512/1024/2048-px models); false generates at the requested size itself.
+    /// </summary>
+    public bool ResolutionBinning { get; init; } = true;
+
     /// <summary>Caption tokens (PixArt-Sigma: 300); longer prompts are truncated.</summary>
     public int MaxTokens { get; init; } = 300;
 

@@ -93,7 +93,7 @@ public sealed class PixArtPipeline : IDisposable
             var encoder = _encoder ?? throw new InvalidOperationException("The text encoder was released; only prompts encoded before can be used.");
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
-            var (ids, mask) = Tokenizer.Encode([text], maxTokens);
+            var (ids, mask) = Tokenizer.Encode([text.ToLowerInvariant().Trim()], maxTokens);   // the reference's preprocessing without caption cleaning
             var device = Transformer.parameters().First().device;
             var hidden = encoder.forward(ids.to(device), mask.to(device));                    // (1, L, C)
             var entry = (hidden.to(ScalarType.Float32).DetachFromDisposeScope(), mask.to(device).DetachFromDisposeScope());
@@ -112,6 +112,9 @@ public sealed class PixArtPipeline : IDisposable
         var config = Transformer.Config;
         int batch = request.Prompts.Count;
         int width = request.Width ?? DefaultSize, height = request.Height ?? DefaultSize;
+        var (genHeight, genWidth) = request.ResolutionBinning && PixArtResolutionBins.For(config.SampleSize) is { } bins
+            ? PixArtResolutionBins.Classify(height, width, bins)
+            : (height, width);
         var seeds = Enumerable.Range(0, batch).Select(request.SeedFor).ToArray();
         var scheduler = (request.Scheduler ?? Scheduler).Create(request.Steps);
         bool guided = request.GuidanceScale > 1.0;
@@ -130,7 +133,7 @@ public sealed class PixArtPipeline : IDisposable
         }
         caption = caption.to(dtype);
         using var noise = new PerSampleNoise(seeds);
-        var x = noise.Next([batch, config.InChannels, height / VaeFactor, width / VaeFactor], ScalarType.Float32, device);
+        var x = noise.Next([batch, config.InChannels, genHeight / VaeFactor, genWidth / VaeFactor], ScalarType.Float32, device);
         try
         {
             for (int i = 0; i < scheduler.Timesteps.Count; i++)
@@ -161,7 +164,8 @@ public sealed class PixArtPipeline : IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var decoded = Decoder.Decode(latents);
-                images = decoded.to(ScalarType.Float32, CPU, copy: true);
+                using var cpu = decoded.to(ScalarType.Float32, CPU, copy: true);
+                images = PixArtResolutionBins.ResizeAndCrop(cpu, width, height);                 // back to the requested size
             }
             latents.DetachFromDisposeScope();                                                 // the result owns them, not the encoding scope
             if (!ReferenceEquals(images, latents)) images.DetachFromDisposeScope();

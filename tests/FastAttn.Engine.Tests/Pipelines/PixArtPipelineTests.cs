@@ -33,6 +33,8 @@ public sealed class PixArtPipelineTests : IDisposable
         TensorAssert.RelativeClose(both.Images[1], alone.Images[0], 1e-4, "image 1 alone vs in a batch");
         using var negative = pipeline.Generate(request with { Prompts = ["the mat"], Seeds = [8], NegativePrompt = "a cat" });
         Assert.True(TensorAssert.RelativeError(alone.Images[0], negative.Images[0]) > 1e-4, "the negative prompt must matter");
+        using var shouted = pipeline.Generate(request with { Prompts = ["  THE MAT "], Seeds = [8] });
+        TensorAssert.RelativeClose(alone.Images[0], shouted.Images[0], 1e-6, "prompts are lower-cased and trimmed, as the reference");
         using var wide = pipeline.Generate(request with { Prompts = ["a cat"], Seeds = [1], Width = side * 2 });
         Assert.Equal(new long[] { 1, 3, side, side * 2 }, wide.Images.shape);
     }
