@@ -26,9 +26,10 @@ internal static class GenerateCommand
         var threshold = new Option<double?>("--threshold") { Description = "Custom threshold δ: uses the cached plan for it." };
         var search = new Option<bool>("--search") { Description = "With --preset/--threshold: search the plan now when none is cached." };
         var negative = new Option<string>("--negative") { Description = "Text-to-image models: the negative prompt.", DefaultValueFactory = _ => "" };
+        var encoderDType = new Option<string>("--encoder-dtype") { Description = "Text-to-image models: T5 weight dtype, bf16 (default: half the memory, fp32 arithmetic) or fp32.", DefaultValueFactory = _ => "bf16" };
         var command = new Command("generate", "Generate images: class-conditional with a DiT (optionally with DiTFastAttn), or text-to-image with a PixArt pipeline folder.")
         {
-            classes, prompt, count, seed, output, plan, preset, threshold, search, negative,
+            classes, prompt, count, seed, output, plan, preset, threshold, search, negative, encoderDType,
         };
         foreach (var o in common.Sampling.Concat(common.Planning)) command.Options.Add(o);
         command.SetAction(async (parse, cancellationToken) =>
@@ -38,8 +39,14 @@ internal static class GenerateCommand
                 string? p = parse.GetValue(preset), th = parse.GetValue(threshold)?.ToString(CultureInfo.InvariantCulture);
                 if (parse.GetValue(plan) is not null || th is not null || (p is not null && !p.Equals("raw", StringComparison.OrdinalIgnoreCase)))
                     throw new NotSupportedException("DiTFastAttn plans for PixArt are not available yet (its plan search is still to come); generate without --preset/--plan, or with --preset raw.");
+                var encoder = parse.GetValue(encoderDType)!.Trim().ToLowerInvariant() switch
+                {
+                    "bf16" or "bfloat16" => TorchSharp.torch.ScalarType.BFloat16,
+                    "fp32" or "float32" => TorchSharp.torch.ScalarType.Float32,
+                    var other => throw new NotSupportedException($"Unknown --encoder-dtype '{other}'. Allowed: bf16, fp32."),
+                };
                 return await GenerateTextToImageAsync(parse, common, parse.GetValue(prompt), parse.GetValue(negative)!, parse.GetValue(count),
-                    parse.GetValue(seed), parse.GetValue(output)!, cancellationToken);
+                    parse.GetValue(seed), parse.GetValue(output)!, encoder, cancellationToken);
             }
             var load = Stopwatch.StartNew();
             using var loaded = common.Load(parse);
@@ -89,13 +96,13 @@ internal static class GenerateCommand
 
     /// <summary>Text to image with a PixArt pipeline folder.</summary>
     private static async Task<int> GenerateTextToImageAsync(ParseResult parse, CommonOptions common, string? prompt, string negative, int count, long seed,
-        string output, CancellationToken cancellationToken)
+        string output, TorchSharp.torch.ScalarType encoderDType, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(prompt)) throw new ArgumentException("Say what to draw: --prompt TEXT.");
         if (count < 1) throw new ArgumentException($"--count must be at least 1; got {count}.");
         var load = Stopwatch.StartNew();
         var device = Engine.Runtime.DeviceSelector.Resolve(Engine.Runtime.DeviceSelector.Parse(parse.GetValue(common.Device)!));
-        using var pipeline = PixArtPipelineFolder.Load(parse.GetValue(common.Model)!, device, Engine.Runtime.DeviceSelector.DefaultDType(device));
+        using var pipeline = PixArtPipelineFolder.Load(parse.GetValue(common.Model)!, device, Engine.Runtime.DeviceSelector.DefaultDType(device), encoderDType);
         load.Stop();
         var size = common.PixelSize(parse);
         var request = new PixArtGenerationRequest

@@ -38,6 +38,18 @@ public sealed record PixArtGenerationRequest
     /// <summary>Caption tokens (PixArt-Sigma: 300); longer prompts are truncated.</summary>
     public int MaxTokens { get; init; } = 300;
 
+    /// <summary>
+    /// The DiTFastAttn plan for the self-attention (keyed by this model, the square latent side, steps, sampler and
+    /// guidance); null runs full attention.
+    /// </summary>
+    public Compression.CompressionPlan? Plan { get; init; }
+
+    /// <summary>Optional cap on the plan's cache memory (bytes); steps whose cache would not fit fall back to full attention.</summary>
+    public long? CacheCapBytes { get; init; }
+
+    /// <summary>Time the self-attention modules (the result's AttentionTime); synchronises a GPU around each call.</summary>
+    public bool TimeAttention { get; init; }
+
     /// <summary>The seed of image <paramref name="index"/>.</summary>
     public long SeedFor(int index) => Seeds.Count == 1 ? Seeds[0] + index : Seeds[index];
 }

@@ -132,6 +132,19 @@ public sealed class PixArtPipeline : IDisposable
             mask = cat([negativeMask, promptMask], 0);
         }
         caption = caption.to(dtype);
+        FastAttentionRunner? planRunner = null;
+        if (request.Plan is Compression.CompressionPlan plan)
+        {
+            if (genHeight != genWidth)
+                throw new ArgumentException($"DiTFastAttn plans are keyed by a square latent; {genWidth}x{genHeight} is not square. Generate square images with a plan.", nameof(request));
+            Compression.PlanCompatibility.Check(plan, Compression.ModelFingerprint.Of(Transformer), config.NumLayers, genHeight / VaeFactor, request.Steps,
+                (request.Scheduler ?? Scheduler).Name, request.GuidanceScale);
+            planRunner = new FastAttentionRunner(plan.Methods, _ => plan.Key.Window, guided, CfgBatchOrder.UnconditionalFirst, cacheCapBytes: request.CacheCapBytes);
+        }
+        using var ownedRunner = planRunner;
+        ISelfAttentionRunner runner = planRunner ?? (ISelfAttentionRunner)FullAttentionRunner.Instance;
+        var timed = request.TimeAttention ? new TimedAttentionRunner(runner, device) : null;
+        runner = timed ?? runner;
         using var noise = new PerSampleNoise(seeds);
         var x = noise.Next([batch, config.InChannels, genHeight / VaeFactor, genWidth / VaeFactor], ScalarType.Float32, device);
         try
@@ -144,7 +157,8 @@ public sealed class PixArtPipeline : IDisposable
                 {
                     var modelIn = guided ? cat([x, x], 0) : x;
                     var t = full(modelIn.shape[0], scheduler.Timesteps[i], ScalarType.Int64, device);
-                    var output = Transformer.forward(modelIn.to(dtype), t, caption, mask).to(ScalarType.Float32);
+                    runner.BeginStep(i);
+                    var output = Transformer.Forward(modelIn.to(dtype), t, caption, mask, runner).to(ScalarType.Float32);
                     var eps = output[.., ..config.InChannels];                                  // learned variance dropped
                     if (guided)
                     {
@@ -171,7 +185,12 @@ public sealed class PixArtPipeline : IDisposable
             if (!ReferenceEquals(images, latents)) images.DetachFromDisposeScope();
             stopwatch.Stop();
             _logger.LogInformation("Generated {Count} image(s) of {Width}x{Height} in {Elapsed:F2}s", batch, width, height, stopwatch.Elapsed.TotalSeconds);
-            return new DiTGenerationResult(images, latents, seeds, stopwatch.Elapsed);
+            return new DiTGenerationResult(images, latents, seeds, stopwatch.Elapsed)
+            {
+                AttentionFallbacks = planRunner?.Fallbacks ?? 0,
+                PeakCacheBytes = planRunner?.PeakCacheBytes ?? 0,
+                AttentionTime = timed?.Elapsed,
+            };
         }
         catch
         {

@@ -1,4 +1,6 @@
+using FastAttn.Engine.Attention;
 using FastAttn.Engine.Checkpoints;
+using FastAttn.Engine.Compression;
 using FastAttn.Engine.Models.PixArt;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Sampling;
@@ -37,6 +39,30 @@ public sealed class PixArtPipelineTests : IDisposable
         TensorAssert.RelativeClose(alone.Images[0], shouted.Images[0], 1e-6, "prompts are lower-cased and trimmed, as the reference");
         using var wide = pipeline.Generate(request with { Prompts = ["a cat"], Seeds = [1], Width = side * 2 });
         Assert.Equal(new long[] { 1, 3, side, side * 2 }, wide.Images.shape);
+    }
+
+    [Fact]
+    public void DiTFastAttnPlansRunOnPixArtSelfAttention()
+    {
+        using var pipeline = PixArtPipelineFolder.Load(_dir);
+        var request = new PixArtGenerationRequest { Prompts = ["a cat on the mat"], Seeds = [3], Steps = 3 };
+        using var raw = pipeline.Generate(request);
+        int latent = pipeline.DefaultSize / pipeline.VaeFactor, tokens = latent / 2 * (latent / 2);
+        var key = new PlanKey(ModelFingerprint.Of(pipeline.Transformer), latent, 3, "dpm", 4.5, WindowSpec.ForTokens(tokens, WindowSemantics.TokenBand), 0.05, "test");
+        using (var full = pipeline.Generate(request with { Plan = CompressionPlan.Full(key, 2) }))
+            Assert.True(raw.Images.equal(full.Images).all().item<bool>(), "an all-full plan is the raw model");
+
+        var (f, w, a, o, wa) = (AttentionMethod.Full, AttentionMethod.WindowResidual, AttentionMethod.FullCfgShare, AttentionMethod.OutputShare, AttentionMethod.WindowResidualCfgShare);
+        var mixed = new CompressionPlan(key, [[f, f], [w, a], [o, wa]]);
+        using var compressed = pipeline.Generate(request with { Plan = mixed, TimeAttention = true });
+        Assert.Equal(0, compressed.AttentionFallbacks);
+        Assert.True(compressed.PeakCacheBytes > 0);
+        Assert.NotNull(compressed.AttentionTime);
+        double error = TensorAssert.RelativeError(raw.Images, compressed.Images);
+        Assert.InRange(error, 1e-7, 0.5);
+
+        Assert.Throws<PlanMismatchException>(() => pipeline.Generate(request with { Steps = 4, Plan = mixed }));
+        Assert.Throws<ArgumentException>(() => pipeline.Generate(request with { Plan = mixed, Width = pipeline.DefaultSize * 2 }));
     }
 
     [Fact]

@@ -28,13 +28,30 @@ public sealed class T5Encoder : Module<Tensor, Tensor?, Tensor>
     /// <summary>The shape.</summary>
     public T5Config Config { get; }
 
+    /// <summary>
+    /// Compute every layer in fp32 whatever the weight dtype (default): bf16/fp16 weights are upcast one matrix at a time
+    /// as they are used, so an XXL encoder keeps half the memory of fp32 weights with fp32 arithmetic. False computes in
+    /// the weight dtype (GPUs), norms and softmax still in fp32.
+    /// </summary>
+    public bool ComputeInFloat32 { get; set; } = true;
+
     /// <summary>Token ids (B, S) and mask (B, S) of 1 keep / 0 pad, or null → last hidden state (B, S, d_model), padded rows included.</summary>
     public override Tensor forward(Tensor inputIds, Tensor? attentionMask)
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         using var scope = NewDisposeScope();
         var h = shared.forward(inputIds);                                                    // (B, S, D)
+        if (ComputeInFloat32) h = h.to(ScalarType.Float32);                                  // later layers follow the activations' dtype
         return encoder.forward(h, attentionMask).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A bias-free linear layer in the activations' dtype (the weight upcast for this call when it differs).</summary>
+    private static Tensor Apply(Linear layer, Tensor x)
+    {
+        var weight = layer.weight!;
+        if (weight.dtype == x.dtype) return layer.forward(x);
+        using var cast = weight.to(x.dtype);
+        return functional.linear(x, cast);
     }
 
     /// <summary>The encoder stack: <c>encoder.block.N</c> and <c>encoder.final_layer_norm</c>.</summary>
@@ -143,11 +160,11 @@ public sealed class T5Encoder : Module<Tensor, Tensor?, Tensor>
             using var scope = NewDisposeScope();
             long b = x.shape[0], s = x.shape[1];
             Tensor Heads(Tensor t) => t.view(b, s, _heads, _dkv).transpose(1, 2);             // (B, H, S, d)
-            var (qh, kh, vh) = (Heads(q.forward(x)), Heads(k.forward(x)), Heads(v.forward(x)));
+            var (qh, kh, vh) = (Heads(Apply(q, x)), Heads(Apply(k, x)), Heads(Apply(v, x)));
             var scores = matmul(qh, kh.transpose(2, 3)).to(ScalarType.Float32) + bias;        // unscaled, as T5
             var weights = functional.softmax(scores, -1).to(vh.dtype);
             var merged = matmul(weights, vh).transpose(1, 2).reshape(b, s, _heads * _dkv);
-            return o.forward(merged).MoveToOuterDisposeScope();
+            return Apply(o, merged).MoveToOuterDisposeScope();
         }
     }
 
@@ -187,8 +204,8 @@ public sealed class T5Encoder : Module<Tensor, Tensor?, Tensor>
         public override Tensor forward(Tensor x)
         {
             using var scope = NewDisposeScope();
-            var gated = functional.gelu(wi_0.forward(x), TorchSharp.Modules.GELU.Approximate.tanh) * wi_1.forward(x);
-            return wo.forward(gated).MoveToOuterDisposeScope();
+            var gated = functional.gelu(Apply(wi_0, x), TorchSharp.Modules.GELU.Approximate.tanh) * Apply(wi_1, x);
+            return Apply(wo, gated).MoveToOuterDisposeScope();
         }
     }
 
@@ -210,8 +227,8 @@ public sealed class T5Encoder : Module<Tensor, Tensor?, Tensor>
             using var scope = NewDisposeScope();
             var x32 = x.to(ScalarType.Float32);
             var variance = x32.pow(2).mean([-1], keepdim: true);
-            var normed = (x32 * rsqrt(variance + _eps)).to(weight.dtype);
-            return (weight * normed).MoveToOuterDisposeScope();
+            var normed = (x32 * rsqrt(variance + _eps)).to(x.dtype);
+            return (weight.to(x.dtype) * normed).MoveToOuterDisposeScope();
         }
     }
 }
