@@ -67,23 +67,8 @@ public static class PixArtCheckpoint
         }
     }
 
-    private static PixArtTransformer Build(PixArtConfig config, IReadOnlyDictionary<string, Tensor> weights, string source, PixArtLoadOptions options)
-    {
-        var model = new PixArtTransformer(config);
-        try
-        {
-            StrictStateDictLoader.Load(model, weights, source);
-            model.eval();
-            if (options.DType != ScalarType.Float32) model.to(options.DType);
-            if (options.Device is Device d) model.to(d);
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-    }
+    private static PixArtTransformer Build(PixArtConfig config, IReadOnlyDictionary<string, Tensor> weights, string source, PixArtLoadOptions options) =>
+        StrictStateDictLoader.Build(() => new PixArtTransformer(config), weights, source, options.DType, options.Device);
 
     /// <summary>The original layout stores no config: read it off the shapes.</summary>
     private static PixArtConfig InferConfig(IReadOnlyDictionary<string, Tensor> mapped, PixArtLoadOptions options, string source)

@@ -22,6 +22,29 @@ public static class StrictStateDictLoader
             dest.copy_(stateDict[key]);
     }
 
+    /// <summary>
+    /// Creates a module with <paramref name="create"/>, loads <paramref name="weights"/> strictly, switches it to eval and
+    /// moves it to <paramref name="dtype"/> and <paramref name="device"/>; the module is disposed if any of that fails.
+    /// </summary>
+    public static T Build<T>(Func<T> create, IReadOnlyDictionary<string, Tensor> weights, string source, ScalarType dtype = ScalarType.Float32,
+        Device? device = null) where T : nn.Module
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        var module = create();
+        try
+        {
+            Load(module, weights, source);
+            module.eval();
+            if (device is not null || dtype != ScalarType.Float32) module.to(device ?? CPU, dtype);
+            return module;
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Compares expected and given key → shape maps; throws <see cref="CheckpointMismatchException"/> on any difference.</summary>
     public static void Check(IReadOnlyDictionary<string, long[]> expected, IReadOnlyDictionary<string, long[]> given, string source)
     {

@@ -23,20 +23,7 @@ public static class T5Checkpoint
         {
             var weights = dict.Where(kv => kv.Key != "encoder.embed_tokens.weight" && !kv.Key.StartsWith("decoder.", StringComparison.Ordinal)
                 && !kv.Key.StartsWith("lm_head.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value);
-            var model = new T5Encoder(config);
-            try
-            {
-                StrictStateDictLoader.Load(model, weights, file);
-                model.eval();
-                if (dtype != ScalarType.Float32) model.to(dtype);
-                if (device is not null) model.to(device);
-                return model;
-            }
-            catch
-            {
-                model.Dispose();
-                throw;
-            }
+            return StrictStateDictLoader.Build(() => new T5Encoder(config), weights, file, dtype, device);
         }
         finally
         {

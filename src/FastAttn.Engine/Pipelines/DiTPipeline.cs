@@ -99,15 +99,7 @@ public sealed class DiTPipeline
                     progress?.Report(new DiffusionProgress(i + 1, scheduler.Timesteps.Count, scheduler.Timesteps[i], stopwatch.Elapsed));
                 }
             }
-            var latents = x.cpu();
-            if (!ReferenceEquals(latents, x)) x.Dispose();
-            Tensor images = latents;
-            if (Decoder is not null)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var decoded = Decoder.Decode(latents);
-                images = decoded.to(ScalarType.Float32, CPU, copy: true);
-            }
+            var (images, latents) = LatentImages.Finish(x, Decoder, cancellationToken);
             stopwatch.Stop();
             _logger.LogInformation("Generated {Count} image(s) in {Elapsed:F2}s", batch, stopwatch.Elapsed.TotalSeconds);
             return new DiTGenerationResult(images, latents, seeds, stopwatch.Elapsed);

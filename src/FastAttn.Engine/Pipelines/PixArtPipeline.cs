@@ -159,28 +159,18 @@ public sealed class PixArtPipeline : IDisposable
                     var t = full(modelIn.shape[0], scheduler.Timesteps[i], ScalarType.Int64, device);
                     runner.BeginStep(i);
                     var output = Transformer.Forward(modelIn.to(dtype), t, caption, mask, runner).to(ScalarType.Float32);
-                    var eps = output[.., ..config.InChannels];                                  // learned variance dropped
                     if (guided)
-                    {
-                        var halves = eps.chunk(2, 0);
-                        eps = halves[0] + request.GuidanceScale * (halves[1] - halves[0]);
-                    }
+                        output = ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, GuidedChannels.AllLatent, CfgBatchOrder.UnconditionalFirst);
+                    var eps = output[.., ..config.InChannels];                                  // learned variance dropped
                     next = scheduler.Step(eps, i, x, noise).MoveToOuterDisposeScope();
                 }
                 x.Dispose();
                 x = next;
                 progress?.Report(new DiffusionProgress(i + 1, scheduler.Timesteps.Count, scheduler.Timesteps[i], stopwatch.Elapsed));
             }
-            var latents = x.cpu();
-            if (!ReferenceEquals(latents, x)) x.Dispose();
-            Tensor images = latents;
-            if (Decoder is not null)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var decoded = Decoder.Decode(latents);
-                using var cpu = decoded.to(ScalarType.Float32, CPU, copy: true);
-                images = PixArtResolutionBins.ResizeAndCrop(cpu, width, height);                 // back to the requested size
-            }
+            var (decoded, latents) = LatentImages.Finish(x, Decoder, cancellationToken);
+            var images = ReferenceEquals(decoded, latents) ? latents : PixArtResolutionBins.ResizeAndCrop(decoded, width, height);   // back to the requested size
+            if (!ReferenceEquals(decoded, images)) decoded.Dispose();
             latents.DetachFromDisposeScope();                                                 // the result owns them, not the encoding scope
             if (!ReferenceEquals(images, latents)) images.DetachFromDisposeScope();
             stopwatch.Stop();
