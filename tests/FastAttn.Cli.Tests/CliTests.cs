@@ -128,6 +128,11 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, await CliApp.RunAsync(["bench", "e2e", "--model", "tiny-mnist", "--steps", "7", "--presets", "raw,D3", "--out", builtIn + "-none"]));
         Assert.False(File.Exists(builtIn + "-none.json"));                                      // no plan: a clear error, nothing written
 
+        var encoder = Path.Combine(_dir, "encoder");
+        Assert.Equal(0, await CliApp.RunAsync(["bench", "encoder", "--config", "tiny", "--tokens", "12", "--out", encoder]));
+        Assert.Contains("peakResidentGiB", File.ReadAllText(encoder + ".json"));
+        Assert.True(new FileInfo(encoder + ".png").Length > 0);
+
         var search = Path.Combine(_dir, "search-tiny");
         Assert.Equal(0, await CliApp.RunAsync(["bench", "search", "--model", "tiny-mnist", "--steps", "3", "--calib", "2", "--presets", "D6", "--out", search]));
         Assert.Contains("real weights", File.ReadAllText(search + ".json"));
