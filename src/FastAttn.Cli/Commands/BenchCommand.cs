@@ -48,7 +48,8 @@ internal static class BenchCommand
                 }
                 else
                 {
-                    random = RandomDiT(parse.GetValue(depth), parse.GetValue(hidden), parse.GetValue(size));
+                    int width = parse.GetValue(hidden);
+                    random = RandomWeights.DiT(new FastAttn.Engine.Models.DiT.DiTConfig(parse.GetValue(size), 2, 4, width, parse.GetValue(depth), Math.Max(1, width / 32), 10, LearnSigma: true));
                     pipeline = new FastAttn.Engine.Pipelines.DiTPipeline(random, null);
                     scheduler = FastAttn.Engine.Sampling.SchedulerRegistry.Get("ddim");
                     stepCount = parse.GetValue(steps) ?? 10;
@@ -100,17 +101,6 @@ internal static class BenchCommand
             }
         });
         return command;
-    }
-
-    private static FastAttn.Engine.Models.DiT.DiTModel RandomDiT(int depth, int hidden, int inputSize)
-    {
-        torch.manual_seed(4);
-        var model = new FastAttn.Engine.Models.DiT.DiTModel(new FastAttn.Engine.Models.DiT.DiTConfig(inputSize, 2, 4, hidden, depth, Math.Max(1, hidden / 32), 10, LearnSigma: true));
-        using var noGrad = torch.no_grad();
-        foreach (var (name, p) in model.named_parameters())
-            if (name.Contains("adaLN_modulation", StringComparison.Ordinal) || name.Contains("final_layer", StringComparison.Ordinal)) p.mul_(0.2);
-        model.eval();
-        return model;
     }
 
     public static Command Create()

@@ -27,12 +27,7 @@ internal static class BenchEncoderCommand
                 "tiny" => new T5Config(100, 32, 8, 4, 64, 2),
                 var other => throw new NotSupportedException($"Unknown --config '{other}'. Allowed: xxl, tiny."),
             };
-            var weights = parse.GetValue(dtype)!.Trim().ToLowerInvariant() switch
-            {
-                "bf16" or "bfloat16" => torch.ScalarType.BFloat16,
-                "fp32" or "float32" => torch.ScalarType.Float32,
-                var other => throw new NotSupportedException($"Unknown --dtype '{other}'. Allowed: bf16, fp32."),
-            };
+            var weights = CommonOptions.WeightDType(parse.GetValue(dtype)!, "--dtype");
             var row = await Task.Run(() => TextEncoderMemoryBenchmark.Run(shape, weights, parse.GetValue(tokens), new Progress<string>(m => Console.Error.WriteLine(m))), cancellationToken);
             const double GiB = 1024.0 * 1024 * 1024;
             var report = new BenchReport("T5 encoder: peak resident memory of encoding one prompt",

@@ -100,7 +100,7 @@ internal static class BenchEndToEndCommand
                     var baseConfig = DiTConfigs.Get(parse.GetValue(config)!, parse.GetValue(resolution));
                     var modelConfig = baseConfig with { Depth = parse.GetValue(depth) ?? baseConfig.Depth };
                     if (modelConfig.Depth < 1) throw new ArgumentException($"--depth must be at least 1; got {modelConfig.Depth}.");
-                    random = RandomModel(modelConfig, dev);
+                    random = RandomWeights.DiT(modelConfig, dev);
                     pipeline = new DiTPipeline(random, null);
                     request = NewRequest(parse.GetValue(images), parse.GetValue(steps) ?? 10, SchedulerRegistry.Get(parse.GetValue(scheduler) ?? "ddim"),
                         parse.GetValue(cfg) ?? 4.0, modelConfig.InputSize, modelConfig.NumClasses);
@@ -181,17 +181,5 @@ internal static class BenchEndToEndCommand
             Size = size,
             SamplesPerForward = 0,                                                          // one batch, as a server would run it
         };
-    }
-
-    /// <summary>A random-weight model for timing (seeded; the modulation scaled down so activations stay tame).</summary>
-    private static DiTModel RandomModel(DiTConfig config, torch.Device device)
-    {
-        torch.manual_seed(4);
-        var model = new DiTModel(config);
-        using (torch.no_grad())
-            foreach (var (name, p) in model.named_parameters())
-                if (name.Contains("adaLN_modulation", StringComparison.Ordinal) || name.Contains("final_layer", StringComparison.Ordinal)) p.mul_(0.2);
-        model.eval();
-        return device.type == DeviceType.CPU ? model : model.to(DeviceSelector.DefaultDType(device)).to(device);
     }
 }

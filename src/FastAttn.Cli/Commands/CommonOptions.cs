@@ -97,4 +97,12 @@ internal sealed class CommonOptions
 
     public string PlanDirectory(ParseResult parse) =>
         parse.GetValue(PlanDir) ?? Engine.Compression.PlanLookup.DefaultDirectory;
+
+    /// <summary>A weight dtype from its name: bf16 or fp32 (<paramref name="option"/> names the flag in errors).</summary>
+    public static TorchSharp.torch.ScalarType WeightDType(string name, string option) => name.Trim().ToLowerInvariant() switch
+    {
+        "bf16" or "bfloat16" => TorchSharp.torch.ScalarType.BFloat16,
+        "fp32" or "float32" => TorchSharp.torch.ScalarType.Float32,
+        var other => throw new NotSupportedException($"Unknown {option} '{other}'. Allowed: bf16, fp32."),
+    };
 }

@@ -39,12 +39,7 @@ internal static class GenerateCommand
                 string? p = parse.GetValue(preset), th = parse.GetValue(threshold)?.ToString(CultureInfo.InvariantCulture);
                 if (parse.GetValue(plan) is not null || th is not null || (p is not null && !p.Equals("raw", StringComparison.OrdinalIgnoreCase)))
                     throw new NotSupportedException("DiTFastAttn plans for PixArt are not available yet (its plan search is still to come); generate without --preset/--plan, or with --preset raw.");
-                var encoder = parse.GetValue(encoderDType)!.Trim().ToLowerInvariant() switch
-                {
-                    "bf16" or "bfloat16" => TorchSharp.torch.ScalarType.BFloat16,
-                    "fp32" or "float32" => TorchSharp.torch.ScalarType.Float32,
-                    var other => throw new NotSupportedException($"Unknown --encoder-dtype '{other}'. Allowed: bf16, fp32."),
-                };
+                var encoder = CommonOptions.WeightDType(parse.GetValue(encoderDType)!, "--encoder-dtype");
                 return await GenerateTextToImageAsync(parse, common, parse.GetValue(prompt), parse.GetValue(negative)!, parse.GetValue(count),
                     parse.GetValue(seed), parse.GetValue(output)!, encoder, cancellationToken);
             }

@@ -72,7 +72,7 @@ public sealed class T5Tokenizer
                 case 2:
                     int length = checked((int)ReadVarint(model, ref i));
                     if (length < 0 || i + length > model.Length) throw new InvalidDataException("truncated field");
-                    if (field == 2 && TrainerBosId(model.AsSpan(i, length)) < 0)
+                    if (field == 2 && TrainerBosId(model, i, i + length) < 0)
                     {
                         var spec = new MemoryStream();
                         spec.Write(model, i, length);
@@ -95,19 +95,18 @@ public sealed class T5Tokenizer
     }
 
     /// <summary>The trainer spec's bos_id (field 41; 1 when absent, protobuf's declared default).</summary>
-    private static long TrainerBosId(ReadOnlySpan<byte> spec)
+    private static long TrainerBosId(byte[] model, int start, int end)
     {
         long bos = 1;
-        var bytes = spec.ToArray();
-        int i = 0;
-        while (i < bytes.Length)
+        int i = start;
+        while (i < end)
         {
-            ulong tag = ReadVarint(bytes, ref i);
+            ulong tag = ReadVarint(model, ref i);
             int field = (int)(tag >> 3), wire = (int)(tag & 7);
-            if (wire == 0) { ulong v = ReadVarint(bytes, ref i); if (field == 41) bos = unchecked((int)(long)v); }
+            if (wire == 0) { ulong v = ReadVarint(model, ref i); if (field == 41) bos = unchecked((int)(long)v); }
             else if (wire == 1) i += 8;
             else if (wire == 5) i += 4;
-            else if (wire == 2) i += checked((int)ReadVarint(bytes, ref i));
+            else if (wire == 2) i += checked((int)ReadVarint(model, ref i));
             else throw new InvalidDataException($"unexpected protobuf wire type {wire}");
         }
         return bos;
