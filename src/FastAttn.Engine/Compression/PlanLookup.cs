@@ -1,5 +1,6 @@
 using FastAttn.Engine.Attention;
 using FastAttn.Engine.Pipelines;
+using FastAttn.Engine.Sampling;
 
 namespace FastAttn.Engine.Compression;
 
@@ -47,6 +48,50 @@ public static class PlanLookup
         var window = options.Window ?? DefaultWindow(pipeline, size);
         return new PlanKey(fingerprint ?? ModelFingerprint.Of(pipeline.Transformer), size, options.Steps, options.Scheduler.Name,
             options.GuidanceScale, window, options.Threshold, GreedyPlanSearch.CalibrationName(options, []));
+    }
+
+    /// <summary>The plan-search options that a plan for the PixArt <paramref name="request"/> at δ = <paramref name="threshold"/> is searched with.</summary>
+    /// <param name="pipeline">The model.</param>
+    /// <param name="request">The generation (steps, scheduler, guidance; its size after resolution binning, which must be square).</param>
+    /// <param name="threshold">The threshold δ (&gt; 0).</param>
+    /// <param name="window">The window; default N/8 block band.</param>
+    /// <param name="captionCount">How many of the shipped calibration captions; null uses all.</param>
+    /// <param name="calibrationSeed">Calibration seed.</param>
+    /// <param name="metric">What candidates are compared on.</param>
+    public static PlanSearchOptions SearchOptions(PixArtPipeline pipeline, PixArtGenerationRequest request, double threshold, WindowSpec? window = null,
+        int? captionCount = null, long calibrationSeed = 3, SearchMetric metric = SearchMetric.RawOutput)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(request);
+        var (rows, cols) = pipeline.LatentSizeFor(request);
+        if (rows != cols)
+            throw new ArgumentException($"DiTFastAttn plans are keyed by a square latent; this request generates at {cols * pipeline.VaeFactor}x{rows * pipeline.VaeFactor}.", nameof(request));
+        int side = rows / pipeline.Transformer.Config.PatchSize;
+        return new PlanSearchOptions
+        {
+            Threshold = threshold,
+            Steps = request.Steps,
+            Scheduler = request.Scheduler ?? pipeline.Scheduler,
+            GuidanceScale = request.GuidanceScale,
+            GuidedChannels = GuidedChannels.AllLatent,
+            CalibrationCaptionCount = captionCount,
+            CalibrationSeed = calibrationSeed,
+            LatentSize = rows,
+            Window = window ?? WindowSpec.ForTokens(side * side),
+            Metric = metric,
+        };
+    }
+
+    /// <summary>The key of the plan that <paramref name="options"/> would produce for the PixArt <paramref name="pipeline"/>.</summary>
+    public static PlanKey KeyFor(PixArtPipeline pipeline, PlanSearchOptions options, string? fingerprint = null)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(options);
+        var config = pipeline.Transformer.Config;
+        int size = options.LatentSize ?? config.SampleSize;
+        int side = size / config.PatchSize;
+        return new PlanKey(fingerprint ?? ModelFingerprint.Of(pipeline.Transformer), size, options.Steps, options.Scheduler.Name,
+            options.GuidanceScale, options.Window ?? WindowSpec.ForTokens(side * side), options.Threshold, PixArtPlanSearch.CalibrationName(options));
     }
 
     /// <summary>

@@ -27,6 +27,18 @@ public sealed record PlanSearchOptions
     /// <summary>Number of random calibration labels (8 in the paper for DiT).</summary>
     public int CalibrationCount { get; init; } = 8;
 
+    /// <summary>
+    /// Text-to-image models: the calibration captions; null uses the shipped <see cref="CalibrationCaptions.Default"/>
+    /// (all 40 unless <see cref="CalibrationCaptionCount"/> takes fewer).
+    /// </summary>
+    public IReadOnlyList<string>? CalibrationPrompts { get; init; }
+
+    /// <summary>Text-to-image models: how many of the calibration captions to use (the first ones); null uses them all.</summary>
+    public int? CalibrationCaptionCount { get; init; }
+
+    /// <summary>Text-to-image models: the negative prompt of the calibration generations ("" as PixArt's default).</summary>
+    public string CalibrationNegativePrompt { get; init; } = "";
+
     /// <summary>Seed of the calibration labels and noise (3, as the reference).</summary>
     public long CalibrationSeed { get; init; } = 3;
 

@@ -45,8 +45,8 @@ public sealed class DiTPipeline
             PlanCompatibility.Check(plan, ModelFingerprint.Of(Transformer), Transformer.Config.Depth, size, request.Steps, request.Scheduler.Name, request.GuidanceScale);
         int batch = request.ClassLabels.Count;
         int chunk = request.SamplesPerForward <= 0 ? batch : Math.Min(batch, request.SamplesPerForward);
-        using var denoiser = new PlanDenoiser(Transformer, request.Plan, (batch + chunk - 1) / chunk, request.GuidanceScale > 1.0, request.CacheCapBytes,
-            request.TimeAttention);
+        using var denoiser = new PlanDenoiser(request.Plan, (batch + chunk - 1) / chunk, request.GuidanceScale > 1.0, CfgBatchOrder.ConditionalFirst,
+            request.CacheCapBytes, request.TimeAttention ? Transformer.Device : null);
         var result = Run(request, denoiser, progress, cancellationToken);
         return result with { AttentionFallbacks = denoiser.Fallbacks, PeakCacheBytes = denoiser.PeakCacheBytes, AttentionTime = denoiser.AttentionTime };
     }
@@ -120,7 +120,8 @@ public sealed class DiTPipeline
         var modelIn = guided ? cat([x, x], 0) : x;                                                  // (n or 2n, C, h, w)
         var modelLabels = guided ? cat([labels, full(n, config.NumClasses, ScalarType.Int64, labels.device)], 0) : labels;
         var ts = full(modelIn.shape[0], t, ScalarType.Int64, x.device);
-        var output = denoiser.Forward(chunk, modelIn.to(Transformer.DType), ts, modelLabels).to(ScalarType.Float32);
+        using var pass = Transformer.Prepare(modelIn.to(Transformer.DType), ts, modelLabels);
+        var output = denoiser.Forward(chunk, pass).to(ScalarType.Float32);
         return guided
             ? ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, request.GuidedChannels, CfgBatchOrder.ConditionalFirst)
             : output;

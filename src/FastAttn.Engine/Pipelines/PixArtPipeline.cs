@@ -103,18 +103,52 @@ public sealed class PixArtPipeline : IDisposable
         }
     }
 
-    /// <summary>Runs a generation. Honours <paramref name="cancellationToken"/> between steps.</summary>
+    /// <summary>
+    /// The latent grid (rows, columns in latent pixels) that <paramref name="request"/> is generated at: its size, or the
+    /// trained aspect-ratio bucket nearest it with resolution binning. A plan for the request is keyed by this size.
+    /// </summary>
+    public (int Height, int Width) LatentSizeFor(PixArtGenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        int width = request.Width ?? DefaultSize, height = request.Height ?? DefaultSize;
+        var (h, w) = request.ResolutionBinning && PixArtResolutionBins.For(Transformer.Config.SampleSize) is { } bins
+            ? PixArtResolutionBins.Classify(height, width, bins)
+            : (height, width);
+        return (h / VaeFactor, w / VaeFactor);
+    }
+
+    /// <summary>Runs a generation, with the request's DiTFastAttn plan when it has one. Honours <paramref name="cancellationToken"/> between steps.</summary>
     public DiTGenerationResult Generate(PixArtGenerationRequest request, IProgress<DiffusionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         Validate(request);
+        bool guided = request.GuidanceScale > 1.0;
+        if (request.Plan is Compression.CompressionPlan plan)
+        {
+            var (rows, cols) = LatentSizeFor(request);
+            if (rows != cols)
+                throw new ArgumentException($"DiTFastAttn plans are keyed by a square latent; this request generates at {cols * VaeFactor}x{rows * VaeFactor}. Generate square images with a plan.", nameof(request));
+            Compression.PlanCompatibility.Check(plan, Compression.ModelFingerprint.Of(Transformer), Transformer.Config.NumLayers, rows, request.Steps,
+                (request.Scheduler ?? Scheduler).Name, request.GuidanceScale);
+        }
+        var device = Transformer.parameters().First().device;
+        using var denoiser = new PlanDenoiser(request.Plan, 1, guided, CfgBatchOrder.UnconditionalFirst, request.CacheCapBytes, request.TimeAttention ? device : null);
+        var result = Run(request, denoiser, decode: true, progress, cancellationToken);
+        return result with { AttentionFallbacks = denoiser.Fallbacks, PeakCacheBytes = denoiser.PeakCacheBytes, AttentionTime = denoiser.AttentionTime };
+    }
+
+    /// <summary>
+    /// The sampling loop (request already validated): prompts → noise → [uncond; cond] outputs of <paramref name="denoiser"/> →
+    /// guidance → scheduler steps → decode (when asked) and resize back.
+    /// </summary>
+    internal DiTGenerationResult Run(PixArtGenerationRequest request, IDenoiser denoiser, bool decode, IProgress<DiffusionProgress>? progress,
+        CancellationToken cancellationToken)
+    {
         var stopwatch = Stopwatch.StartNew();
         var config = Transformer.Config;
         int batch = request.Prompts.Count;
         int width = request.Width ?? DefaultSize, height = request.Height ?? DefaultSize;
-        var (genHeight, genWidth) = request.ResolutionBinning && PixArtResolutionBins.For(config.SampleSize) is { } bins
-            ? PixArtResolutionBins.Classify(height, width, bins)
-            : (height, width);
+        var (rows, cols) = LatentSizeFor(request);
         var seeds = Enumerable.Range(0, batch).Select(request.SeedFor).ToArray();
         var scheduler = (request.Scheduler ?? Scheduler).Create(request.Steps);
         bool guided = request.GuidanceScale > 1.0;
@@ -132,33 +166,22 @@ public sealed class PixArtPipeline : IDisposable
             mask = cat([negativeMask, promptMask], 0);
         }
         caption = caption.to(dtype);
-        FastAttentionRunner? planRunner = null;
-        if (request.Plan is Compression.CompressionPlan plan)
-        {
-            if (genHeight != genWidth)
-                throw new ArgumentException($"DiTFastAttn plans are keyed by a square latent; {genWidth}x{genHeight} is not square. Generate square images with a plan.", nameof(request));
-            Compression.PlanCompatibility.Check(plan, Compression.ModelFingerprint.Of(Transformer), config.NumLayers, genHeight / VaeFactor, request.Steps,
-                (request.Scheduler ?? Scheduler).Name, request.GuidanceScale);
-            planRunner = new FastAttentionRunner(plan.Methods, _ => plan.Key.Window, guided, CfgBatchOrder.UnconditionalFirst, cacheCapBytes: request.CacheCapBytes);
-        }
-        using var ownedRunner = planRunner;
-        ISelfAttentionRunner runner = planRunner ?? (ISelfAttentionRunner)FullAttentionRunner.Instance;
-        var timed = request.TimeAttention ? new TimedAttentionRunner(runner, device) : null;
-        runner = timed ?? runner;
         using var noise = new PerSampleNoise(seeds);
-        var x = noise.Next([batch, config.InChannels, genHeight / VaeFactor, genWidth / VaeFactor], ScalarType.Float32, device);
+        var x = noise.Next([batch, config.InChannels, rows, cols], ScalarType.Float32, device);
         try
         {
             for (int i = 0; i < scheduler.Timesteps.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 Tensor next;
+                denoiser.BeginStep(i);
                 using (var step = NewDisposeScope())
                 {
                     var modelIn = guided ? cat([x, x], 0) : x;
                     var t = full(modelIn.shape[0], scheduler.Timesteps[i], ScalarType.Int64, device);
-                    runner.BeginStep(i);
-                    var output = Transformer.Forward(modelIn.to(dtype), t, caption, mask, runner).to(ScalarType.Float32);
+                    Tensor output;
+                    using (var pass = Transformer.Prepare(modelIn.to(dtype), t, caption, mask))
+                        output = denoiser.Forward(0, pass).to(ScalarType.Float32);
                     if (guided)
                         output = ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, GuidedChannels.AllLatent, CfgBatchOrder.UnconditionalFirst);
                     var eps = output[.., ..config.InChannels];                                  // learned variance dropped
@@ -168,19 +191,14 @@ public sealed class PixArtPipeline : IDisposable
                 x = next;
                 progress?.Report(new DiffusionProgress(i + 1, scheduler.Timesteps.Count, scheduler.Timesteps[i], stopwatch.Elapsed));
             }
-            var (decoded, latents) = LatentImages.Finish(x, Decoder, cancellationToken);
+            var (decoded, latents) = LatentImages.Finish(x, decode ? Decoder : null, cancellationToken);
             var images = ReferenceEquals(decoded, latents) ? latents : PixArtResolutionBins.ResizeAndCrop(decoded, width, height);   // back to the requested size
             if (!ReferenceEquals(decoded, images)) decoded.Dispose();
             latents.DetachFromDisposeScope();                                                 // the result owns them, not the encoding scope
             if (!ReferenceEquals(images, latents)) images.DetachFromDisposeScope();
             stopwatch.Stop();
             _logger.LogInformation("Generated {Count} image(s) of {Width}x{Height} in {Elapsed:F2}s", batch, width, height, stopwatch.Elapsed.TotalSeconds);
-            return new DiTGenerationResult(images, latents, seeds, stopwatch.Elapsed)
-            {
-                AttentionFallbacks = planRunner?.Fallbacks ?? 0,
-                PeakCacheBytes = planRunner?.PeakCacheBytes ?? 0,
-                AttentionTime = timed?.Elapsed,
-            };
+            return new DiTGenerationResult(images, latents, seeds, stopwatch.Elapsed);
         }
         catch
         {
@@ -189,7 +207,7 @@ public sealed class PixArtPipeline : IDisposable
         }
     }
 
-    private void Validate(PixArtGenerationRequest request)
+    internal void Validate(PixArtGenerationRequest request)
     {
         if (request.Prompts.Count == 0) throw new ArgumentException("At least one prompt is required.", nameof(request));
         if (request.Seeds.Count != 1 && request.Seeds.Count != request.Prompts.Count)

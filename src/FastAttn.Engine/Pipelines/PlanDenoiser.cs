@@ -1,25 +1,30 @@
 using FastAttn.Engine.Attention;
 using FastAttn.Engine.Compression;
-using FastAttn.Engine.Models.DiT;
+using FastAttn.Engine.Models;
 using FastAttn.Engine.Sampling;
 using static TorchSharp.torch;
 
 namespace FastAttn.Engine.Pipelines;
 
-/// <summary>Calls the transformer with one attention runner per chunk of samples (each chunk has its own caches).</summary>
+/// <summary>Runs the transformer with one attention runner per chunk of samples (each chunk has its own caches).</summary>
 internal sealed class PlanDenoiser : IDenoiser
 {
-    private readonly DiTModel _model;
     private ISelfAttentionRunner[] _runners;
 
-    public PlanDenoiser(DiTModel model, CompressionPlan? plan, int chunks, bool guided, long? cacheCapBytes, bool timeAttention = false)
+    /// <summary>Creates the runners.</summary>
+    /// <param name="plan">The plan, or null for full attention.</param>
+    /// <param name="chunks">Chunks of samples per step.</param>
+    /// <param name="guided">Whether each forward is a CFG batch.</param>
+    /// <param name="order">The model's CFG batch order.</param>
+    /// <param name="cacheCapBytes">Cap on all chunks' cache memory.</param>
+    /// <param name="timeAttentionOn">Time the attention, synchronising this device (null: no timing).</param>
+    public PlanDenoiser(CompressionPlan? plan, int chunks, bool guided, CfgBatchOrder order, long? cacheCapBytes, Device? timeAttentionOn = null)
     {
-        _model = model;
         _runners = plan is null
             ? Enumerable.Repeat<ISelfAttentionRunner>(FullAttentionRunner.Instance, chunks).ToArray()
             : Enumerable.Range(0, chunks).Select(_ => (ISelfAttentionRunner)new FastAttentionRunner(plan.Methods, _ => plan.Key.Window, guided,
-                CfgBatchOrder.ConditionalFirst, cacheCapBytes: cacheCapBytes is long cap ? cap / chunks : null)).ToArray();
-        if (timeAttention) _runners = _runners.Select(r => (ISelfAttentionRunner)new TimedAttentionRunner(r, model.Device)).ToArray();
+                order, cacheCapBytes: cacheCapBytes is long cap ? cap / chunks : null)).ToArray();
+        if (timeAttentionOn is Device device) _runners = _runners.Select(r => (ISelfAttentionRunner)new TimedAttentionRunner(r, device)).ToArray();
     }
 
     public int Fallbacks => Plans.Sum(r => r.Fallbacks);
@@ -39,8 +44,7 @@ internal sealed class PlanDenoiser : IDenoiser
         foreach (var r in _runners) r.BeginStep(step);
     }
 
-    public Tensor Forward(int chunk, Tensor modelInput, Tensor timesteps, Tensor labels) =>
-        _model.Forward(modelInput, timesteps, labels, _runners[chunk]);
+    public Tensor Forward(int chunk, ITransformerPass pass) => pass.Run(_runners[chunk]);
 
     public void Dispose()
     {

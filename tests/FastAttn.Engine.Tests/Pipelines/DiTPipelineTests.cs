@@ -92,7 +92,7 @@ public sealed class DiTPipelineTests
         {
             using var cts = new CancellationTokenSource();
             int steps = 0;
-            var progress = new SyncProgress(p => { steps = p.Step; if (p.Step == 2) cts.Cancel(); });
+            var progress = new SynchronousProgress<DiffusionProgress>(p => { steps = p.Step; if (p.Step == 2) cts.Cancel(); });
             Assert.Throws<OperationCanceledException>(() => pipeline.Generate(
                 new DiTGenerationRequest { ClassLabels = [1], Steps = 10, Scheduler = SchedulerRegistry.Get("ddim") }, progress, cts.Token));
             Assert.Equal(2, steps);
@@ -146,10 +146,5 @@ public sealed class DiTPipelineTests
         using var process = System.Diagnostics.Process.GetCurrentProcess();
         process.Refresh();
         return process.WorkingSet64;
-    }
-
-    private sealed class SyncProgress(Action<DiffusionProgress> report) : IProgress<DiffusionProgress>
-    {
-        public void Report(DiffusionProgress value) => report(value);
     }
 }

@@ -1,12 +1,16 @@
+using FastAttn.Engine.Attention;
 using static TorchSharp.torch;
 
 namespace FastAttn.Engine.Models.DiT;
 
 /// <summary>What <see cref="DiTModel.Prepare"/> computes once per forward pass: input tokens and each block's conditioning.</summary>
-public sealed class DiTForwardState : IDisposable
+public sealed class DiTForwardState : ITransformerPass
 {
-    internal DiTForwardState(Tensor tokens, Tensor[] conditions, Tensor finalCondition, long rows, long cols)
+    private readonly DiTModel _model;
+
+    internal DiTForwardState(DiTModel model, Tensor tokens, Tensor[] conditions, Tensor finalCondition, long rows, long cols)
     {
+        _model = model;
         Tokens = tokens;
         Conditions = conditions;
         FinalCondition = finalCondition;
@@ -28,6 +32,15 @@ public sealed class DiTForwardState : IDisposable
 
     /// <summary>Token grid columns.</summary>
     public long Cols { get; }
+
+    /// <inheritdoc />
+    public int Depth => Conditions.Count;
+
+    /// <inheritdoc />
+    public Tensor RunBlock(int index, Tensor h, ISelfAttentionRunner runner) => _model.RunBlock(index, h, this, runner);
+
+    /// <inheritdoc />
+    public Tensor Head(Tensor h) => _model.Head(h, this);
 
     /// <inheritdoc />
     public void Dispose()

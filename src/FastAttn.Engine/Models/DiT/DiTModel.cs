@@ -71,11 +71,8 @@ public sealed class DiTModel : Module<Tensor, Tensor, Tensor, Tensor>
     public Tensor Forward(Tensor x, Tensor t, Tensor y, ISelfAttentionRunner runner)
     {
         ArgumentNullException.ThrowIfNull(runner);
-        using var scope = NewDisposeScope();
         using var state = Prepare(x, t, y);
-        var h = state.Tokens;                                                               // (N, T, D)
-        for (int i = 0; i < blocks.Count; i++) h = RunBlock(i, h, state, runner);          // (N, T, D)
-        return Head(h, state).MoveToOuterDisposeScope();                                    // (N, C_out, H, W)
+        return state.Run(runner);                                                           // (N, C_out, H, W)
     }
 
     /// <summary>
@@ -100,7 +97,7 @@ public sealed class DiTModel : Module<Tensor, Tensor, Tensor, Tensor>
         {
             conditions = Enumerable.Range(0, blocks.Count).Select(i => block_embedders![i].forward(t, y)).ToArray();
         }
-        var state = new DiTForwardState(tokens, conditions, conditions[0], rows, cols);
+        var state = new DiTForwardState(this, tokens, conditions, conditions[0], rows, cols);
         foreach (var tensor in conditions.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>().Append(tokens)) tensor.MoveToOuterDisposeScope();
         return state;
     }

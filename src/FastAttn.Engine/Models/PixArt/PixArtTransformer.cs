@@ -60,28 +60,54 @@ public sealed class PixArtTransformer : Module<Tensor, Tensor, Tensor, Tensor?, 
     public Tensor Forward(Tensor x, Tensor t, Tensor caption, Tensor? captionMask, ISelfAttentionRunner runner)
     {
         ArgumentNullException.ThrowIfNull(runner);
+        using var pass = Prepare(x, t, caption, captionMask);
+        return pass.Run(runner);
+    }
+
+    /// <summary>
+    /// The first part of a forward pass, split out so that a plan search can rerun only the blocks after a layer: patch
+    /// tokens with positions, the timestep modulation, the projected caption and its attention bias.
+    /// </summary>
+    public PixArtForwardState Prepare(Tensor x, Tensor t, Tensor caption, Tensor? captionMask)
+    {
         ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(t);
         ArgumentNullException.ThrowIfNull(caption);
         int p = Config.PatchSize;
-        if (x.shape[2] % p != 0 || x.shape[3] % p != 0)
-            throw new ArgumentException($"Latent size {x.shape[2]}×{x.shape[3]} must be a multiple of the patch size {p}.", nameof(x));
+        if (x.dim() != 4 || x.shape[1] != Config.InChannels || x.shape[2] % p != 0 || x.shape[3] % p != 0)
+            throw new ArgumentException($"PixArt input must be (B, {Config.InChannels}, H, W) with H and W multiples of the patch size {p}; got [{string.Join(", ", x.shape)}].", nameof(x));
         if (caption.shape[^1] != Config.CaptionChannels)
             throw new ArgumentException($"Caption features have {caption.shape[^1]} channels; the model takes {Config.CaptionChannels}.", nameof(caption));
         using var scope = NewDisposeScope();
         int rows = (int)x.shape[2] / p, cols = (int)x.shape[3] / p;
         var dtype = proj_out.weight!.dtype;
         var table = PositionEmbedding2D.Create(Config.HiddenSize, rows, cols, Config.BaseSize, Config.InterpolationScale).to(dtype, x.device);
-        var h = pos_embed.forward(x.to(dtype)) + table.unsqueeze(0);                         // (B, N, D)
+        var tokens = pos_embed.forward(x.to(dtype)) + table.unsqueeze(0);                    // (B, N, D)
         var (modulation, embedding) = adaln_single.forward(t);                               // (B, 6D), (B, D)
         var context = caption_projection.forward(caption.to(dtype));                         // (B, S, D)
         Tensor? bias = captionMask is null ? null
             : ((1 - captionMask.to(dtype)) * -10000.0).view(captionMask.shape[0], 1, 1, captionMask.shape[1]);   // (B, 1, 1, S)
-        for (int i = 0; i < transformer_blocks.Count; i++) h = transformer_blocks[i].Forward(h, modulation, context, bias, i, runner);
-        var shiftScale = (scale_shift_table.unsqueeze(0) + embedding.unsqueeze(1)).chunk(2, 1);  // 2 × (B, 1, D)
+        foreach (var kept in new[] { tokens, modulation, embedding, context, bias }) kept?.MoveToOuterDisposeScope();
+        return new PixArtForwardState(this, tokens, modulation, embedding, context, bias, rows, cols);
+    }
+
+    /// <summary>Block <paramref name="index"/> on tokens <paramref name="h"/> (B, N, D) → (B, N, D).</summary>
+    public Tensor RunBlock(int index, Tensor h, PixArtForwardState state, ISelfAttentionRunner runner)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return transformer_blocks[index].Forward(h, state.Modulation, state.Context, state.CaptionBias, index, runner);
+    }
+
+    /// <summary>The final layer (modulated by the timestep embedding) and unpatchify: (B, N, D) → (B, out channels, H, W).</summary>
+    public Tensor Head(Tensor h, PixArtForwardState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        using var scope = NewDisposeScope();
+        var shiftScale = (scale_shift_table.unsqueeze(0) + state.Embedding.unsqueeze(1)).chunk(2, 1);  // 2 × (B, 1, D)
         h = norm_out.forward(h) * (1 + shiftScale[1]) + shiftScale[0];
         h = proj_out.forward(h);                                                              // (B, N, p·p·C)
-        long b = x.shape[0];
-        int c = Config.OutChannels;
+        long b = h.shape[0];
+        int p = Config.PatchSize, c = Config.OutChannels, rows = state.Rows, cols = state.Cols;
         var image = h.view(b, rows, cols, p, p, c).permute(0, 5, 1, 3, 2, 4).reshape(b, c, rows * p, cols * p);
         return image.MoveToOuterDisposeScope();
     }

@@ -1,0 +1,172 @@
+using FastAttn.Engine.Attention;
+using FastAttn.Engine.Models;
+using FastAttn.Engine.Pipelines;
+using FastAttn.Engine.Sampling;
+using static TorchSharp.torch;
+
+namespace FastAttn.Engine.Compression;
+
+/// <summary>
+/// The denoiser that decides each step's methods while a pipeline samples the calibration batch (paper Alg. 1 as the
+/// reference code does it), for any transformer that exposes its pass by blocks. Step 0 stays full; at later steps the
+/// all-full output O is computed from the step's input, then layer by layer the first candidate whose loss against O is
+/// below (i+1)/L·δ is kept. Trials write no caches; with prefix reuse a candidate reruns only layers i..L−1.
+/// </summary>
+internal sealed class GreedySearchDenoiser : IDenoiser
+{
+    private readonly AttentionMethod[][] _methods;
+    private readonly AttentionMethod[] _candidates;
+    private readonly double _threshold;
+    private readonly bool _prefixReuse;
+    private readonly Func<Tensor, Tensor>? _metricView;
+    private readonly FastAttentionRunner _runner;
+    private readonly IProgress<PlanSearchProgress>? _progress;
+    private readonly int _steps;
+    private readonly int _depth;
+    private readonly CancellationToken _cancel;
+    private int _step;
+
+    /// <summary>Creates the search state.</summary>
+    /// <param name="methods">The plan being decided (steps × layers, all full), written in place.</param>
+    /// <param name="candidates">Candidates in trial order.</param>
+    /// <param name="threshold">δ.</param>
+    /// <param name="guided">Whether each forward is a CFG batch.</param>
+    /// <param name="order">The model's CFG batch order.</param>
+    /// <param name="window">The window.</param>
+    /// <param name="prefixReuse">Reuse layer i's input across its candidates.</param>
+    /// <param name="metricView">What the loss compares (null: the raw output).</param>
+    /// <param name="progress">Progress per layer.</param>
+    /// <param name="cancel">Checked between layers.</param>
+    public GreedySearchDenoiser(AttentionMethod[][] methods, AttentionMethod[] candidates, double threshold, bool guided, CfgBatchOrder order,
+        WindowSpec window, bool prefixReuse, Func<Tensor, Tensor>? metricView, IProgress<PlanSearchProgress>? progress, CancellationToken cancel)
+    {
+        _methods = methods;
+        _candidates = candidates;
+        _threshold = threshold;
+        _prefixReuse = prefixReuse;
+        _metricView = metricView;
+        _progress = progress;
+        _steps = methods.Length;
+        _depth = methods[0].Length;
+        _cancel = cancel;
+        _runner = new FastAttentionRunner(methods, _ => window, guided, order, searchMode: true);
+    }
+
+    /// <summary>Search cost in whole forward passes (blocks run / depth).</summary>
+    public double ForwardEquivalents { get; private set; }
+
+    public void BeginStep(int step)
+    {
+        _step = step;
+        _runner.BeginStep(step);
+        _progress?.Report(new PlanSearchProgress(step, _steps, -1, _depth, ForwardEquivalents));
+    }
+
+    public Tensor Forward(int chunk, ITransformerPass pass)
+    {
+        if (pass.Depth != _depth) throw new InvalidOperationException($"The plan has {_depth} layers; the transformer has {pass.Depth}.");
+        using var scope = NewDisposeScope();
+        Tensor output;
+        if (_step == 0 || _threshold <= 0)
+        {
+            _runner.WriteMode = CacheWriteMode.Commit;                                       // step 0 (and δ = 0) stay full
+            output = RunFrom(0, pass.Tokens, pass);
+        }
+        else
+        {
+            _runner.WriteMode = CacheWriteMode.Discard;
+            var reference = RunFrom(0, pass.Tokens, pass);                                  // O: every layer full at this step
+            output = _prefixReuse ? DecideWithPrefixReuse(pass, reference) : DecidePlain(pass, reference);
+        }
+        _runner.WriteMode = CacheWriteMode.Commit;
+        return output.MoveToOuterDisposeScope();
+    }
+
+    private Tensor DecidePlain(ITransformerPass pass, Tensor reference)
+    {
+        for (int i = 0; i < _depth; i++)
+        {
+            _cancel.ThrowIfCancellationRequested();
+            var chosen = AttentionMethod.Full;
+            foreach (var m in _candidates)
+            {
+                _methods[_step][i] = m;
+                using var trial = RunFrom(0, pass.Tokens, pass);
+                if (Loss(reference, trial) < Threshold(i)) { chosen = m; break; }
+            }
+            _methods[_step][i] = chosen;
+            _progress?.Report(new PlanSearchProgress(_step, _steps, i, _depth, ForwardEquivalents));
+        }
+        _runner.WriteMode = CacheWriteMode.Commit;
+        return RunFrom(0, pass.Tokens, pass);                                                // the step with the final plan, caches written
+    }
+
+    private Tensor DecideWithPrefixReuse(ITransformerPass pass, Tensor reference)
+    {
+        var h = pass.Tokens;                                                                 // layer i's input, with the final methods of 0..i−1
+        Tensor? output = null;
+        for (int i = 0; i < _depth; i++)
+        {
+            _cancel.ThrowIfCancellationRequested();
+            bool decided = false;
+            foreach (var m in _candidates)
+            {
+                _methods[_step][i] = m;
+                _runner.WriteMode = CacheWriteMode.PendingLayer;
+                _runner.PendingLayer = i;
+                var next = Block(i, h, pass);
+                _runner.WriteMode = CacheWriteMode.Discard;
+                var trial = RunFrom(i + 1, next, pass);
+                if (Loss(reference, trial) < Threshold(i))
+                {
+                    _runner.PromotePending();
+                    if (!ReferenceEquals(h, pass.Tokens)) h.Dispose();
+                    h = next;
+                    if (i == _depth - 1) output = trial; else trial.Dispose();
+                    decided = true;
+                    break;
+                }
+                _runner.DiscardPending();
+                trial.Dispose();
+                next.Dispose();
+            }
+            if (!decided)
+            {
+                _methods[_step][i] = AttentionMethod.Full;
+                _runner.WriteMode = CacheWriteMode.Commit;
+                var next = Block(i, h, pass);
+                if (!ReferenceEquals(h, pass.Tokens)) h.Dispose();
+                h = next;
+                if (i == _depth - 1) output = pass.Head(h);
+            }
+            _progress?.Report(new PlanSearchProgress(_step, _steps, i, _depth, ForwardEquivalents));
+        }
+        return output!;
+    }
+
+    /// <summary>The candidate's loss: MRAE of its output against the uncompressed one, on the chosen metric's view.</summary>
+    private double Loss(Tensor reference, Tensor trial)
+    {
+        if (_metricView is null) return MeanRelativeAbsoluteError.Compute(reference, trial);
+        using var scope = NewDisposeScope();
+        return MeanRelativeAbsoluteError.Compute(_metricView(reference), _metricView(trial));
+    }
+
+    private double Threshold(int layer) => (layer + 1) / (double)_depth * _threshold;
+
+    private Tensor Block(int i, Tensor h, ITransformerPass pass)
+    {
+        ForwardEquivalents += 1.0 / _depth;
+        return pass.RunBlock(i, h, _runner);
+    }
+
+    /// <summary>Blocks <paramref name="first"/>..L−1 and the head from tokens <paramref name="h"/>.</summary>
+    private Tensor RunFrom(int first, Tensor h, ITransformerPass pass)
+    {
+        using var scope = NewDisposeScope();
+        for (int i = first; i < _depth; i++) h = Block(i, h, pass);
+        return pass.Head(h).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose() => _runner.Dispose();
+}

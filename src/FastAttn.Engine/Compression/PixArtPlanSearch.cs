@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using FastAttn.Engine.Attention;
+using FastAttn.Engine.Pipelines;
+using FastAttn.Engine.Sampling;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using static TorchSharp.torch;
+
+namespace FastAttn.Engine.Compression;
+
+/// <summary>
+/// The greedy compression-plan search on a PixArt pipeline: the calibration captions (the shipped set by default) are
+/// denoised together, [uncond; cond] batched as PixArt does, while <see cref="GreedySearchDenoiser"/> decides each
+/// step's methods for the self-attention of every block (cross-attention is never compressed). Same algorithm, same
+/// candidates and thresholds as <see cref="GreedyPlanSearch"/> on DiT.
+/// </summary>
+public sealed class PixArtPlanSearch
+{
+    private readonly PixArtPipeline _pipeline;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a search over <paramref name="pipeline"/>'s transformer.</summary>
+    public PixArtPlanSearch(PixArtPipeline pipeline, ILogger<PixArtPlanSearch>? logger = null)
+    {
+        _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>
+    /// Runs the search at <see cref="PlanSearchOptions.LatentSize"/> (square; the model's trained size when null).
+    /// Reports progress per layer and honours <paramref name="cancellationToken"/> between layers.
+    /// </summary>
+    public CompressionPlan Search(PlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Threshold < 0 || double.IsNaN(options.Threshold)) throw new ArgumentOutOfRangeException(nameof(options), $"The threshold δ must be ≥ 0; got {options.Threshold}.");
+        var model = _pipeline.Transformer;
+        var config = model.Config;
+        int size = options.LatentSize ?? config.SampleSize;
+        int tokens = (size / config.PatchSize) * (size / config.PatchSize);
+        var window = options.Window ?? WindowSpec.ForTokens(tokens);
+        var captions = CalibrationCaptions.Take(options.CalibrationPrompts, options.CalibrationCaptionCount);
+        bool guided = options.GuidanceScale > 1.0;
+        var candidates = options.Candidates.Where(m => guided || !m.SharesCfg()).ToArray();
+        var methods = Enumerable.Range(0, options.Steps).Select(_ => Enumerable.Repeat(AttentionMethod.Full, config.NumLayers).ToArray()).ToArray();
+        Func<Tensor, Tensor>? metricView = options.Metric == SearchMetric.GuidedOutput && guided
+            ? output => ClassifierFreeGuidance.Combine(output, options.GuidanceScale, config.InChannels, GuidedChannels.AllLatent, CfgBatchOrder.UnconditionalFirst)[.., ..config.InChannels]
+            : null;
+        var request = new PixArtGenerationRequest
+        {
+            Prompts = captions,
+            NegativePrompt = options.CalibrationNegativePrompt,
+            Seeds = [options.CalibrationSeed],
+            Steps = options.Steps,
+            Scheduler = options.Scheduler,
+            GuidanceScale = options.GuidanceScale,
+            Width = size * _pipeline.VaeFactor,
+            Height = size * _pipeline.VaeFactor,
+            ResolutionBinning = false,
+        };
+        _pipeline.Validate(request);
+        var stopwatch = Stopwatch.StartNew();
+        using var denoiser = new GreedySearchDenoiser(methods, candidates, options.Threshold, guided, CfgBatchOrder.UnconditionalFirst, window,
+            options.PrefixReuse, metricView, progress, cancellationToken);
+        using (_pipeline.Run(request, denoiser, decode: false, null, cancellationToken)) { }
+        stopwatch.Stop();
+        var key = new PlanKey(ModelFingerprint.Of(model), size, options.Steps, options.Scheduler.Name, options.GuidanceScale, window,
+            options.Threshold, CalibrationName(options));
+        var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, [], options.CalibrationSeed);
+        _logger.LogInformation("PixArt plan search δ={Threshold} on {Captions} captions: {Forwards:F1} forward-equivalents in {Seconds:F1}s",
+            options.Threshold, captions.Count, denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
+        return new CompressionPlan(key, methods, report, new PlanModelShape(tokens, config.HiddenSize));
+    }
+
+    /// <summary>The key's calibration description: the caption set, seed, negative prompt (when not empty) and metric.</summary>
+    public static string CalibrationName(PlanSearchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var name = $"{CalibrationCaptions.Describe(CalibrationCaptions.Take(options.CalibrationPrompts, options.CalibrationCaptionCount))},seed:{options.CalibrationSeed}";
+        if (options.CalibrationNegativePrompt.Length > 0)
+            name += ",negative:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(options.CalibrationNegativePrompt)))[..8];
+        return options.Metric == SearchMetric.GuidedOutput && options.GuidanceScale > 1.0 ? name + ",metric:guided" : name;
+    }
+}

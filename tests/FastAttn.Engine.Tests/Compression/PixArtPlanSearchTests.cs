@@ -1,0 +1,118 @@
+using FastAttn.Engine.Attention;
+using FastAttn.Engine.Compression;
+using FastAttn.Engine.Pipelines;
+using FastAttn.Engine.Tests.Support;
+using Xunit;
+
+namespace FastAttn.Engine.Tests.Compression;
+
+/// <summary>The greedy plan search on a tiny PixArt pipeline folder (random transformer, t5-tiny, tiny tokenizer).</summary>
+[Collection(SequentialCollection.Name)]
+public sealed class PixArtPlanSearchTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("pixart-search").FullName;
+
+    public PixArtPlanSearchTests() => TinyPixArtFolder.Write(_dir, TestData.Golden());
+
+    private static PixArtGenerationRequest Request(int steps = 4) => new() { Prompts = ["a cat on the mat"], Seeds = [2], Steps = steps };
+
+    [Fact]
+    public void TheShippedCalibrationSetHasAtLeast32DistinctCaptions()
+    {
+        var captions = CalibrationCaptions.Default;
+        Assert.True(captions.Count >= 32, $"{captions.Count} captions");
+        Assert.Equal(captions.Count, captions.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.All(captions, c => Assert.InRange(c.Split(' ').Length, 5, 40));
+        Assert.Equal(8, CalibrationCaptions.Take(null, 8).Count);
+        Assert.Same(captions, CalibrationCaptions.Take(null, null));
+        Assert.Equal($"captions:{CalibrationCaptions.DefaultName}[8]", CalibrationCaptions.Describe(CalibrationCaptions.Take(null, 8)));
+        Assert.StartsWith("captions:custom2-", CalibrationCaptions.Describe(["a dog", "a cat"]));
+        Assert.NotEqual(CalibrationCaptions.Describe(["a dog", "a cat"]), CalibrationCaptions.Describe(["a cat", "a dog"]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CalibrationCaptions.Take(null, 0));
+    }
+
+    [Fact]
+    public void ZeroThresholdIsAllFullAndPrefixReuseFindsThePlainSearchesPlanForLess()
+    {
+        using var pipeline = PixArtPipelineFolder.Load(_dir);
+        var search = new PixArtPlanSearch(pipeline);
+        var zero = search.Search(PlanLookup.SearchOptions(pipeline, Request(), 0, captionCount: 3));
+        Assert.All(zero.Methods.SelectMany(r => r), m => Assert.Equal(AttentionMethod.Full, m));
+        foreach (double delta in new[] { 0.05, 0.5 })
+        {
+            var options = PlanLookup.SearchOptions(pipeline, Request(), delta, captionCount: 3);
+            var plain = search.Search(options with { PrefixReuse = false });
+            var reuse = search.Search(options);
+            Assert.Equal(plain.Methods, reuse.Methods);
+            Assert.Equal(AttentionMethod.Full, reuse.Methods[0].Distinct().Single());          // step 0 always full
+            Assert.True(reuse.Search!.ForwardEquivalents < plain.Search!.ForwardEquivalents,
+                $"δ={delta}: prefix reuse {reuse.Search.ForwardEquivalents:F1} vs plain {plain.Search.ForwardEquivalents:F1}");
+        }
+    }
+
+    [Fact]
+    public void AHugeThresholdTakesTheFirstCandidateEverywhereAfterStepZero()
+    {
+        using var pipeline = PixArtPipelineFolder.Load(_dir);
+        var plan = new PixArtPlanSearch(pipeline).Search(PlanLookup.SearchOptions(pipeline, Request(), 100, captionCount: 2));
+        Assert.All(plan.Methods.Skip(1).SelectMany(r => r), m => Assert.Equal(AttentionMethods.SearchOrder[0], m));
+    }
+
+    [Fact]
+    public void ASearchedPlanIsFoundByItsKeyAndRunsInTheGeneration()
+    {
+        using var pipeline = PixArtPipelineFolder.Load(_dir);
+        var request = Request();
+        var options = PlanLookup.SearchOptions(pipeline, request, 0.3);                         // all 40 shipped captions
+        var progress = new List<PlanSearchProgress>();
+        var plan = new PixArtPlanSearch(pipeline).Search(options, new SynchronousProgress<PlanSearchProgress>(progress.Add));
+        Assert.Equal(PlanLookup.KeyFor(pipeline, options), plan.Key);
+        Assert.Contains($"captions:{CalibrationCaptions.DefaultName}[{CalibrationCaptions.Default.Count}]", plan.Key.Calibration);
+        Assert.Equal(pipeline.DefaultSize / pipeline.VaeFactor, plan.Key.LatentSize);
+        Assert.Equal("dpm", plan.Key.Scheduler);
+        Assert.Contains(progress, p => p.Step == request.Steps - 1 && p.Layer == 1);
+        Assert.True(plan.Counts()[AttentionMethod.Full] < plan.Methods.Length * plan.Layers, "δ = 0.3 compresses something");
+
+        var dir = Directory.CreateTempSubdirectory("pixart-plans").FullName;
+        new PlanDirectory(dir).Save(plan);
+        var found = PlanLookup.Find(PlanLookup.KeyFor(pipeline, PlanLookup.SearchOptions(pipeline, request, 0.3)), [dir]);
+        Assert.NotNull(found);
+        Assert.Null(PlanLookup.Find(PlanLookup.KeyFor(pipeline, PlanLookup.SearchOptions(pipeline, request, 0.3, captionCount: 8)), [dir]));
+        Assert.Null(PlanLookup.Find(PlanLookup.KeyFor(pipeline, PlanLookup.SearchOptions(pipeline, request, 0.3, metric: SearchMetric.GuidedOutput)), [dir]));
+
+        using var raw = pipeline.Generate(request);
+        using var compressed = pipeline.Generate(request with { Plan = found.Value.Plan });
+        Assert.Equal(0, compressed.AttentionFallbacks);
+        double mrae = MeanRelativeAbsoluteError.Compute(raw.Images, compressed.Images);
+        Assert.InRange(mrae, 1e-7, 0.5);
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void TheGuidedMetricSearchesOnTheUnconditionalFirstBatch()
+    {
+        using var pipeline = PixArtPipelineFolder.Load(_dir);
+        var options = PlanLookup.SearchOptions(pipeline, Request(), 0.1, captionCount: 3, metric: SearchMetric.GuidedOutput);
+        var plan = new PixArtPlanSearch(pipeline).Search(options);
+        Assert.EndsWith(",metric:guided", plan.Key.Calibration);
+        using var compressed = pipeline.Generate(Request() with { Plan = plan });
+        Assert.Equal(0, compressed.AttentionFallbacks);
+        var unguided = PlanLookup.SearchOptions(pipeline, Request() with { GuidanceScale = 1 }, 0.5, captionCount: 2);
+        var noCfg = new PixArtPlanSearch(pipeline).Search(unguided);
+        Assert.DoesNotContain(noCfg.Methods.SelectMany(r => r), m => m.SharesCfg());             // no CFG batch, no ASC candidates
+    }
+
+    [Fact]
+    public void NonSquareRequestsAndBadThresholdsAreRefused()
+    {
+        using var pipeline = PixArtPipelineFolder.Load(_dir);
+        Assert.Throws<ArgumentException>(() => PlanLookup.SearchOptions(pipeline, Request() with { Width = pipeline.DefaultSize * 2 }, 0.1));
+        var options = PlanLookup.SearchOptions(pipeline, Request(), 0.1) with { Threshold = -1 };
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PixArtPlanSearch(pipeline).Search(options));
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+}
