@@ -102,7 +102,17 @@ public sealed class CliTests : IDisposable
             "--steps", "3", "--size", "64x32", "--count", "2", "--out", png]));
         using (var image = Image.Load(Path.Combine(_dir, "cat-1.png")))
             Assert.Equal((64, 32), (image.Width, image.Height));
-        Assert.Equal(2, await CliApp.RunAsync(["generate", "--model", folder, "--prompt", "a cat", "--preset", "D3", "--out", png]));
+        string[] planning = ["--steps", "3", "--plan-dir", Path.Combine(_dir, "pixart-plans"), "--calib", "4"];
+        Assert.Equal(2, await CliApp.RunAsync(["generate", "--model", folder, "--prompt", "a cat", "--preset", "D3", .. planning, "--out", png]));   // no plan yet
+        var planFile = Path.Combine(_dir, "pixart-d3.json");
+        Assert.Equal(0, await CliApp.RunAsync(["search", "--model", folder, "--preset", "D3", .. planning, "--out", planFile]));
+        var plan = FastAttn.Engine.Compression.PlanSerializer.Load(planFile);
+        Assert.Equal((3, 2), (plan.Methods.Length, plan.Layers));
+        Assert.Contains("captions:fastattn-captions-v1[4]", plan.Key.Calibration);
+        Assert.Equal(0, await CliApp.RunAsync(["generate", "--model", folder, "--prompt", "a cat", "--preset", "D3", .. planning, "--out", png]));
+        Assert.Equal(0, await CliApp.RunAsync(["generate", "--model", folder, "--prompt", "a cat", "--plan", planFile, "--steps", "3", "--out", png]));
+        Assert.Equal(2, await CliApp.RunAsync(["generate", "--model", folder, "--prompt", "a cat", "--preset", "D3", "--steps", "3", "--plan-dir",
+            Path.Combine(_dir, "pixart-plans"), "--out", png]));                                                     // all 40 captions: another key
         Assert.Equal(2, await CliApp.RunAsync(["generate", "--model", folder, "--prompt", "a cat", "--size", "30x32", "--out", png]));
         Assert.Equal(2, await CliApp.RunAsync(["generate", "--model", folder, "--size", "big", "--prompt", "a cat", "--out", png]));
     }

@@ -38,7 +38,10 @@ internal sealed class CommonOptions
 
     public IEnumerable<Option> Sampling => [Model, Vae, Heads, Device, Steps, Scheduler, Cfg, GuidanceChannels, Size];
 
-    public Option<int> Calibration { get; } = new("--calib") { Description = "Plan search calibration samples (random class labels).", DefaultValueFactory = _ => 8 };
+    public Option<int> Calibration { get; } = new("--calib") { Description = "Plan search calibration samples: random class labels (DiT, default 8) or shipped captions (text to image, default all 40).", DefaultValueFactory = _ => 8 };
+
+    /// <summary>Text-to-image models: --calib when given, else null (all shipped captions).</summary>
+    public int? CaptionCount(ParseResult parse) => parse.GetResult(Calibration) is { Implicit: false } ? parse.GetValue(Calibration) : null;
     public Option<long> CalibrationSeed { get; } = new("--calib-seed") { Description = "Plan search calibration seed.", DefaultValueFactory = _ => 3 };
 
     public Option<string?> Metric { get; } = new("--metric") { Description = "What plan search compares outputs on: raw (the reference's CFG-batch output) or guided (the guided output); default: the model's (raw unless its defaults.json says)." };
@@ -81,7 +84,12 @@ internal sealed class CommonOptions
     public WindowSpec WindowFor(ParseResult parse, LoadedDiT loaded, int latentSize)
     {
         var config = loaded.Pipeline.Transformer.Config;
-        int tokens = (latentSize / config.PatchSize) * (latentSize / config.PatchSize);
+        return WindowFor(parse, (latentSize / config.PatchSize) * (latentSize / config.PatchSize));
+    }
+
+    /// <summary>The window for <paramref name="tokens"/> tokens from --window-semantics and --window.</summary>
+    public WindowSpec WindowFor(ParseResult parse, int tokens)
+    {
         var semantics = parse.GetValue(WindowSemantics)!.Trim().ToLowerInvariant() switch
         {
             "block" => Engine.Attention.WindowSemantics.BlockBand,

@@ -36,12 +36,10 @@ internal static class GenerateCommand
         {
             if (PixArtPipelineFolder.IsPixArtFolder(parse.GetValue(common.Model)!))
             {
-                string? p = parse.GetValue(preset), th = parse.GetValue(threshold)?.ToString(CultureInfo.InvariantCulture);
-                if (parse.GetValue(plan) is not null || th is not null || (p is not null && !p.Equals("raw", StringComparison.OrdinalIgnoreCase)))
-                    throw new NotSupportedException("DiTFastAttn plans for PixArt are not available yet (its plan search is still to come); generate without --preset/--plan, or with --preset raw.");
                 var encoder = CommonOptions.WeightDType(parse.GetValue(encoderDType)!, "--encoder-dtype");
                 return await GenerateTextToImageAsync(parse, common, parse.GetValue(prompt), parse.GetValue(negative)!, parse.GetValue(count),
-                    parse.GetValue(seed), parse.GetValue(output)!, encoder, cancellationToken);
+                    parse.GetValue(seed), parse.GetValue(output)!, encoder, (parse.GetValue(plan), parse.GetValue(preset), parse.GetValue(threshold), parse.GetValue(search)),
+                    cancellationToken);
             }
             var load = Stopwatch.StartNew();
             using var loaded = common.Load(parse);
@@ -79,10 +77,7 @@ internal static class GenerateCommand
                 for (int i = 0; i < labels.Length; i++)
                     table.AddRow(Markup.Escape(Path.GetFullPath(paths[i])), Markup.Escape(PromptClasses.Describe(loaded.Labels, labels[i])), result.Seeds[i].ToString(CultureInfo.InvariantCulture));
                 AnsiConsole.Write(table);
-                var attention = compression?.Flops is FlopsFractions f
-                    ? $"DiTFastAttn plan {Markup.Escape(planSource)}, attention FLOPs {f.ModuleFraction:P1} of full (QKᵀ/AV {f.KernelFraction:P1}), {result.AttentionFallbacks} fallbacks"
-                    : compression is not null ? $"DiTFastAttn plan {Markup.Escape(planSource)}" : "full (uncompressed)";
-                AnsiConsole.MarkupLine($"Loaded in {load.Elapsed.TotalSeconds:F1}s, generated in {result.Elapsed.TotalSeconds:F1}s; attention: {attention}.");
+                AnsiConsole.MarkupLine($"Loaded in {load.Elapsed.TotalSeconds:F1}s, generated in {result.Elapsed.TotalSeconds:F1}s; attention: {Describe(compression, planSource, result.AttentionFallbacks)}.");
             }
             return ExitCodes.Ok;
         });
@@ -91,7 +86,7 @@ internal static class GenerateCommand
 
     /// <summary>Text to image with a PixArt pipeline folder.</summary>
     private static async Task<int> GenerateTextToImageAsync(ParseResult parse, CommonOptions common, string? prompt, string negative, int count, long seed,
-        string output, TorchSharp.torch.ScalarType encoderDType, CancellationToken cancellationToken)
+        string output, TorchSharp.torch.ScalarType encoderDType, (string? File, string? Preset, double? Threshold, bool Search) plan, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(prompt)) throw new ArgumentException("Say what to draw: --prompt TEXT.");
         if (count < 1) throw new ArgumentException($"--count must be at least 1; got {count}.");
@@ -111,6 +106,9 @@ internal static class GenerateCommand
             Width = size?.Width,
             Height = size?.Height,
         };
+        var (compression, planSource) = await TextToImagePlans.ResolveAsync(parse, common, pipeline, request, plan.File, plan.Preset, plan.Threshold, plan.Search,
+            cancellationToken);
+        request = request with { Plan = compression };
         var result = await ConsoleProgress.RunAsync($"{count} image(s), {request.Steps} {(request.Scheduler ?? pipeline.Scheduler).Name} steps",
             request.Steps, progress => pipeline.Generate(request, progress, cancellationToken), cancellationToken);
         using (result)
@@ -124,7 +122,7 @@ internal static class GenerateCommand
                 table.AddRow(Markup.Escape(Path.GetFullPath(paths[i])), Markup.Escape(prompt), result.Seeds[i].ToString(CultureInfo.InvariantCulture));
             }
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine($"Loaded in {load.Elapsed.TotalSeconds:F1}s, generated in {result.Elapsed.TotalSeconds:F1}s; attention: full (uncompressed).");
+            AnsiConsole.MarkupLine($"Loaded in {load.Elapsed.TotalSeconds:F1}s, generated in {result.Elapsed.TotalSeconds:F1}s; attention: {Describe(compression, planSource, result.AttentionFallbacks)}.");
         }
         return ExitCodes.Ok;
     }
@@ -153,6 +151,11 @@ internal static class GenerateCommand
             progress => new GreedyPlanSearch(loaded.Pipeline).Search(options, progress, cancellationToken), cancellationToken);
         return (plan, dir.Save(plan) + " (searched now)");
     }
+
+    /// <summary>What attention a generation ran: the plan, its attention FLOPs and fallbacks, or full.</summary>
+    private static string Describe(CompressionPlan? plan, string source, int fallbacks) => plan?.Flops is FlopsFractions f
+        ? $"DiTFastAttn plan {Markup.Escape(source)}, attention FLOPs {f.ModuleFraction:P1} of full (QKᵀ/AV {f.KernelFraction:P1}), {fallbacks} fallbacks"
+        : plan is not null ? $"DiTFastAttn plan {Markup.Escape(source)}" : "full (uncompressed)";
 
     internal static string[] OutputPaths(string output, int count)
     {

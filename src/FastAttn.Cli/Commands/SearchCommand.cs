@@ -22,6 +22,8 @@ internal static class SearchCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             double delta = Delta(parse.GetValue(preset), parse.GetValue(threshold));
+            if (PixArtPipelineFolder.IsPixArtFolder(parse.GetValue(common.Model)!))
+                return await SearchTextToImageAsync(parse, common, delta, parse.GetValue(plain), parse.GetValue(output), cancellationToken);
             using var loaded = common.Load(parse);
             int latent = common.LatentSize(parse, loaded);
             var request = new DiTGenerationRequest
@@ -34,14 +36,40 @@ internal static class SearchCommand
             var search = new GreedyPlanSearch(loaded.Pipeline);
             var plan = await ConsoleProgress.RunSearchAsync($"search δ={delta.ToString("0.###", CultureInfo.InvariantCulture)}", options.Steps,
                 progress => search.Search(options, progress, cancellationToken), cancellationToken);
-            var dir = new PlanDirectory(common.PlanDirectory(parse));
-            var cached = dir.Save(plan);
-            if (parse.GetValue(output) is string path) PlanSerializer.Save(plan, path);
-            PlanCommand.Print(plan);
-            AnsiConsole.MarkupLine($"Plan cached at [bold]{Markup.Escape(cached)}[/]{(parse.GetValue(output) is string p ? $" and written to [bold]{Markup.Escape(Path.GetFullPath(p))}[/]" : "")}.");
-            return ExitCodes.Ok;
+            return Save(parse, common, plan, parse.GetValue(output));
         });
         return command;
+    }
+
+    /// <summary>The search on a PixArt pipeline folder, calibrated on the shipped captions (or the first --calib of them).</summary>
+    private static async Task<int> SearchTextToImageAsync(ParseResult parse, CommonOptions common, double delta, bool plain, string? output, CancellationToken cancellationToken)
+    {
+        var device = Engine.Runtime.DeviceSelector.Resolve(Engine.Runtime.DeviceSelector.Parse(parse.GetValue(common.Device)!));
+        using var pipeline = PixArtPipelineFolder.Load(parse.GetValue(common.Model)!, device, Engine.Runtime.DeviceSelector.DefaultDType(device));
+        var size = common.PixelSize(parse);
+        var request = new PixArtGenerationRequest
+        {
+            Prompts = [""],
+            Steps = parse.GetValue(common.Steps) ?? 20,
+            Scheduler = parse.GetValue(common.Scheduler) is string name ? SchedulerRegistry.Get(name) : null,
+            GuidanceScale = parse.GetValue(common.Cfg) ?? 4.5,
+            Width = size?.Width,
+            Height = size?.Height,
+        };
+        var options = TextToImagePlans.Options(parse, common, pipeline, request, delta) with { PrefixReuse = !plain };
+        var plan = await ConsoleProgress.RunSearchAsync($"search δ={delta.ToString("0.###", CultureInfo.InvariantCulture)}", options.Steps,
+            progress => new PixArtPlanSearch(pipeline).Search(options, progress, cancellationToken), cancellationToken);
+        return Save(parse, common, plan, output);
+    }
+
+    /// <summary>Caches the plan, writes it to --out when given, prints it.</summary>
+    private static int Save(ParseResult parse, CommonOptions common, CompressionPlan plan, string? output)
+    {
+        var cached = new PlanDirectory(common.PlanDirectory(parse)).Save(plan);
+        if (output is not null) PlanSerializer.Save(plan, output);
+        PlanCommand.Print(plan);
+        AnsiConsole.MarkupLine($"Plan cached at [bold]{Markup.Escape(cached)}[/]{(output is not null ? $" and written to [bold]{Markup.Escape(Path.GetFullPath(output))}[/]" : "")}.");
+        return ExitCodes.Ok;
     }
 
     public static double Delta(string? preset, double? threshold)
