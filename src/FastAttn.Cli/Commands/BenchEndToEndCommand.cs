@@ -22,8 +22,8 @@ internal static class BenchEndToEndCommand
     public static Command Create()
     {
         var model = new Option<string?>("--model", "-m") { Description = "A DiT checkpoint or built-in model name (real weights, its own plans). Default: a random-weight --config model." };
-        var config = new Option<string>("--config") { Description = $"Random-weight config when no --model: {string.Join(", ", DiTConfigs.Names)}.", DefaultValueFactory = _ => "DiT-XL/2" };
-        var resolution = new Option<int>("--resolution") { Description = "Image side in pixels of the random-weight model (latent = /8).", DefaultValueFactory = _ => 512 };
+        var config = new Option<string>("--config") { Description = $"Random-weight config when no --model: {string.Join(", ", DiTConfigs.Names)}, or {PixArtSigma} (text to image).", DefaultValueFactory = _ => "DiT-XL/2" };
+        var resolution = new Option<int>("--resolution") { Description = "Image side in pixels of the random-weight model (latent = /8; DiT default 512, PixArt 1024)." };
         var depth = new Option<int?>("--depth") { Description = "Layers of the random-weight model (default: the config's; fewer keeps a CPU run short)." };
         var steps = new Option<int?>("--steps") { Description = "Denoising steps (default: the model's; 10 for random weights)." };
         var scheduler = new Option<string?>("--scheduler") { Description = "Sampler (default: the model's; ddim for random weights)." };
@@ -95,9 +95,15 @@ internal static class BenchEndToEndCommand
                         }
                     }
                 }
+                else if (parse.GetValue(config)!.Equals(PixArtSigma, StringComparison.OrdinalIgnoreCase))
+                {
+                    return await RunPixArtAsync(parse, report, names, dev, parse.GetValue(resolution) is int r and > 0 ? r : 1024, parse.GetValue(depth), parse.GetValue(steps) ?? 50,
+                        parse.GetValue(scheduler) ?? "dpm", parse.GetValue(cfg) ?? 4.5, parse.GetValue(images), parse.GetValue(planFrom)!, parse.GetValue(reps),
+                        parse.GetValue(output)!, cancellationToken);
+                }
                 else
                 {
-                    var baseConfig = DiTConfigs.Get(parse.GetValue(config)!, parse.GetValue(resolution));
+                    var baseConfig = DiTConfigs.Get(parse.GetValue(config)!, parse.GetValue(resolution) is int r and > 0 ? r : 512);
                     var modelConfig = baseConfig with { Depth = parse.GetValue(depth) ?? baseConfig.Depth };
                     if (modelConfig.Depth < 1) throw new ArgumentException($"--depth must be at least 1; got {modelConfig.Depth}.");
                     random = RandomWeights.DiT(modelConfig, dev);
@@ -105,24 +111,9 @@ internal static class BenchEndToEndCommand
                     request = NewRequest(parse.GetValue(images), parse.GetValue(steps) ?? 10, SchedulerRegistry.Get(parse.GetValue(scheduler) ?? "ddim"),
                         parse.GetValue(cfg) ?? 4.0, modelConfig.InputSize, modelConfig.NumClasses);
                     int tokens = modelConfig.NumTokens;
-                    report.Provenance["model"] = $"{parse.GetValue(config)} at {parse.GetValue(resolution)}px: random weights (timing only), depth {modelConfig.Depth} of {baseConfig.Depth}, width {modelConfig.HiddenSize}, {modelConfig.NumHeads} heads, {tokens} tokens; no VAE decode";
-                    var source = BuiltInModels.TryResolve(parse.GetValue(planFrom)!) is string weights && BuiltInModels.PlansOf(Path.GetDirectoryName(weights)!) is string plans
-                        ? plans
-                        : throw new ArgumentException($"--plan-from '{parse.GetValue(planFrom)}' is not a built-in model with plans. Built-in: {string.Join(", ", BuiltInModels.Names)}.");
-                    var shipped = Directory.GetFiles(source, "*.json").Select(PlanSerializer.Load).ToList();
-                    var fingerprint = ModelFingerprint.Of(random);
-                    foreach (var name in names)
-                    {
-                        double delta = CompressionPresets.Threshold(name);
-                        if (delta == 0) { cases.Add(new(name, null)); continue; }
-                        var from = shipped.FirstOrDefault(p => p.Key.Threshold == delta)
-                            ?? throw new InvalidOperationException($"{parse.GetValue(planFrom)} ships no {name} plan to resample.");
-                        var key = new PlanKey(fingerprint, modelConfig.InputSize, request.Steps, request.Scheduler.Name, request.GuidanceScale,
-                            Engine.Attention.WindowSpec.ForTokens(tokens), delta, $"resampled:{parse.GetValue(planFrom)}/{name}");
-                        cases.Add(new(name, PlanResampler.Resample(from, key, modelConfig.Depth, new PlanModelShape(tokens, modelConfig.HiddenSize))));
-                        planSources[name] = $"resampled δ={Delta(delta)}";
-                        planFiles.Add($"{name}: {parse.GetValue(planFrom)}'s searched {name} plan ({from.Methods.Length} steps × {from.Layers} layers) resampled to {request.Steps} × {modelConfig.Depth}");
-                    }
+                    report.Provenance["model"] = $"{parse.GetValue(config)} at {modelConfig.InputSize * 8}px: random weights (timing only), depth {modelConfig.Depth} of {baseConfig.Depth}, width {modelConfig.HiddenSize}, {modelConfig.NumHeads} heads, {tokens} tokens; no VAE decode";
+                    cases.AddRange(ResampledCases(names, parse.GetValue(planFrom)!, ModelFingerprint.Of(random), modelConfig.InputSize, request.Steps, request.Scheduler.Name,
+                        request.GuidanceScale, modelConfig.Depth, new PlanModelShape(tokens, modelConfig.HiddenSize), planSources, planFiles));
                 }
                 report.Provenance["plans"] = planFiles.Count == 0 ? "none" : string.Join("; ", planFiles);
                 var c = pipeline.Transformer.Config;
@@ -133,28 +124,7 @@ internal static class BenchEndToEndCommand
 
                 var rows = await Task.Run(() => EndToEndBenchmark.Run(pipeline, request, cases, parse.GetValue(reps),
                     new Progress<string>(m => Console.Error.WriteLine(m)), cancellationToken), cancellationToken);
-                foreach (var r in rows)
-                    report.Add(new()
-                    {
-                        ["preset"] = r.Preset, ["plan"] = planSources.GetValueOrDefault(r.Preset, "none"),
-                        ["flopsFraction"] = r.FlopsFraction, ["kernelFlopsFraction"] = r.KernelFlopsFraction, ["attentionShare"] = r.AttentionShare,
-                        ["predictedFraction"] = r.PredictedFraction, ["latencyFraction"] = r.LatencyFraction, ["savingRatio"] = r.SavingRatio,
-                        ["attentionLatencyFraction"] = r.AttentionLatencyFraction, ["medianSeconds"] = r.MedianSeconds, ["spreadSeconds"] = r.SpreadSeconds,
-                        ["fallbacks"] = r.Fallbacks,
-                    });
-                report.Write(parse.GetValue(output)!, plot =>
-                {
-                    var predicted = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * 4, Value = r.PredictedFraction, FillColor = ScottPlot.Colors.Gray }).ToArray());
-                    var measured = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * 4 + 1, Value = r.LatencyFraction, FillColor = ScottPlot.Colors.OrangeRed }).ToArray());
-                    var attention = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * 4 + 2, Value = r.AttentionLatencyFraction, FillColor = ScottPlot.Colors.SteelBlue }).ToArray());
-                    predicted.LegendText = "end to end, predicted by FLOPs";
-                    measured.LegendText = "end to end, measured";
-                    attention.LegendText = "attention modules, measured";
-                    plot.Axes.Bottom.SetTicks(rows.Select((_, i) => i * 4 + 1.0).ToArray(), rows.Select(r => r.Preset).ToArray());
-                    plot.Axes.Left.Label.Text = "latency fraction of raw";
-                    plot.Axes.Margins(bottom: 0);
-                    plot.ShowLegend(ScottPlot.Alignment.LowerLeft);
-                });
+                Write(report, rows, planSources, parse.GetValue(output)!);
                 return ExitCodes.Ok;
             }
             finally
@@ -164,6 +134,97 @@ internal static class BenchEndToEndCommand
             }
         });
         return command;
+    }
+
+    private const string PixArtSigma = "PixArt-Sigma-XL/2";
+
+    /// <summary>
+    /// PixArt-Sigma-XL shapes with random weights: precomputed random caption embeddings (300 tokens, 32 kept; the
+    /// negative prompt 1 kept) stand in for T5, DPM-Solver++ at 50 steps by default (the paper's Table 4 setting).
+    /// </summary>
+    private static async Task<int> RunPixArtAsync(ParseResult parse, BenchReport report, string[] names, torch.Device device, int resolution, int? depth, int steps,
+        string scheduler, double cfg, int images, string planFrom, int reps, string output, CancellationToken cancellationToken)
+    {
+        if (images < 1) throw new ArgumentException($"--images must be at least 1; got {images}.");
+        var baseConfig = Engine.Models.PixArt.PixArtConfig.SigmaXL(resolution);
+        var modelConfig = baseConfig with { NumLayers = depth ?? baseConfig.NumLayers };
+        if (modelConfig.NumLayers < 1) throw new ArgumentException($"--depth must be at least 1; got {modelConfig.NumLayers}.");
+        using var transformer = RandomWeights.PixArt(modelConfig, device);
+        using var pipeline = new PixArtPipeline(transformer, null, null, null, SchedulerRegistry.Get(scheduler));
+        const int captionTokens = 300;
+        using var prompt = RandomWeights.Captions(images, captionTokens, kept: 32, modelConfig.CaptionChannels, seed: 1);
+        using var negative = RandomWeights.Captions(1, captionTokens, kept: 1, modelConfig.CaptionChannels, seed: 2);
+        var request = new PixArtGenerationRequest
+        {
+            PromptEmbeddings = prompt.Embeddings, NegativeEmbeddings = negative.Embeddings, Seeds = [0], Steps = steps,
+            Scheduler = SchedulerRegistry.Get(scheduler), GuidanceScale = cfg, Width = resolution, Height = resolution, ResolutionBinning = false,
+        };
+        int latent = resolution / 8, tokens = (latent / modelConfig.PatchSize) * (latent / modelConfig.PatchSize);
+        report.Provenance["model"] = $"{PixArtSigma} at {resolution}px: random weights (timing only), depth {modelConfig.NumLayers} of {baseConfig.NumLayers}, width {modelConfig.HiddenSize}, " +
+            $"{modelConfig.NumHeads} heads, {tokens} tokens, cross-attention to {captionTokens} caption tokens (random embeddings stand in for T5); no VAE decode";
+        var planSources = new Dictionary<string, string>();
+        var planFiles = new List<string>();
+        var cases = ResampledCases(names, planFrom, ModelFingerprint.Of(transformer), latent, steps, request.Scheduler.Name, cfg, modelConfig.NumLayers,
+            new PlanModelShape(tokens, modelConfig.HiddenSize), planSources, planFiles);
+        report.Provenance["plans"] = planFiles.Count == 0 ? "none" : string.Join("; ", planFiles);
+        report.Provenance["sampling"] = $"{images} image(s), {steps} {request.Scheduler.Name} steps, guidance {cfg} ([uncond; cond] batch), {tokens} tokens, fp32 {device.type}";
+        report.Provenance["timing"] = $"{reps} interleaved rounds after a warm-up round; medians; fractions are per-round ratios to raw; attention = the self-attention modules timed inside the same runs";
+        report.Provenance["prediction"] = "predictedFraction = 1 − attentionShare·(1 − flopsFraction), both for the whole self-attention module; savingRatio = (1 − latencyFraction)/(1 − predictedFraction)";
+        report.Provenance["paper"] = "DiTFastAttn Table 4, PixArt-Sigma-XL 1024px, 50-step DPM-Solver, batch 1, A100: raw 12.76 s (self-attention 5.30 s, 42%); latency fraction of raw D1 0.98, D2 0.94, D3 0.89, D4 0.87, D5 0.84, D6 0.81; attention D1 0.96, D2 0.85, D3 0.76, D4 0.68, D5 0.61, D6 0.54";
+        var rows = await Task.Run(() => EndToEndBenchmark.Run(pipeline, request, cases, reps,
+            new Progress<string>(m => Console.Error.WriteLine(m)), cancellationToken), cancellationToken);
+        Write(report, rows, planSources, output);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Each preset's plan: <paramref name="planFrom"/>'s searched plan resampled onto steps × layers (raw: none).</summary>
+    private static List<EndToEndCase> ResampledCases(string[] names, string planFrom, string fingerprint, int latentSize, int steps, string scheduler, double cfg,
+        int layers, PlanModelShape shape, Dictionary<string, string> planSources, List<string> planFiles)
+    {
+        var source = BuiltInModels.TryResolve(planFrom) is string weights && BuiltInModels.PlansOf(Path.GetDirectoryName(weights)!) is string plans
+            ? plans
+            : throw new ArgumentException($"--plan-from '{planFrom}' is not a built-in model with plans. Built-in: {string.Join(", ", BuiltInModels.Names)}.");
+        var shipped = Directory.GetFiles(source, "*.json").Select(PlanSerializer.Load).ToList();
+        var cases = new List<EndToEndCase>();
+        foreach (var name in names)
+        {
+            double delta = CompressionPresets.Threshold(name);
+            if (delta == 0) { cases.Add(new(name, null)); continue; }
+            var from = shipped.FirstOrDefault(p => p.Key.Threshold == delta)
+                ?? throw new InvalidOperationException($"{planFrom} ships no {name} plan to resample.");
+            var key = new PlanKey(fingerprint, latentSize, steps, scheduler, cfg, Engine.Attention.WindowSpec.ForTokens(shape.Tokens), delta, $"resampled:{planFrom}/{name}");
+            cases.Add(new(name, PlanResampler.Resample(from, key, layers, shape)));
+            planSources[name] = $"resampled δ={Delta(delta)}";
+            planFiles.Add($"{name}: {planFrom}'s searched {name} plan ({from.Methods.Length} steps × {from.Layers} layers) resampled to {steps} × {layers}");
+        }
+        return cases;
+    }
+
+    /// <summary>The table, JSON rows, markdown and the predicted-vs-measured PNG.</summary>
+    private static void Write(BenchReport report, IReadOnlyList<EndToEndRow> rows, Dictionary<string, string> planSources, string output)
+    {
+        foreach (var r in rows)
+            report.Add(new()
+            {
+                ["preset"] = r.Preset, ["plan"] = planSources.GetValueOrDefault(r.Preset, "none"),
+                ["flopsFraction"] = r.FlopsFraction, ["kernelFlopsFraction"] = r.KernelFlopsFraction, ["attentionShare"] = r.AttentionShare,
+                ["predictedFraction"] = r.PredictedFraction, ["latencyFraction"] = r.LatencyFraction, ["savingRatio"] = r.SavingRatio,
+                ["attentionLatencyFraction"] = r.AttentionLatencyFraction, ["medianSeconds"] = r.MedianSeconds, ["spreadSeconds"] = r.SpreadSeconds,
+                ["fallbacks"] = r.Fallbacks,
+            });
+        report.Write(output, plot =>
+        {
+            var predicted = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * 4, Value = r.PredictedFraction, FillColor = ScottPlot.Colors.Gray }).ToArray());
+            var measured = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * 4 + 1, Value = r.LatencyFraction, FillColor = ScottPlot.Colors.OrangeRed }).ToArray());
+            var attention = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * 4 + 2, Value = r.AttentionLatencyFraction, FillColor = ScottPlot.Colors.SteelBlue }).ToArray());
+            predicted.LegendText = "end to end, predicted by FLOPs";
+            measured.LegendText = "end to end, measured";
+            attention.LegendText = "attention modules, measured";
+            plot.Axes.Bottom.SetTicks(rows.Select((_, i) => i * 4 + 1.0).ToArray(), rows.Select(r => r.Preset).ToArray());
+            plot.Axes.Left.Label.Text = "latency fraction of raw";
+            plot.Axes.Margins(bottom: 0);
+            plot.ShowLegend(ScottPlot.Alignment.LowerLeft);
+        });
     }
 
     private static string Delta(double delta) => delta.ToString("0.###", CultureInfo.InvariantCulture);

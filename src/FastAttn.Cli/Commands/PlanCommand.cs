@@ -35,7 +35,7 @@ internal static class PlanCommand
         var table = new Table().AddColumn("Plan").AddColumn("").Border(TableBorder.Rounded);
         table.AddRow("Threshold δ", $"{k.Threshold.ToString("0.####", CultureInfo.InvariantCulture)}{(CompressionPresets.NameOf(k.Threshold) is string n ? $" ({n})" : "")}");
         table.AddRow("Model", k.ModelFingerprint[..16] + "…");
-        table.AddRow("Sampling", $"{k.Steps} {k.Scheduler} steps, guidance {k.GuidanceScale.ToString(CultureInfo.InvariantCulture)}, latent {k.LatentSize}");
+        table.AddRow("Sampling", $"{k.Steps} {k.Scheduler} steps, guidance {k.GuidanceScale.ToString(CultureInfo.InvariantCulture)}, latent {k.LatentShape}");
         table.AddRow("Window", $"{k.Window.Semantics}, w = {k.Window.HalfWidth}{(k.Window.Semantics == WindowSemantics.BlockBand ? $" (blocks of {k.Window.BlockSize}, radius {k.Window.BlockRadius})" : "")}");
         table.AddRow("Calibration", Markup.Escape(k.Calibration));
         int total = plan.Methods.Length * plan.Layers;

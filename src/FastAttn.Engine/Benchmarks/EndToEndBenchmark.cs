@@ -35,7 +35,7 @@ public sealed record EndToEndRow(string Preset, double MedianSeconds, double Spr
 /// </summary>
 public static class EndToEndBenchmark
 {
-    /// <summary>Runs the benchmark. A raw case is added first when <paramref name="cases"/> has none.</summary>
+    /// <summary>Runs the benchmark on a DiT. A raw case is added first when <paramref name="cases"/> has none.</summary>
     /// <param name="pipeline">The pipeline.</param>
     /// <param name="request">The generation to time (labels, seeds, steps, sampler, guidance, size); its plan is replaced per case.</param>
     /// <param name="cases">The presets.</param>
@@ -47,12 +47,46 @@ public static class EndToEndBenchmark
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(cases);
-        if (repetitions < 1) throw new ArgumentOutOfRangeException(nameof(repetitions), "At least one repetition is required.");
-        var all = cases.Any(c => c.Plan is null) ? cases.OrderBy(c => c.Plan is null ? 0 : 1).ToList() : [new EndToEndCase("raw", null), .. cases];
         var config = pipeline.Transformer.Config;
         int size = request.Size ?? config.InputSize;
         var shape = new FlopsShape((size / config.PatchSize) * (size / config.PatchSize), config.HiddenSize, config.Depth, request.GuidanceScale > 1);
+        return Run((plan, ct) => pipeline.Generate(request with { Plan = plan, TimeAttention = true }, cancellationToken: ct), shape, cases, repetitions,
+            progress, cancellationToken);
+    }
+
+    /// <summary>Runs the benchmark on a PixArt pipeline (its cross-attention counted in the whole-transformer FLOPs).</summary>
+    /// <param name="pipeline">The pipeline.</param>
+    /// <param name="request">The generation to time (prompts or embeddings, seeds, steps, sampler, guidance, size); its plan is replaced per case.</param>
+    /// <param name="cases">The presets.</param>
+    /// <param name="repetitions">Timed rounds (after one untimed warm-up round).</param>
+    /// <param name="progress">Progress messages.</param>
+    /// <param name="cancellationToken">Checked between generations and steps.</param>
+    public static IReadOnlyList<EndToEndRow> Run(PixArtPipeline pipeline, PixArtGenerationRequest request, IReadOnlyList<EndToEndCase> cases, int repetitions,
+        IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(request);
+        var config = pipeline.Transformer.Config;
+        var (rows, cols) = pipeline.LatentSizeFor(request);
+        int captionTokens = request.PromptEmbeddings is CaptionEmbeddings e ? (int)e.Features.shape[1] : request.MaxTokens;
+        var shape = new FlopsShape(rows / config.PatchSize * (cols / config.PatchSize), config.HiddenSize, config.NumLayers, request.GuidanceScale > 1,
+            CaptionTokens: captionTokens);
+        return Run((plan, ct) => pipeline.Generate(request with { Plan = plan, TimeAttention = true }, cancellationToken: ct), shape, cases, repetitions,
+            progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// The measurement: every case once per round (raw first), one untimed warm-up round, medians of per-round ratios.
+    /// <paramref name="generate"/> runs one whole generation with a plan (null = raw) and attention timing.
+    /// </summary>
+    public static IReadOnlyList<EndToEndRow> Run(Func<CompressionPlan?, CancellationToken, DiTGenerationResult> generate, FlopsShape shape,
+        IReadOnlyList<EndToEndCase> cases, int repetitions, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generate);
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(cases);
+        if (repetitions < 1) throw new ArgumentOutOfRangeException(nameof(repetitions), "At least one repetition is required.");
+        var all = cases.Any(c => c.Plan is null) ? cases.OrderBy(c => c.Plan is null ? 0 : 1).ToList() : [new EndToEndCase("raw", null), .. cases];
 
         var total = all.Select(_ => new List<double>()).ToArray();
         var attention = all.Select(_ => new List<double>()).ToArray();
@@ -62,11 +96,12 @@ public static class EndToEndBenchmark
             for (int c = 0; c < all.Count; c++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                using var result = pipeline.Generate(request with { Plan = all[c].Plan, TimeAttention = true }, cancellationToken: cancellationToken);
+                using var result = generate(all[c].Plan, cancellationToken);
                 fallbacks[c] = result.AttentionFallbacks;
                 if (round < 0) continue;                                                     // warm-up
                 total[c].Add(result.Elapsed.TotalSeconds);
-                attention[c].Add(result.AttentionTime!.Value.TotalSeconds);
+                attention[c].Add(result.AttentionTime?.TotalSeconds
+                    ?? throw new InvalidOperationException("The generation did not time its attention (TimeAttention)."));
             }
             progress?.Report(round < 0 ? "warm-up round done" : $"round {round + 1}/{repetitions} done");
         }

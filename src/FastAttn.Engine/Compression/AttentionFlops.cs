@@ -8,7 +8,8 @@ namespace FastAttn.Engine.Compression;
 /// <param name="Layers">Transformer layers.</param>
 /// <param name="CfgBatch">Whether each sample runs as a CFG pair (ASC halves the work only then).</param>
 /// <param name="MlpRatio">MLP width multiple (4).</param>
-public sealed record FlopsShape(int Tokens, int Hidden, int Layers, bool CfgBatch, double MlpRatio = 4);
+/// <param name="CaptionTokens">Text tokens each block cross-attends to (PixArt: 300); 0 for a model without cross-attention.</param>
+public sealed record FlopsShape(int Tokens, int Hidden, int Layers, bool CfgBatch, double MlpRatio = 4, int CaptionTokens = 0);
 
 /// <summary>A plan's FLOPs as fractions of the uncompressed model's.</summary>
 /// <param name="ModuleFraction">The whole self-attention module (QKV + QKᵀ/AV + output projection): the paper's "Attn FLOPs" (headline).</param>
@@ -69,7 +70,15 @@ public static class AttentionFlops
             (module + other) / ((fullModule + OtherPerLayer(shape)) * entries));
     }
 
-    /// <summary>Non-attention FLOPs of one layer for one sample: MLP 2·2·N·D·(r·D) and the adaLN modulation 2·D·6D.</summary>
-    public static double OtherPerLayer(FlopsShape shape) =>
-        4.0 * shape.Tokens * shape.Hidden * shape.MlpRatio * shape.Hidden + 12.0 * shape.Hidden * shape.Hidden;
+    /// <summary>
+    /// Non-self-attention FLOPs of one layer for one sample: MLP 2·2·N·D·(r·D), the adaLN modulation 2·D·6D and, with
+    /// caption tokens S, the (never compressed) cross-attention: q and output projections 4·N·D², k/v 4·S·D², QKᵀ/AV 4·N·S·D.
+    /// </summary>
+    public static double OtherPerLayer(FlopsShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        double n = shape.Tokens, d = shape.Hidden, s = shape.CaptionTokens;
+        double cross = s > 0 ? 4.0 * n * d * d + 4.0 * s * d * d + 4.0 * n * s * d : 0;
+        return 4.0 * n * d * shape.MlpRatio * d + 12.0 * d * d + cross;
+    }
 }

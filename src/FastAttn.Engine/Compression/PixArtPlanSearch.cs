@@ -29,7 +29,8 @@ public sealed class PixArtPlanSearch
     }
 
     /// <summary>
-    /// Runs the search at <see cref="PlanSearchOptions.LatentSize"/> (square; the model's trained size when null).
+    /// Runs the search at <see cref="PlanSearchOptions.LatentSize"/> × <see cref="PlanSearchOptions.LatentWidth"/> (the model's
+    /// trained size when null; any aspect ratio).
     /// Reports progress per layer and honours <paramref name="cancellationToken"/> between layers.
     /// </summary>
     public CompressionPlan Search(PlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -38,8 +39,8 @@ public sealed class PixArtPlanSearch
         if (options.Threshold < 0 || double.IsNaN(options.Threshold)) throw new ArgumentOutOfRangeException(nameof(options), $"The threshold δ must be ≥ 0; got {options.Threshold}.");
         var model = _pipeline.Transformer;
         var config = model.Config;
-        int size = options.LatentSize ?? config.SampleSize;
-        int tokens = (size / config.PatchSize) * (size / config.PatchSize);
+        int size = options.LatentSize ?? config.SampleSize, width = options.LatentWidth ?? size;
+        int tokens = (size / config.PatchSize) * (width / config.PatchSize);
         var window = options.Window ?? WindowSpec.ForTokens(tokens);
         var captions = CalibrationCaptions.Take(options.CalibrationPrompts, options.CalibrationCaptionCount);
         bool guided = options.GuidanceScale > 1.0;
@@ -56,7 +57,7 @@ public sealed class PixArtPlanSearch
             Steps = options.Steps,
             Scheduler = options.Scheduler,
             GuidanceScale = options.GuidanceScale,
-            Width = size * _pipeline.VaeFactor,
+            Width = width * _pipeline.VaeFactor,
             Height = size * _pipeline.VaeFactor,
             ResolutionBinning = false,
         };
@@ -67,7 +68,7 @@ public sealed class PixArtPlanSearch
         using (_pipeline.Run(request, denoiser, decode: false, null, cancellationToken)) { }
         stopwatch.Stop();
         var key = new PlanKey(ModelFingerprint.Of(model), size, options.Steps, options.Scheduler.Name, options.GuidanceScale, window,
-            options.Threshold, CalibrationName(options));
+            options.Threshold, CalibrationName(options), width);
         var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, [], options.CalibrationSeed);
         _logger.LogInformation("PixArt plan search δ={Threshold} on {Captions} captions: {Forwards:F1} forward-equivalents in {Seconds:F1}s",
             options.Threshold, captions.Count, denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);

@@ -52,7 +52,7 @@ public static class PlanLookup
 
     /// <summary>The plan-search options that a plan for the PixArt <paramref name="request"/> at δ = <paramref name="threshold"/> is searched with.</summary>
     /// <param name="pipeline">The model.</param>
-    /// <param name="request">The generation (steps, scheduler, guidance; its size after resolution binning, which must be square).</param>
+    /// <param name="request">The generation (steps, scheduler, guidance; its size after resolution binning, any aspect ratio).</param>
     /// <param name="threshold">The threshold δ (&gt; 0).</param>
     /// <param name="window">The window; default N/8 block band.</param>
     /// <param name="captionCount">How many of the shipped calibration captions; null uses all.</param>
@@ -64,9 +64,7 @@ public static class PlanLookup
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(request);
         var (rows, cols) = pipeline.LatentSizeFor(request);
-        if (rows != cols)
-            throw new ArgumentException($"DiTFastAttn plans are keyed by a square latent; this request generates at {cols * pipeline.VaeFactor}x{rows * pipeline.VaeFactor}.", nameof(request));
-        int side = rows / pipeline.Transformer.Config.PatchSize;
+        int patch = pipeline.Transformer.Config.PatchSize;
         return new PlanSearchOptions
         {
             Threshold = threshold,
@@ -77,7 +75,8 @@ public static class PlanLookup
             CalibrationCaptionCount = captionCount,
             CalibrationSeed = calibrationSeed,
             LatentSize = rows,
-            Window = window ?? WindowSpec.ForTokens(side * side),
+            LatentWidth = cols,
+            Window = window ?? WindowSpec.ForTokens(rows / patch * (cols / patch)),
             Metric = metric,
         };
     }
@@ -88,10 +87,10 @@ public static class PlanLookup
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(options);
         var config = pipeline.Transformer.Config;
-        int size = options.LatentSize ?? config.SampleSize;
-        int side = size / config.PatchSize;
+        int size = options.LatentSize ?? config.SampleSize, width = options.LatentWidth ?? size;
         return new PlanKey(fingerprint ?? ModelFingerprint.Of(pipeline.Transformer), size, options.Steps, options.Scheduler.Name,
-            options.GuidanceScale, options.Window ?? WindowSpec.ForTokens(side * side), options.Threshold, PixArtPlanSearch.CalibrationName(options));
+            options.GuidanceScale, options.Window ?? WindowSpec.ForTokens(size / config.PatchSize * (width / config.PatchSize)), options.Threshold,
+            PixArtPlanSearch.CalibrationName(options), width);
     }
 
     /// <summary>

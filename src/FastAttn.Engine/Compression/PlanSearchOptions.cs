@@ -42,8 +42,11 @@ public sealed record PlanSearchOptions
     /// <summary>Seed of the calibration labels and noise (3, as the reference).</summary>
     public long CalibrationSeed { get; init; } = 3;
 
-    /// <summary>Latent side; null = the model's trained size.</summary>
+    /// <summary>Latent side (height when not square); null = the model's trained size.</summary>
     public int? LatentSize { get; init; }
+
+    /// <summary>Latent width when not square (text-to-image aspect-ratio buckets); null = <see cref="LatentSize"/>.</summary>
+    public int? LatentWidth { get; init; }
 
     /// <summary>The window; null = block band with w = N/8.</summary>
     public WindowSpec? Window { get; init; }

@@ -5,8 +5,17 @@ namespace FastAttn.Engine.Pipelines;
 /// <summary>What to generate with a <see cref="PixArtPipeline"/>: one image per prompt, each with its own seed.</summary>
 public sealed record PixArtGenerationRequest
 {
-    /// <summary>The prompts (one image each).</summary>
-    public required IReadOnlyList<string> Prompts { get; init; }
+    /// <summary>The prompts (one image each); may be empty when <see cref="PromptEmbeddings"/> are given.</summary>
+    public IReadOnlyList<string> Prompts { get; init; } = [];
+
+    /// <summary>Precomputed caption embeddings instead of <see cref="Prompts"/> (one image per row).</summary>
+    public CaptionEmbeddings? PromptEmbeddings { get; init; }
+
+    /// <summary>Precomputed embeddings of the negative prompt (one row, or one per image) instead of <see cref="NegativePrompt"/>.</summary>
+    public CaptionEmbeddings? NegativeEmbeddings { get; init; }
+
+    /// <summary>Images in the batch: the prompts, or the rows of <see cref="PromptEmbeddings"/>.</summary>
+    public int Count => PromptEmbeddings is CaptionEmbeddings e ? (int)e.Count : Prompts.Count;
 
     /// <summary>The negative prompt, encoded for the unconditional half of guidance ("" by default, as PixArt).</summary>
     public string NegativePrompt { get; init; } = "";
@@ -39,7 +48,7 @@ public sealed record PixArtGenerationRequest
     public int MaxTokens { get; init; } = 300;
 
     /// <summary>
-    /// The DiTFastAttn plan for the self-attention (keyed by this model, the square latent side, steps, sampler and
+    /// The DiTFastAttn plan for the self-attention (keyed by this model, the latent size generated at, steps, sampler and
     /// guidance); null runs full attention.
     /// </summary>
     public Compression.CompressionPlan? Plan { get; init; }

@@ -26,31 +26,33 @@ public sealed class PixArtPipeline : IDisposable
 
     /// <summary>Creates the pipeline.</summary>
     /// <param name="transformer">The denoiser.</param>
-    /// <param name="encoder">The T5 encoder (its output width must be the transformer's caption channels).</param>
-    /// <param name="tokenizer">The T5 tokenizer.</param>
+    /// <param name="encoder">The T5 encoder (its output width must be the transformer's caption channels); null for a pipeline
+    /// that takes precomputed <see cref="CaptionEmbeddings"/> only.</param>
+    /// <param name="tokenizer">The T5 tokenizer (null exactly when the encoder is).</param>
     /// <param name="decoder">The VAE decoder; null returns latents as images.</param>
     /// <param name="scheduler">The default sampler (from scheduler_config.json).</param>
     /// <param name="logger">Optional logger.</param>
     /// <param name="ownsModels">Dispose the transformer, encoder and decoder with the pipeline.</param>
-    public PixArtPipeline(PixArtTransformer transformer, T5Encoder encoder, T5Tokenizer tokenizer, ILatentDecoder? decoder,
+    public PixArtPipeline(PixArtTransformer transformer, T5Encoder? encoder, T5Tokenizer? tokenizer, ILatentDecoder? decoder,
         IDiffusionSchedulerFactory scheduler, ILogger<PixArtPipeline>? logger = null, bool ownsModels = false)
     {
         _ownsModels = ownsModels;
         Transformer = transformer ?? throw new ArgumentNullException(nameof(transformer));
-        _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
-        Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
+        if ((encoder is null) != (tokenizer is null)) throw new ArgumentException("Give the text encoder and its tokenizer together, or neither.", nameof(tokenizer));
+        _encoder = encoder;
+        Tokenizer = tokenizer;
         Decoder = decoder;
         Scheduler = scheduler ?? throw new ArgumentNullException(nameof(scheduler));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        if (encoder.Config.DModel != transformer.Config.CaptionChannels)
+        if (encoder is not null && encoder.Config.DModel != transformer.Config.CaptionChannels)
             throw new ArgumentException($"The text encoder gives {encoder.Config.DModel} channels; the transformer takes {transformer.Config.CaptionChannels}.", nameof(encoder));
     }
 
     /// <summary>The denoising transformer.</summary>
     public PixArtTransformer Transformer { get; }
 
-    /// <summary>The tokenizer.</summary>
-    public T5Tokenizer Tokenizer { get; }
+    /// <summary>The tokenizer; null for a pipeline without a text encoder.</summary>
+    public T5Tokenizer? Tokenizer { get; }
 
     /// <summary>The VAE decoder, if any.</summary>
     public ILatentDecoder? Decoder { get; }
@@ -90,10 +92,12 @@ public sealed class PixArtPipeline : IDisposable
         lock (_promptsLock)
         {
             if (_prompts.TryGetValue((text, maxTokens), out var cached)) return cached;
-            var encoder = _encoder ?? throw new InvalidOperationException("The text encoder was released; only prompts encoded before can be used.");
+            var encoder = _encoder ?? throw new InvalidOperationException(Tokenizer is null
+                ? "This pipeline has no text encoder; give the request PromptEmbeddings (and NegativeEmbeddings when guided)."
+                : "The text encoder was released; only prompts encoded before can be used.");
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
-            var (ids, mask) = Tokenizer.Encode([text.ToLowerInvariant().Trim()], maxTokens);   // the reference's preprocessing without caption cleaning
+            var (ids, mask) = Tokenizer!.Encode([text.ToLowerInvariant().Trim()], maxTokens);   // the reference's preprocessing without caption cleaning
             var device = Transformer.parameters().First().device;
             var hidden = encoder.forward(ids.to(device), mask.to(device));                    // (1, L, C)
             var entry = (hidden.to(ScalarType.Float32).DetachFromDisposeScope(), mask.to(device).DetachFromDisposeScope());
@@ -126,10 +130,8 @@ public sealed class PixArtPipeline : IDisposable
         if (request.Plan is Compression.CompressionPlan plan)
         {
             var (rows, cols) = LatentSizeFor(request);
-            if (rows != cols)
-                throw new ArgumentException($"DiTFastAttn plans are keyed by a square latent; this request generates at {cols * VaeFactor}x{rows * VaeFactor}. Generate square images with a plan.", nameof(request));
             Compression.PlanCompatibility.Check(plan, Compression.ModelFingerprint.Of(Transformer), Transformer.Config.NumLayers, rows, request.Steps,
-                (request.Scheduler ?? Scheduler).Name, request.GuidanceScale);
+                (request.Scheduler ?? Scheduler).Name, request.GuidanceScale, cols);
         }
         var device = Transformer.parameters().First().device;
         using var denoiser = new PlanDenoiser(request.Plan, 1, guided, CfgBatchOrder.UnconditionalFirst, request.CacheCapBytes, request.TimeAttention ? device : null);
@@ -146,7 +148,7 @@ public sealed class PixArtPipeline : IDisposable
     {
         var stopwatch = Stopwatch.StartNew();
         var config = Transformer.Config;
-        int batch = request.Prompts.Count;
+        int batch = request.Count;
         int width = request.Width ?? DefaultSize, height = request.Height ?? DefaultSize;
         var (rows, cols) = LatentSizeFor(request);
         var seeds = Enumerable.Range(0, batch).Select(request.SeedFor).ToArray();
@@ -157,11 +159,17 @@ public sealed class PixArtPipeline : IDisposable
 
         using var noGrad = no_grad();
         using var encoded = NewDisposeScope();
-        var (prompt, promptMask) = Encode(request.Prompts, request.MaxTokens);
+        var (prompt, promptMask) = request.PromptEmbeddings is CaptionEmbeddings given
+            ? (given.Features.to(ScalarType.Float32, device), given.Mask.to(device))
+            : Encode(request.Prompts, request.MaxTokens);
         Tensor caption = prompt, mask = promptMask;
         if (guided)
         {
-            var (negative, negativeMask) = Encode(Enumerable.Repeat(request.NegativePrompt, batch).ToList(), request.MaxTokens);
+            var (negative, negativeMask) = request.NegativeEmbeddings is CaptionEmbeddings n
+                ? (n.Features.to(ScalarType.Float32, device).expand(batch, -1, -1), n.Mask.to(device).expand(batch, -1))
+                : Encode(Enumerable.Repeat(request.NegativePrompt, batch).ToList(), request.MaxTokens);
+            if (negative.shape[1] != prompt.shape[1])
+                throw new ArgumentException($"The negative embeddings have {negative.shape[1]} tokens; the prompt embeddings {prompt.shape[1]}: pad both to one length.", nameof(request));
             caption = cat([negative, prompt], 0);                                            // [uncond; cond], as PixArt
             mask = cat([negativeMask, promptMask], 0);
         }
@@ -209,9 +217,20 @@ public sealed class PixArtPipeline : IDisposable
 
     internal void Validate(PixArtGenerationRequest request)
     {
-        if (request.Prompts.Count == 0) throw new ArgumentException("At least one prompt is required.", nameof(request));
-        if (request.Seeds.Count != 1 && request.Seeds.Count != request.Prompts.Count)
-            throw new ArgumentException($"Give one seed or one per prompt ({request.Prompts.Count}); got {request.Seeds.Count}.", nameof(request));
+        if (request.PromptEmbeddings is CaptionEmbeddings embeddings)
+        {
+            if (request.Prompts.Count > 0) throw new ArgumentException("Give prompts or prompt embeddings, not both.", nameof(request));
+            embeddings.Check(Transformer.Config.CaptionChannels, nameof(request.PromptEmbeddings));
+        }
+        if (request.NegativeEmbeddings is CaptionEmbeddings negative)
+        {
+            negative.Check(Transformer.Config.CaptionChannels, nameof(request.NegativeEmbeddings));
+            if (negative.Count != 1 && negative.Count != request.Count)
+                throw new ArgumentException($"Give one row of negative embeddings or one per image ({request.Count}); got {negative.Count}.", nameof(request));
+        }
+        if (request.Count == 0) throw new ArgumentException("At least one prompt is required.", nameof(request));
+        if (request.Seeds.Count != 1 && request.Seeds.Count != request.Count)
+            throw new ArgumentException($"Give one seed or one per prompt ({request.Count}); got {request.Seeds.Count}.", nameof(request));
         if (request.Steps < 1 || request.Steps > 1000) throw new ArgumentOutOfRangeException(nameof(request), $"Steps must be within 1..1000; got {request.Steps}.");
         if (request.MaxTokens < 1) throw new ArgumentOutOfRangeException(nameof(request), "MaxTokens must be at least 1.");
         int multiple = VaeFactor * Transformer.Config.PatchSize;

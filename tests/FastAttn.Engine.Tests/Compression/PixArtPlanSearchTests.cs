@@ -103,10 +103,30 @@ public sealed class PixArtPlanSearchTests : IDisposable
     }
 
     [Fact]
-    public void NonSquareRequestsAndBadThresholdsAreRefused()
+    public void NonSquareSizesGetTheirOwnPlans()
     {
         using var pipeline = PixArtPipelineFolder.Load(_dir);
-        Assert.Throws<ArgumentException>(() => PlanLookup.SearchOptions(pipeline, Request() with { Width = pipeline.DefaultSize * 2 }, 0.1));
+        var wide = Request() with { Width = pipeline.DefaultSize * 2 };
+        var options = PlanLookup.SearchOptions(pipeline, wide, 0.3, captionCount: 2);
+        Assert.Equal((8, 16), (options.LatentSize, options.LatentWidth));
+        var plan = new PixArtPlanSearch(pipeline).Search(options);
+        Assert.Equal("8x16", plan.Key.LatentShape);
+        Assert.Contains("-8x16px-", plan.Key.FileName);
+        Assert.Equal(32, plan.Shape!.Tokens);
+        Assert.Equal(PlanLookup.KeyFor(pipeline, options), plan.Key);
+        Assert.NotEqual(PlanLookup.KeyFor(pipeline, PlanLookup.SearchOptions(pipeline, Request(), 0.3, captionCount: 2)), plan.Key);
+        var path = Path.Combine(_dir, "wide.json");
+        PlanSerializer.Save(plan, path);
+        Assert.Equal(plan.Key, PlanSerializer.Load(path).Key);
+        using var image = pipeline.Generate(wide with { Plan = plan });
+        Assert.Equal(new long[] { 1, 3, pipeline.DefaultSize, pipeline.DefaultSize * 2 }, image.Images.shape);
+        Assert.Throws<PlanMismatchException>(() => pipeline.Generate(Request() with { Plan = plan }));
+    }
+
+    [Fact]
+    public void BadThresholdsAreRefused()
+    {
+        using var pipeline = PixArtPipelineFolder.Load(_dir);
         var options = PlanLookup.SearchOptions(pipeline, Request(), 0.1) with { Threshold = -1 };
         Assert.Throws<ArgumentOutOfRangeException>(() => new PixArtPlanSearch(pipeline).Search(options));
     }

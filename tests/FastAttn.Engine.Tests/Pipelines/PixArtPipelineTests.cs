@@ -62,7 +62,8 @@ public sealed class PixArtPipelineTests : IDisposable
         Assert.InRange(error, 1e-7, 0.5);
 
         Assert.Throws<PlanMismatchException>(() => pipeline.Generate(request with { Steps = 4, Plan = mixed }));
-        Assert.Throws<ArgumentException>(() => pipeline.Generate(request with { Plan = mixed, Width = pipeline.DefaultSize * 2 }));
+        var e = Assert.Throws<PlanMismatchException>(() => pipeline.Generate(request with { Plan = mixed, Width = pipeline.DefaultSize * 2 }));
+        Assert.Contains("8x16", e.Message);                                                   // plans are keyed by the latent's height and width
     }
 
     [Fact]
