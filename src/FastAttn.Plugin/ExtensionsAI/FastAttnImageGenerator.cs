@@ -7,7 +7,7 @@ namespace FastAttn.Plugin.ExtensionsAI;
 /// Microsoft.Extensions.AI's <see cref="IImageGenerator"/> over the FastAttn engine: PNG <see cref="DataContent"/> (or
 /// <see cref="UriContent"/> file URIs with <see cref="ImageGenerationResponseFormat.Uri"/>), honouring <c>Count</c>,
 /// <c>ImageSize</c>, <c>MediaType</c> (image/png) and <c>ModelId</c>; <c>AdditionalProperties</c> may carry
-/// <c>preset</c>, <c>threshold</c>, <c>seed</c>, <c>steps</c> and <c>guidance</c>.
+/// <c>negative_prompt</c> (text-to-image models), <c>preset</c>, <c>threshold</c>, <c>seed</c>, <c>steps</c> and <c>guidance</c>.
 /// </summary>
 public sealed class FastAttnImageGenerator : IImageGenerator
 {
@@ -38,6 +38,7 @@ public sealed class FastAttnImageGenerator : IImageGenerator
             Count = options?.Count ?? 1,
             Width = options?.ImageSize?.Width,
             Height = options?.ImageSize?.Height,
+            NegativePrompt = RequestSettings.String(extra, "negative_prompt") ?? RequestSettings.String(extra, "negativePrompt"),
             Preset = RequestSettings.String(extra, "preset"),
             Threshold = RequestSettings.Value<double, object?>(extra, "threshold"),
             Seed = RequestSettings.Value<long, object?>(extra, "seed"),
@@ -68,7 +69,8 @@ public sealed class FastAttnImageGenerator : IImageGenerator
     {
         ["path"] = image.Path,
         ["seed"] = image.Seed,
-        ["class"] = image.ClassName,
+        ["subject"] = image.Subject,
+        ["classId"] = image.ClassId,
         ["model"] = result.Model,
         ["preset"] = result.Preset,
         ["compressed"] = result.Compressed,

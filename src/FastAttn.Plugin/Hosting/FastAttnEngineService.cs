@@ -4,18 +4,12 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Threading.Channels;
 using FastAttn.Engine.Compression;
-using FastAttn.Engine.Conditioning;
-using FastAttn.Engine.Imaging;
-using FastAttn.Engine.Pipelines;
 using FastAttn.Plugin.Diagnostics;
 using FastAttn.Plugin.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Processing;
-using static TorchSharp.torch;
 
 namespace FastAttn.Plugin.Hosting;
 
@@ -66,7 +60,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     public FastAttnEngineStatus Status => new(_queue.Reader.Count, _options.QueueLength, Volatile.Read(ref _running), _models.Loaded, _models.Failures);
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<int>> GetSupportedSizesAsync(string? model = null, CancellationToken cancellationToken = default) =>
+    public async Task<IReadOnlyList<System.Drawing.Size>> GetSupportedSizesAsync(string? model = null, CancellationToken cancellationToken = default) =>
         (await _models.GetAsync(_models.Resolve(model), cancellationToken).ConfigureAwait(false)).Sizes;
 
     /// <inheritdoc />
@@ -100,7 +94,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
                 var warm = new FastAttnImageRequest { Prompt = "", Model = _options.DefaultModel };
                 var model = await _models.GetAsync(_options.DefaultModel, stoppingToken).ConfigureAwait(false);
                 var (preset, delta) = CheckRequest(warm);
-                if (delta > 0) await ResolvePlanAsync(model, BaseRequest(model, model.NativeSize / model.PixelsPerLatent, model.Steps, model.GuidanceScale), preset, delta, stoppingToken).ConfigureAwait(false);
+                if (delta > 0) await ResolvePlanAsync(model, model.Default(), preset, delta, stoppingToken).ConfigureAwait(false);
                 _logger.LogInformation("FastAttn warmed up: model {Model} loaded", model.Name);
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -201,36 +195,28 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     {
         var r = job.Request;
         var model = await _models.GetAsync(r.Model!, cancellationToken).ConfigureAwait(false);
-        int classId;
-        try { classId = PromptClasses.Resolve(model.Loaded.Labels, r.Prompt); }
-        catch (ArgumentException e) { throw new FastAttnRequestException(e.Message, "prompt", e); }
-        var (size, width, height, resized) = CheckSize(model, r.Width, r.Height);
         int steps = r.Steps ?? model.Steps;
         double guidance = r.GuidanceScale ?? model.GuidanceScale;
         long seed = r.Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
-        var request = BaseRequest(model, size / model.PixelsPerLatent, steps, guidance) with
-        {
-            ClassLabels = Enumerable.Repeat(classId, r.Count).ToArray(),
-            Seeds = [seed],
-        };
+        var generation = model.Prepare(r, steps, guidance, seed, _options.AllowResize);
         var notes = new List<string>();
         (CompressionPlan Plan, string Path)? plan = null;
         if (job.Delta > 0)
         {
-            plan = await ResolvePlanAsync(model, request, job.Preset, job.Delta, cancellationToken).ConfigureAwait(false);
+            plan = await ResolvePlanAsync(model, generation, job.Preset, job.Delta, cancellationToken).ConfigureAwait(false);
             if (plan is null)
-                notes.Add($"No DiTFastAttn plan for {job.Preset} with these settings ({size}px, {steps} {request.Scheduler.Name} steps, guidance {guidance.ToString(CultureInfo.InvariantCulture)}); ran uncompressed. " +
+                notes.Add($"No DiTFastAttn plan for {job.Preset} with these settings ({generation.Settings}); ran uncompressed. " +
                           "Run `fastattn search` for them, or enable FastAttn:SearchOnDemand.");
         }
-        if (resized) notes.Add($"Generated at the model's {size}×{size} and resized to {width}×{height}.");
-        var className = PromptClasses.Describe(model.Loaded.Labels, classId);
+        if (generation.ResizeNote is string resized) notes.Add(resized);
         var stopwatch = Stopwatch.StartNew();
-        var pngs = await Task.Factory.StartNew(() => Render(model, request with { Plan = plan?.Plan }, resized ? (width, height) : null, cancellationToken),
+        var pngs = await Task.Factory.StartNew(() => generation.Render(plan?.Plan, cancellationToken),
             cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         var elapsed = stopwatch.Elapsed;
-        var images = pngs.Select((png, i) => new FastAttnImage(png, _output.Save(png, model.Name, className, request.SeedFor(i)), request.SeedFor(i), classId, className)).ToArray();
+        var images = pngs.Select((png, i) => new FastAttnImage(png, _output.Save(png, model.Name, generation.Subject, generation.SeedFor(i)), generation.SeedFor(i),
+            generation.Subject, generation.ClassId)).ToArray();
         double fraction = plan?.Plan.Flops?.ModuleFraction ?? 1.0;
-        if (plan is not null) _telemetry.FlopsSaved.Add(RawAttentionFlops(model, request) * (1 - fraction), Tags(model.Name, job.Preset, null));
+        if (plan is not null) _telemetry.FlopsSaved.Add(generation.RawAttentionFlops * (1 - fraction), Tags(model.Name, job.Preset, null));
         return new FastAttnImageResult
         {
             Images = images,
@@ -239,64 +225,31 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
             Compressed = plan is not null,
             PlanPath = plan?.Path,
             AttentionFlopsFraction = fraction,
-            Width = width,
-            Height = height,
-            Resized = resized,
+            Width = generation.Width,
+            Height = generation.Height,
+            Resized = generation.ResizeNote is not null,
             Steps = steps,
-            Scheduler = request.Scheduler.Name,
+            Scheduler = generation.Scheduler,
             GuidanceScale = guidance,
             Elapsed = elapsed,
             Notes = notes,
         };
     }
 
-    /// <summary>Runs the pipeline on this (dedicated) thread and encodes the images; every tensor is freed here.</summary>
-    private static byte[][] Render(ServedModel model, DiTGenerationRequest request, (int Width, int Height)? resize, CancellationToken cancellationToken)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        using var result = model.Loaded.Pipeline.Generate(request, null, cancellationToken);
-        var pngs = new byte[result.Images.shape[0]][];
-        for (int i = 0; i < pngs.Length; i++)
-        {
-            using var image = result.Images[i];
-            pngs[i] = resize is (int w, int h) ? Resize(ImageTensorConverter.ToPng(image), w, h) : ImageTensorConverter.ToPng(image);
-        }
-        return pngs;
-    }
-
-    private static byte[] Resize(byte[] png, int width, int height)
-    {
-        using var image = Image.Load(png);
-        image.Mutate(x => x.Resize(width, height));
-        using var stream = new MemoryStream();
-        image.SaveAsPng(stream);
-        return stream.ToArray();
-    }
-
-    private static DiTGenerationRequest BaseRequest(ServedModel model, int latentSize, int steps, double guidance) => new()
-    {
-        ClassLabels = [0],
-        Steps = steps,
-        Scheduler = model.Scheduler,
-        GuidanceScale = guidance,
-        Size = latentSize,
-    };
-
-    /// <summary>The cached plan for the request's key (user plan folder, then the model's shipped plans), searched now if allowed.</summary>
-    private async Task<(CompressionPlan Plan, string Path)?> ResolvePlanAsync(ServedModel model, DiTGenerationRequest request, string preset, double delta,
+    /// <summary>The cached plan for the generation's key (user plan folder, then the model's shipped plans), searched now if allowed.</summary>
+    private async Task<(CompressionPlan Plan, string Path)?> ResolvePlanAsync(ServedModel model, ServedGeneration generation, string preset, double delta,
         CancellationToken cancellationToken)
     {
-        var search = PlanLookup.SearchOptions(model.Loaded.Pipeline, request, delta, metric: model.Loaded.Defaults.SearchMetric);
-        var key = PlanLookup.KeyFor(model.Loaded.Pipeline, search, model.Fingerprint);
+        var search = generation.SearchOptions(delta);
+        var key = generation.KeyFor(search, model.Fingerprint);
         var folders = new List<string> { _options.PlanDirectory ?? PlanLookup.DefaultDirectory };
-        if (model.Loaded.ShippedPlans is string shipped) folders.Add(shipped);
+        folders.AddRange(model.ShippedPlans);
         var lazy = _plans.GetOrAdd(key, _ => new Lazy<Task<(CompressionPlan, string)?>>(() => Task.Factory.StartNew(() =>
         {
             if (PlanLookup.Find(key, folders) is var (found, path)) return ((CompressionPlan, string)?)(found, path);
             if (!_options.SearchOnDemand) return null;
             _logger.LogInformation("Searching the DiTFastAttn plan for {Model} {Preset} (SearchOnDemand)", model.Name, preset);
-            var plan = new GreedyPlanSearch(model.Loaded.Pipeline).Search(search, null, _shutdown.Token);
+            var plan = generation.Search(search, _shutdown.Token);
             return (plan, new PlanDirectory(folders[0]).Save(plan));
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
         try
@@ -310,15 +263,6 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
             _plans.TryRemove(new KeyValuePair<PlanKey, Lazy<Task<(CompressionPlan Plan, string Path)?>>>(key, lazy));
             throw;
         }
-    }
-
-    private (int Size, int Width, int Height, bool Resized) CheckSize(ServedModel model, int? width, int? height)
-    {
-        int w = width ?? height ?? model.NativeSize, h = height ?? width ?? model.NativeSize;
-        if (w == h && model.Sizes.Contains(w)) return (w, w, h, false);
-        if (_options.AllowResize) return (model.NativeSize, w, h, true);
-        throw new FastAttnRequestException(
-            $"The model '{model.Name}' cannot generate {w}×{h} images. Supported sizes: {string.Join(", ", model.Sizes.Select(s => $"{s}×{s}"))}.", "size");
     }
 
     /// <summary>Checks a request against the limits before it is queued; returns its preset label and δ.</summary>
@@ -344,16 +288,6 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
             throw new FastAttnRequestException($"Unknown quality preset '{preset}'. Use raw (best quality) or D1 (mild) to D6 (fastest).", "preset");
         double delta = CompressionPresets.Threshold(preset);
         return (delta == 0 ? "raw" : preset.ToUpperInvariant(), delta);
-    }
-
-    /// <summary>Full-attention module FLOPs of the request's whole run (every layer, step, image and CFG half).</summary>
-    private static double RawAttentionFlops(ServedModel model, DiTGenerationRequest request)
-    {
-        var config = model.Loaded.Pipeline.Transformer.Config;
-        int side = (request.Size ?? config.InputSize) / config.PatchSize;
-        bool cfg = request.GuidanceScale > 1;
-        var (perSample, _) = AttentionFlops.Layer(Engine.Attention.AttentionMethod.Full, false, new FlopsShape(side * side, config.HiddenSize, config.Depth, cfg), 0);
-        return perSample * (cfg ? 2 : 1) * config.Depth * request.Steps * request.ClassLabels.Count;
     }
 
     private static TagList Tags(string model, string preset, string? outcome)

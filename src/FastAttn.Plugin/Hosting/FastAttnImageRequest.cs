@@ -3,8 +3,14 @@ namespace FastAttn.Plugin.Hosting;
 /// <summary>One image-generation request to the engine service. Unset values take the model's or the options' defaults.</summary>
 public sealed record FastAttnImageRequest
 {
-    /// <summary>What to draw: a class name (ImageNet models) or a digit in any wording ("a handwritten seven").</summary>
+    /// <summary>
+    /// What to draw: a description (text-to-image models such as PixArt), a class name (ImageNet models) or a digit in any
+    /// wording ("a handwritten seven").
+    /// </summary>
     public required string Prompt { get; init; }
+
+    /// <summary>Text-to-image models: what the image should not show (the negative prompt; default none).</summary>
+    public string? NegativePrompt { get; init; }
 
     /// <summary>The model's name (default: <see cref="Options.FastAttnOptions.DefaultModel"/>).</summary>
     public string? Model { get; init; }

@@ -4,9 +4,9 @@ namespace FastAttn.Plugin.Hosting;
 /// <param name="Png">The PNG file's bytes.</param>
 /// <param name="Path">The saved file.</param>
 /// <param name="Seed">Its seed (same seed, same settings → same image).</param>
-/// <param name="ClassId">The class it was conditioned on.</param>
-/// <param name="ClassName">That class's name.</param>
-public sealed record FastAttnImage(byte[] Png, string Path, long Seed, int ClassId, string ClassName)
+/// <param name="Subject">What it shows: the class name (class-conditional models) or the prompt (text-to-image models).</param>
+/// <param name="ClassId">The class it was conditioned on (class-conditional models), else null.</param>
+public sealed record FastAttnImage(byte[] Png, string Path, long Seed, string Subject, int? ClassId = null)
 {
     /// <summary>The saved file as a <c>file://</c> URI.</summary>
     public Uri Uri => new(System.IO.Path.GetFullPath(Path));

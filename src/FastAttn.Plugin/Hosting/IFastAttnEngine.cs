@@ -16,8 +16,11 @@ public interface IFastAttnEngine
     /// <summary>The default model's name.</summary>
     string DefaultModel { get; }
 
-    /// <summary>Supported square sizes (pixels) of <paramref name="model"/>, loading it if needed.</summary>
-    Task<IReadOnlyList<int>> GetSupportedSizesAsync(string? model = null, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Sizes (pixels) <paramref name="model"/> generates without resizing, loading it if needed: its square sizes
+    /// (class-conditional models) or its aspect-ratio buckets (text-to-image models).
+    /// </summary>
+    Task<IReadOnlyList<System.Drawing.Size>> GetSupportedSizesAsync(string? model = null, CancellationToken cancellationToken = default);
 
     /// <summary>A snapshot of the engine's state (for health checks and dashboards).</summary>
     FastAttnEngineStatus Status { get; }

@@ -62,24 +62,37 @@ internal sealed class ModelRegistry(FastAttnOptions options, ILoggerFactory logg
         {
             var device = DeviceSelector.Resolve(DeviceSelector.Parse(options.Device));
             _logger.LogInformation("Loading FastAttn model {Model} from {Path}", name, path);
+            var kind = m?.Kind?.Trim().ToLowerInvariant() ?? "auto";
+            if (kind == "pixart" || (kind == "auto" && PixArtPipelineFolder.IsPixArtFolder(path)))
+            {
+                var encoder = m?.EncoderDType?.Trim().ToLowerInvariant() == "fp32" ? TorchSharp.torch.ScalarType.Float32 : TorchSharp.torch.ScalarType.BFloat16;
+                var pipeline = PixArtPipelineFolder.Load(path, device, DeviceSelector.DefaultDType(device), encoder, loggers);
+                return Served(name, () => ServedPixArt.Create(name, path, pipeline, m), pipeline);
+            }
             var loaded = DiTModelFolder.Load(path, m?.Vae, new DiTLoadOptions { Device = device, DType = DeviceSelector.DefaultDType(device) }, loggers);
-            try
-            {
-                var served = new ServedModel(name, loaded, m);
-                _failures.TryRemove(name, out _);
-                return served;
-            }
-            catch
-            {
-                loaded.Dispose();
-                throw;
-            }
+            return Served(name, () => ServedDiT.Create(name, loaded, m), loaded);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             _logger.LogError(e, "FastAttn model {Model} failed to load from {Path}", name, path);
             _failures[name] = e.Message;
             throw new FastAttnModelLoadException(name, path, e);
+        }
+    }
+
+    /// <summary>Wraps a loaded model, disposing it when wrapping fails.</summary>
+    private ServedModel Served(string name, Func<ServedModel> create, IDisposable loaded)
+    {
+        try
+        {
+            var served = create();
+            _failures.TryRemove(name, out _);
+            return served;
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
         }
     }
 

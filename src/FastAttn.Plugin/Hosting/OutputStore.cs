@@ -12,10 +12,14 @@ internal sealed class OutputStore(FastAttnOptions options, ILogger logger)
 
     public string Directory { get; } = Path.GetFullPath(options.OutputDirectory ?? Path.Combine(Path.GetTempPath(), "fastattn-images"));
 
-    public string Save(byte[] png, string model, string className, long seed)
+    public string Save(byte[] png, string model, string subject, long seed)
     {
         System.IO.Directory.CreateDirectory(Directory);
-        var safeClass = new string(className.Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
+        var safeClass = new string(subject.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray());
+        while (safeClass.Contains("--", StringComparison.Ordinal)) safeClass = safeClass.Replace("--", "-", StringComparison.Ordinal);
+        safeClass = safeClass.Trim('-');
+        if (safeClass.Length > 48) safeClass = safeClass[..48].TrimEnd('-');
+        if (safeClass.Length == 0) safeClass = "image";
         var name = string.Create(CultureInfo.InvariantCulture, $"{model}-{safeClass}-seed{seed}-{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Guid.NewGuid().ToString("N")[..6]}.png");
         var path = Path.Combine(Directory, name);
         AtomicFile.WriteAllBytes(path, png);

@@ -1,44 +1,50 @@
-using FastAttn.Engine.Compression;
-using FastAttn.Engine.Models.Vae;
-using FastAttn.Engine.Pipelines;
+using Size = System.Drawing.Size;
 using FastAttn.Engine.Sampling;
-using FastAttn.Plugin.Options;
 
 namespace FastAttn.Plugin.Hosting;
 
-/// <summary>A loaded model as the engine serves it: pipeline, fingerprint, sizes and sampling defaults.</summary>
-internal sealed class ServedModel : IDisposable
+/// <summary>
+/// A loaded model as the engine serves it: its name, fingerprint, sizes and sampling defaults, and how a request becomes a
+/// <see cref="ServedGeneration"/>. One subclass per model family (class-conditional DiT, text-to-image PixArt).
+/// </summary>
+internal abstract class ServedModel : IDisposable
 {
-    public ServedModel(string name, LoadedDiT loaded, FastAttnModelOptions? options)
-    {
-        Name = name;
-        Loaded = loaded;
-        Fingerprint = ModelFingerprint.Of(loaded.Pipeline.Transformer);
-        PixelsPerLatent = loaded.Pipeline.Decoder is AutoencoderKLDecoder vae ? vae.Config.DownscaleFactor : 1;
-        NativeSize = loaded.Pipeline.Transformer.Config.InputSize * PixelsPerLatent;
-        Sizes = options is { Resolutions.Count: > 0 } ? options.Resolutions.Distinct().Order().ToArray() : [NativeSize];
-        Steps = options?.Steps ?? loaded.Defaults.Steps;
-        Scheduler = loaded.Defaults.CreateScheduler(options?.Scheduler);
-        GuidanceScale = options?.GuidanceScale ?? loaded.Defaults.GuidanceScale;
-    }
+    /// <summary>The configured name.</summary>
+    public required string Name { get; init; }
 
-    public string Name { get; }
+    /// <summary>The transformer's fingerprint (plan keys).</summary>
+    public required string Fingerprint { get; init; }
 
-    public LoadedDiT Loaded { get; }
+    /// <summary>Sizes it generates without resizing.</summary>
+    public required IReadOnlyList<Size> Sizes { get; init; }
 
-    public string Fingerprint { get; }
+    /// <summary>Its trained size (the default).</summary>
+    public required Size NativeSize { get; init; }
 
-    public int PixelsPerLatent { get; }
+    /// <summary>Default steps.</summary>
+    public required int Steps { get; init; }
 
-    public int NativeSize { get; }
+    /// <summary>Default sampler.</summary>
+    public required IDiffusionSchedulerFactory Scheduler { get; init; }
 
-    public IReadOnlyList<int> Sizes { get; }
+    /// <summary>Default guidance scale.</summary>
+    public required double GuidanceScale { get; init; }
 
-    public int Steps { get; }
+    /// <summary>Folders of plans shipped with the model (searched after the user's plan folder).</summary>
+    public IReadOnlyList<string> ShippedPlans { get; init; } = [];
 
-    public IDiffusionSchedulerFactory Scheduler { get; }
+    /// <summary>
+    /// Checks <paramref name="request"/> against the model (prompt, size, negative prompt) and prepares its generation;
+    /// a request it cannot serve is a <see cref="FastAttnRequestException"/>.
+    /// </summary>
+    public abstract ServedGeneration Prepare(FastAttnImageRequest request, int steps, double guidance, long seed, bool allowResize);
 
-    public double GuidanceScale { get; }
+    /// <summary>A generation at the native size with the default settings, for warming plans up.</summary>
+    public abstract ServedGeneration Default();
 
-    public void Dispose() => Loaded.Dispose();
+    /// <summary>The supported sizes as text, for errors: "1024x1024, 1088x960, …".</summary>
+    public string SizeList => string.Join(", ", Sizes.Select(s => $"{s.Width}x{s.Height}"));
+
+    /// <inheritdoc />
+    public abstract void Dispose();
 }

@@ -39,7 +39,8 @@ public sealed class FastAttnOptionsValidator : IValidateOptions<FastAttnOptions>
             var key = $"{S}:Models:{model}";
             if (m is null) { errors.Add($"{key} is empty."); continue; }
             Check(!string.IsNullOrWhiteSpace(m.Path), $"{key}:Path must be set (a checkpoint file or folder, or a built-in model's name).");
-            Check(string.Equals(m.Kind, "dit", StringComparison.OrdinalIgnoreCase), $"{key}:Kind '{m.Kind}' is not supported (supported: dit).");
+            Check(m.Kind?.Trim().ToLowerInvariant() is "dit" or "pixart" or "auto", $"{key}:Kind '{m.Kind}' is not supported (supported: auto, dit, pixart).");
+            Check(m.EncoderDType?.Trim().ToLowerInvariant() is "bf16" or "fp32", $"{key}:EncoderDType '{m.EncoderDType}' is not supported (supported: bf16, fp32).");
             if (m.Steps is int steps) Check(steps is >= 1 and <= 1000, $"{key}:Steps must be within 1..1000 (got {steps}).");
             if (m.GuidanceScale is double g) Check(g >= 1 && g <= options.Limits.MaxGuidanceScale, $"{key}:GuidanceScale must be within 1..{options.Limits.MaxGuidanceScale} (got {g}).");
             if (m.Scheduler is string sch)

@@ -9,6 +9,7 @@ namespace FastAttn.Plugin.SemanticKernel;
 /// Semantic Kernel's <see cref="ITextToImageService"/> over the FastAttn engine. Each result is PNG bytes that also carry
 /// the saved file's URI (so SK's <c>GenerateImageAsync(description, width, height)</c> works). Settings come from
 /// <see cref="PromptExecutionSettings.ModelId"/> (the model) and its <c>ExtensionData</c>: <c>width</c>, <c>height</c>,
+/// <c>negative_prompt</c> (text-to-image models),
 /// <c>preset</c> (raw, D1..D6), <c>threshold</c>, <c>seed</c>, <c>steps</c>, <c>guidance</c>, <c>count</c>.
 /// </summary>
 public sealed class FastAttnTextToImageService : ITextToImageService
@@ -40,6 +41,7 @@ public sealed class FastAttnTextToImageService : ITextToImageService
             Model = executionSettings?.ModelId ?? _model,
             Width = RequestSettings.Value<int, object>(data, "width"),
             Height = RequestSettings.Value<int, object>(data, "height"),
+            NegativePrompt = RequestSettings.String(data, "negative_prompt") ?? RequestSettings.String(data, "negativePrompt"),
             Preset = RequestSettings.String(data, "preset") ?? RequestSettings.String(data, "quality"),
             Threshold = RequestSettings.Value<double, object>(data, "threshold"),
             Seed = RequestSettings.Value<long, object>(data, "seed"),
@@ -56,7 +58,8 @@ public sealed class FastAttnTextToImageService : ITextToImageService
             {
                 ["path"] = image.Path,
                 ["seed"] = image.Seed,
-                ["class"] = image.ClassName,
+                ["subject"] = image.Subject,
+                ["classId"] = image.ClassId,
                 ["preset"] = result.Preset,
                 ["compressed"] = result.Compressed,
                 ["attentionFlopsFraction"] = result.AttentionFlopsFraction,
