@@ -27,9 +27,10 @@ internal static class GenerateCommand
         var search = new Option<bool>("--search") { Description = "With --preset/--threshold: search the plan now when none is cached." };
         var negative = new Option<string>("--negative") { Description = "Text-to-image models: the negative prompt.", DefaultValueFactory = _ => "" };
         var encoderDType = new Option<string>("--encoder-dtype") { Description = "Text-to-image models: T5 weight dtype, bf16 (default: half the memory, fp32 arithmetic) or fp32.", DefaultValueFactory = _ => "bf16" };
+        var rawCaption = new Option<bool>("--raw-caption") { Description = "Text-to-image models: skip the reference's caption cleaning (prompts are only lower-cased and trimmed)." };
         var command = new Command("generate", "Generate images: class-conditional with a DiT (optionally with DiTFastAttn), or text-to-image with a PixArt pipeline folder.")
         {
-            classes, prompt, count, seed, output, plan, preset, threshold, search, negative, encoderDType,
+            classes, prompt, count, seed, output, plan, preset, threshold, search, negative, encoderDType, rawCaption,
         };
         foreach (var o in common.Sampling.Concat(common.Planning)) command.Options.Add(o);
         command.SetAction(async (parse, cancellationToken) =>
@@ -39,7 +40,7 @@ internal static class GenerateCommand
                 var encoder = CommonOptions.WeightDType(parse.GetValue(encoderDType)!, "--encoder-dtype");
                 return await GenerateTextToImageAsync(parse, common, parse.GetValue(prompt), parse.GetValue(negative)!, parse.GetValue(count),
                     parse.GetValue(seed), parse.GetValue(output)!, encoder, (parse.GetValue(plan), parse.GetValue(preset), parse.GetValue(threshold), parse.GetValue(search)),
-                    cancellationToken);
+                    !parse.GetValue(rawCaption), cancellationToken);
             }
             var load = Stopwatch.StartNew();
             using var loaded = common.Load(parse);
@@ -86,7 +87,8 @@ internal static class GenerateCommand
 
     /// <summary>Text to image with a PixArt pipeline folder.</summary>
     private static async Task<int> GenerateTextToImageAsync(ParseResult parse, CommonOptions common, string? prompt, string negative, int count, long seed,
-        string output, TorchSharp.torch.ScalarType encoderDType, (string? File, string? Preset, double? Threshold, bool Search) plan, CancellationToken cancellationToken)
+        string output, TorchSharp.torch.ScalarType encoderDType, (string? File, string? Preset, double? Threshold, bool Search) plan, bool cleanCaption,
+        CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(prompt)) throw new ArgumentException("Say what to draw: --prompt TEXT.");
         if (count < 1) throw new ArgumentException($"--count must be at least 1; got {count}.");
@@ -99,6 +101,7 @@ internal static class GenerateCommand
         {
             Prompts = Enumerable.Repeat(prompt, count).ToArray(),
             NegativePrompt = negative,
+            CleanCaption = cleanCaption,
             Seeds = [seed],
             Steps = parse.GetValue(common.Steps) ?? 20,
             Scheduler = parse.GetValue(common.Scheduler) is string name ? SchedulerRegistry.Get(name) : null,

@@ -44,6 +44,12 @@ public sealed record PixArtGenerationRequest
     /// </summary>
     public bool ResolutionBinning { get; init; } = true;
 
+    /// <summary>
+    /// Clean prompts as the reference does by default (<see cref="Conditioning.CaptionCleaner"/>: URLs, HTML, handles,
+    /// codes, punctuation runs …); false only lower-cases and trims them.
+    /// </summary>
+    public bool CleanCaption { get; init; } = true;
+
     /// <summary>Caption tokens (PixArt-Sigma: 300); longer prompts are truncated.</summary>
     public int MaxTokens { get; init; } = 300;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FastAttn.Engine.Attention;
+using FastAttn.Engine.Conditioning;
 using FastAttn.Engine.Models.PixArt;
 using FastAttn.Engine.Models.TextEncoder;
 using FastAttn.Engine.Sampling;
@@ -12,7 +13,7 @@ namespace FastAttn.Engine.Pipelines;
 
 /// <summary>
 /// Text-to-image with PixArt(-Sigma), as diffusers' PixArtSigmaPipeline: prompts and the negative prompt through the
-/// T5 tokenizer and encoder (300 tokens, mask), noise from per-image seeds, the sampler loop with guidance on a
+/// reference's caption cleaning, the T5 tokenizer and encoder (300 tokens, mask), noise from per-image seeds, the sampler loop with guidance on a
 /// [uncond; cond] batch over all latent channels (the learned-variance half dropped), then the VAE. Prompt
 /// embeddings are cached; the encoder can be released after encoding to save memory.
 /// </summary>
@@ -79,11 +80,14 @@ public sealed class PixArtPipeline : IDisposable
         _encoder = null;
     }
 
-    /// <summary>Caption features (B, L, C) and mask (B, L) for <paramref name="texts"/>, cached per text.</summary>
-    public (Tensor Embeddings, Tensor Mask) Encode(IReadOnlyList<string> texts, int maxTokens = T5Tokenizer.PixArtMaxLength)
+    /// <summary>
+    /// Caption features (B, L, C) and mask (B, L) for <paramref name="texts"/> after the reference's preprocessing
+    /// (<see cref="CaptionCleaner.Preprocess"/>), cached per preprocessed text.
+    /// </summary>
+    public (Tensor Embeddings, Tensor Mask) Encode(IReadOnlyList<string> texts, int maxTokens = T5Tokenizer.PixArtMaxLength, bool cleanCaption = true)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        var rows = texts.Select(t => EncodeOne(t, maxTokens)).ToList();
+        var rows = texts.Select(t => EncodeOne(CaptionCleaner.Preprocess(t, cleanCaption), maxTokens)).ToList();
         return (cat(rows.Select(r => r.Embedding).ToList(), 0), cat(rows.Select(r => r.Mask).ToList(), 0));
     }
 
@@ -97,7 +101,7 @@ public sealed class PixArtPipeline : IDisposable
                 : "The text encoder was released; only prompts encoded before can be used.");
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
-            var (ids, mask) = Tokenizer!.Encode([text.ToLowerInvariant().Trim()], maxTokens);   // the reference's preprocessing without caption cleaning
+            var (ids, mask) = Tokenizer!.Encode([text], maxTokens);
             var device = Transformer.parameters().First().device;
             var hidden = encoder.forward(ids.to(device), mask.to(device));                    // (1, L, C)
             var entry = (hidden.to(ScalarType.Float32).DetachFromDisposeScope(), mask.to(device).DetachFromDisposeScope());
@@ -161,13 +165,13 @@ public sealed class PixArtPipeline : IDisposable
         using var encoded = NewDisposeScope();
         var (prompt, promptMask) = request.PromptEmbeddings is CaptionEmbeddings given
             ? (given.Features.to(ScalarType.Float32, device), given.Mask.to(device))
-            : Encode(request.Prompts, request.MaxTokens);
+            : Encode(request.Prompts, request.MaxTokens, request.CleanCaption);
         Tensor caption = prompt, mask = promptMask;
         if (guided)
         {
             var (negative, negativeMask) = request.NegativeEmbeddings is CaptionEmbeddings n
                 ? (n.Features.to(ScalarType.Float32, device).expand(batch, -1, -1), n.Mask.to(device).expand(batch, -1))
-                : Encode(Enumerable.Repeat(request.NegativePrompt, batch).ToList(), request.MaxTokens);
+                : Encode(Enumerable.Repeat(request.NegativePrompt, batch).ToList(), request.MaxTokens, request.CleanCaption);
             if (negative.shape[1] != prompt.shape[1])
                 throw new ArgumentException($"The negative embeddings have {negative.shape[1]} tokens; the prompt embeddings {prompt.shape[1]}: pad both to one length.", nameof(request));
             caption = cat([negative, prompt], 0);                                            // [uncond; cond], as PixArt

@@ -37,6 +37,10 @@ public sealed class PixArtPipelineTests : IDisposable
         Assert.True(TensorAssert.RelativeError(alone.Images[0], negative.Images[0]) > 1e-4, "the negative prompt must matter");
         using var shouted = pipeline.Generate(request with { Prompts = ["  THE MAT "], Seeds = [8] });
         TensorAssert.RelativeClose(alone.Images[0], shouted.Images[0], 1e-6, "prompts are lower-cased and trimmed, as the reference");
+        using var noisy = pipeline.Generate(request with { Prompts = ["<i>THE MAT</i> @someone"], Seeds = [8] });
+        TensorAssert.RelativeClose(alone.Images[0], noisy.Images[0], 1e-6, "captions are cleaned as the reference (tags, handles)");
+        using var raw = pipeline.Generate(request with { Prompts = ["<i>THE MAT</i> @someone"], Seeds = [8], CleanCaption = false });
+        Assert.True(TensorAssert.RelativeError(alone.Images[0], raw.Images[0]) > 1e-4, "without cleaning the markup reaches the encoder");
         using var wide = pipeline.Generate(request with { Prompts = ["a cat"], Seeds = [1], Width = side * 2 });
         Assert.Equal(new long[] { 1, 3, side, side * 2 }, wide.Images.shape);
     }
