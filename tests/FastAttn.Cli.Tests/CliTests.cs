@@ -138,6 +138,14 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, await CliApp.RunAsync(["bench", "e2e", "--model", "tiny-mnist", "--steps", "7", "--presets", "raw,D3", "--out", builtIn + "-none"]));
         Assert.False(File.Exists(builtIn + "-none.json"));                                      // no plan: a clear error, nothing written
 
+        var pixart = Path.Combine(_dir, "e2e-pixart");
+        Assert.Equal(0, await CliApp.RunAsync(["bench", "e2e", "--config", "PixArt-Sigma-XL/2", "--resolution", "512", "--depth", "1", "--steps", "4",
+            "--reps", "1", "--presets", "raw,D6", "--out", pixart]));
+        var pixartJson = System.Text.Json.JsonDocument.Parse(File.ReadAllText(pixart + ".json")).RootElement;
+        Assert.Equal(2, pixartJson.GetProperty("rows").GetArrayLength());
+        Assert.Contains("1024 tokens, cross-attention to 300 caption tokens", pixartJson.GetProperty("provenance").GetProperty("model").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Table 4", pixartJson.GetProperty("provenance").GetProperty("paper").GetString(), StringComparison.Ordinal);
+
         var encoder = Path.Combine(_dir, "encoder");
         Assert.Equal(0, await CliApp.RunAsync(["bench", "encoder", "--config", "tiny", "--tokens", "12", "--out", encoder]));
         Assert.Contains("peakResidentGiB", File.ReadAllText(encoder + ".json"));

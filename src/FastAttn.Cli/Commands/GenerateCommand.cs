@@ -130,30 +130,14 @@ internal static class GenerateCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>The plan from --plan, or the cached plan for --preset/--threshold (searched now with --search), or none.</summary>
-    private static async Task<(CompressionPlan? Plan, string Source)> ResolvePlanAsync(ParseResult parse, CommonOptions common, LoadedDiT loaded,
-        DiTGenerationRequest request, string? planFile, string? preset, double? threshold, bool searchIfMissing, CancellationToken cancellationToken)
-    {
-        if (planFile is not null)
-        {
-            if (preset is not null || threshold is not null) throw new ArgumentException("Give --plan, or --preset/--threshold, not both.");
-            return (PlanSerializer.Load(planFile), Path.GetFullPath(planFile));
-        }
-        if (preset is null && threshold is null) return (null, "");
-        double delta = SearchCommand.Delta(preset, threshold);
-        if (delta == 0) return (null, "raw");
-        var options = PlanLookup.SearchOptions(loaded.Pipeline, request, delta, common.WindowFor(parse, loaded, request.Size!.Value),
-            parse.GetValue(common.Calibration), parse.GetValue(common.CalibrationSeed), common.MetricFor(parse, loaded));
-        var key = PlanLookup.KeyFor(loaded.Pipeline, options);
-        if (PlanLookup.Find(key, common.PlanSearchPath(parse, loaded)) is var (cached, cachedPath)) return (cached, cachedPath);
-        var dir = new PlanDirectory(common.PlanDirectory(parse));
-        if (!searchIfMissing)
-            throw new InvalidOperationException($"No cached plan for δ = {delta.ToString("0.####", CultureInfo.InvariantCulture)} with these settings in {dir.Path}. " +
-                "Run `fastattn search` with the same model and settings, or add --search to search it now.");
-        var plan = await ConsoleProgress.RunSearchAsync("searching the plan", request.Steps,
-            progress => new GreedyPlanSearch(loaded.Pipeline).Search(options, progress, cancellationToken), cancellationToken);
-        return (plan, dir.Save(plan) + " (searched now)");
-    }
+    /// <summary>The plan for a DiT generation (see <see cref="PlanResolution"/>).</summary>
+    private static Task<(CompressionPlan? Plan, string Source)> ResolvePlanAsync(ParseResult parse, CommonOptions common, LoadedDiT loaded,
+        DiTGenerationRequest request, string? planFile, string? preset, double? threshold, bool searchIfMissing, CancellationToken cancellationToken) =>
+        PlanResolution.ResolveAsync(planFile, preset, threshold, searchIfMissing,
+            delta => PlanLookup.SearchOptions(loaded.Pipeline, request, delta, common.WindowFor(parse, loaded, request.Size!.Value),
+                parse.GetValue(common.Calibration), parse.GetValue(common.CalibrationSeed), common.MetricFor(parse, loaded)),
+            options => PlanLookup.KeyFor(loaded.Pipeline, options), common.PlanSearchPath(parse, loaded), common.PlanDirectory(parse),
+            (options, progress) => new GreedyPlanSearch(loaded.Pipeline).Search(options, progress, cancellationToken), cancellationToken);
 
     /// <summary>What attention a generation ran: the plan, its attention FLOPs and fallbacks, or full.</summary>
     private static string Describe(CompressionPlan? plan, string source, int fallbacks) => plan?.Flops is FlopsFractions f

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using FastAttn.Engine.Compression;
 using FastAttn.Engine.Pipelines;
 
@@ -26,27 +25,10 @@ internal static class TextToImagePlans
         if (Directory.Exists(shipped)) yield return shipped;
     }
 
-    /// <summary>The plan from --plan, or the cached plan for --preset/--threshold (searched now with --search), or none.</summary>
-    public static async Task<(CompressionPlan? Plan, string Source)> ResolveAsync(ParseResult parse, CommonOptions common, PixArtPipeline pipeline,
-        PixArtGenerationRequest request, string? planFile, string? preset, double? threshold, bool searchIfMissing, CancellationToken cancellationToken)
-    {
-        if (planFile is not null)
-        {
-            if (preset is not null || threshold is not null) throw new ArgumentException("Give --plan, or --preset/--threshold, not both.");
-            return (PlanSerializer.Load(planFile), Path.GetFullPath(planFile));
-        }
-        if (preset is null && threshold is null) return (null, "");
-        double delta = SearchCommand.Delta(preset, threshold);
-        if (delta == 0) return (null, "raw");
-        var options = Options(parse, common, pipeline, request, delta);
-        var key = PlanLookup.KeyFor(pipeline, options);
-        if (PlanLookup.Find(key, SearchPath(parse, common)) is var (cached, cachedPath)) return (cached, cachedPath);
-        var dir = new PlanDirectory(common.PlanDirectory(parse));
-        if (!searchIfMissing)
-            throw new InvalidOperationException($"No cached plan for δ = {delta.ToString("0.####", CultureInfo.InvariantCulture)} with these settings in {dir.Path}. " +
-                "Run `fastattn search` with the same model and settings, or add --search to search it now.");
-        var plan = await ConsoleProgress.RunSearchAsync("searching the plan", options.Steps,
-            progress => new PixArtPlanSearch(pipeline).Search(options, progress, cancellationToken), cancellationToken);
-        return (plan, dir.Save(plan) + " (searched now)");
-    }
+    /// <summary>The plan for a PixArt generation (see <see cref="PlanResolution"/>).</summary>
+    public static Task<(CompressionPlan? Plan, string Source)> ResolveAsync(ParseResult parse, CommonOptions common, PixArtPipeline pipeline,
+        PixArtGenerationRequest request, string? planFile, string? preset, double? threshold, bool searchIfMissing, CancellationToken cancellationToken) =>
+        PlanResolution.ResolveAsync(planFile, preset, threshold, searchIfMissing, delta => Options(parse, common, pipeline, request, delta),
+            options => PlanLookup.KeyFor(pipeline, options), SearchPath(parse, common), common.PlanDirectory(parse),
+            (options, progress) => new PixArtPlanSearch(pipeline).Search(options, progress, cancellationToken), cancellationToken);
 }

@@ -33,22 +33,14 @@ public sealed class GreedyPlanSearch
     public CompressionPlan Search(PlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Threshold < 0 || double.IsNaN(options.Threshold)) throw new ArgumentOutOfRangeException(nameof(options), $"The threshold δ must be ≥ 0; got {options.Threshold}.");
         var model = _pipeline.Transformer;
         var config = model.Config;
         int size = options.LatentSize ?? config.InputSize;
         int tokens = (size / config.PatchSize) * (size / config.PatchSize);
-        var window = options.Window ?? WindowSpec.ForTokens(tokens);
+        using var denoiser = GreedySearchDenoiser.For(options, config.Depth, tokens, config.InChannels, options.GuidedChannels, CfgBatchOrder.ConditionalFirst,
+            samplerUsesVariance: true, progress, cancellationToken);
         var labels = options.CalibrationLabels?.ToArray() ?? RandomLabels(options.CalibrationCount, config.NumClasses, options.CalibrationSeed);
-        bool guided = options.GuidanceScale > 1.0;
-        var candidates = options.Candidates.Where(m => guided || !m.SharesCfg()).ToArray();
-        var methods = Enumerable.Range(0, options.Steps).Select(_ => Enumerable.Repeat(AttentionMethod.Full, config.Depth).ToArray()).ToArray();
         var stopwatch = Stopwatch.StartNew();
-        Func<Tensor, Tensor>? metricView = options.Metric == SearchMetric.GuidedOutput && guided
-            ? output => ClassifierFreeGuidance.Combine(output, options.GuidanceScale, config.InChannels, options.GuidedChannels, CfgBatchOrder.ConditionalFirst)
-            : null;
-        using var denoiser = new GreedySearchDenoiser(methods, candidates, options.Threshold, guided, CfgBatchOrder.ConditionalFirst, window,
-            options.PrefixReuse, metricView, progress, cancellationToken);
         var request = new DiTGenerationRequest
         {
             ClassLabels = labels,
@@ -63,11 +55,11 @@ public sealed class GreedyPlanSearch
         DiTPipeline.Validate(request, config);
         using (var sampled = _pipeline.Run(request, denoiser, null, cancellationToken)) { }
         stopwatch.Stop();
-        var key = new PlanKey(ModelFingerprint.Of(model), size, options.Steps, options.Scheduler.Name, options.GuidanceScale, window,
+        var key = new PlanKey(ModelFingerprint.Of(model), size, options.Steps, options.Scheduler.Name, options.GuidanceScale, denoiser.Window,
             options.Threshold, CalibrationName(options, labels));
         var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, labels, options.CalibrationSeed);
         _logger.LogInformation("Plan search δ={Threshold}: {Forwards:F1} forward-equivalents in {Seconds:F1}s", options.Threshold, denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
-        return new CompressionPlan(key, methods, report, new PlanModelShape(tokens, config.HiddenSize));
+        return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize));
     }
 
     /// <summary>The key's calibration description.</summary>

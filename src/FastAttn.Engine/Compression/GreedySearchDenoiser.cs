@@ -26,6 +26,30 @@ internal sealed class GreedySearchDenoiser : IDenoiser
     private readonly CancellationToken _cancel;
     private int _step;
 
+    /// <summary>
+    /// The search state for <paramref name="options"/> on a model of <paramref name="depth"/> blocks and
+    /// <paramref name="tokens"/> tokens: δ checked, window (N/8 by default), candidates (no CFG sharing without a CFG
+    /// batch), an all-full plan to decide, and the guided metric's view (guidance over <paramref name="guidedChannels"/>
+    /// of <paramref name="latentChannels"/>, in the model's CFG order; the learned-variance channels kept only when the
+    /// sampler uses them, <paramref name="samplerUsesVariance"/>) when asked.
+    /// </summary>
+    public static GreedySearchDenoiser For(PlanSearchOptions options, int depth, int tokens, int latentChannels, GuidedChannels guidedChannels,
+        CfgBatchOrder order, bool samplerUsesVariance, IProgress<PlanSearchProgress>? progress, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Threshold < 0 || double.IsNaN(options.Threshold)) throw new ArgumentOutOfRangeException(nameof(options), $"The threshold δ must be ≥ 0; got {options.Threshold}.");
+        bool guided = options.GuidanceScale > 1.0;
+        var candidates = options.Candidates.Where(m => guided || !m.SharesCfg()).ToArray();
+        var methods = Enumerable.Range(0, options.Steps).Select(_ => Enumerable.Repeat(AttentionMethod.Full, depth).ToArray()).ToArray();
+        Func<Tensor, Tensor>? metricView = options.Metric == SearchMetric.GuidedOutput && guided
+            ? output => samplerUsesVariance
+                ? ClassifierFreeGuidance.Combine(output, options.GuidanceScale, latentChannels, guidedChannels, order)
+                : ClassifierFreeGuidance.Combine(output, options.GuidanceScale, latentChannels, guidedChannels, order)[.., ..latentChannels]
+            : null;
+        return new GreedySearchDenoiser(methods, candidates, options.Threshold, guided, order, options.Window ?? WindowSpec.ForTokens(tokens),
+            options.PrefixReuse, metricView, progress, cancel);
+    }
+
     /// <summary>Creates the search state.</summary>
     /// <param name="methods">The plan being decided (steps × layers, all full), written in place.</param>
     /// <param name="candidates">Candidates in trial order.</param>
@@ -49,8 +73,15 @@ internal sealed class GreedySearchDenoiser : IDenoiser
         _steps = methods.Length;
         _depth = methods[0].Length;
         _cancel = cancel;
+        Window = window;
         _runner = new FastAttentionRunner(methods, _ => window, guided, order, searchMode: true);
     }
+
+    /// <summary>The plan being decided ([step][layer]); complete once the calibration run has finished.</summary>
+    public AttentionMethod[][] Methods => _methods;
+
+    /// <summary>The window the plan uses.</summary>
+    public WindowSpec Window { get; }
 
     /// <summary>Search cost in whole forward passes (blocks run / depth).</summary>
     public double ForwardEquivalents { get; private set; }

@@ -36,19 +36,13 @@ public sealed class PixArtPlanSearch
     public CompressionPlan Search(PlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Threshold < 0 || double.IsNaN(options.Threshold)) throw new ArgumentOutOfRangeException(nameof(options), $"The threshold δ must be ≥ 0; got {options.Threshold}.");
         var model = _pipeline.Transformer;
         var config = model.Config;
         int size = options.LatentSize ?? config.SampleSize, width = options.LatentWidth ?? size;
         int tokens = (size / config.PatchSize) * (width / config.PatchSize);
-        var window = options.Window ?? WindowSpec.ForTokens(tokens);
         var captions = CalibrationCaptions.Take(options.CalibrationPrompts, options.CalibrationCaptionCount);
-        bool guided = options.GuidanceScale > 1.0;
-        var candidates = options.Candidates.Where(m => guided || !m.SharesCfg()).ToArray();
-        var methods = Enumerable.Range(0, options.Steps).Select(_ => Enumerable.Repeat(AttentionMethod.Full, config.NumLayers).ToArray()).ToArray();
-        Func<Tensor, Tensor>? metricView = options.Metric == SearchMetric.GuidedOutput && guided
-            ? output => ClassifierFreeGuidance.Combine(output, options.GuidanceScale, config.InChannels, GuidedChannels.AllLatent, CfgBatchOrder.UnconditionalFirst)[.., ..config.InChannels]
-            : null;
+        using var denoiser = GreedySearchDenoiser.For(options, config.NumLayers, tokens, config.InChannels, GuidedChannels.AllLatent, CfgBatchOrder.UnconditionalFirst,
+            samplerUsesVariance: false, progress, cancellationToken);
         var request = new PixArtGenerationRequest
         {
             Prompts = captions,
@@ -63,16 +57,14 @@ public sealed class PixArtPlanSearch
         };
         _pipeline.Validate(request);
         var stopwatch = Stopwatch.StartNew();
-        using var denoiser = new GreedySearchDenoiser(methods, candidates, options.Threshold, guided, CfgBatchOrder.UnconditionalFirst, window,
-            options.PrefixReuse, metricView, progress, cancellationToken);
         using (_pipeline.Run(request, denoiser, decode: false, null, cancellationToken)) { }
         stopwatch.Stop();
-        var key = new PlanKey(ModelFingerprint.Of(model), size, options.Steps, options.Scheduler.Name, options.GuidanceScale, window,
+        var key = new PlanKey(ModelFingerprint.Of(model), size, options.Steps, options.Scheduler.Name, options.GuidanceScale, denoiser.Window,
             options.Threshold, CalibrationName(options), width);
         var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, [], options.CalibrationSeed);
         _logger.LogInformation("PixArt plan search δ={Threshold} on {Captions} captions: {Forwards:F1} forward-equivalents in {Seconds:F1}s",
             options.Threshold, captions.Count, denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
-        return new CompressionPlan(key, methods, report, new PlanModelShape(tokens, config.HiddenSize));
+        return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize));
     }
 
     /// <summary>The key's calibration description: the caption set, seed, negative prompt (when not empty) and metric.</summary>
