@@ -11,15 +11,15 @@ public sealed class Mlp : Module<Tensor, Tensor>
     private readonly Linear fc1;
     private readonly Linear fc2;
 
-    /// <summary>Creates the MLP D → hidden → D.</summary>
-    public Mlp(int dim, int hidden) : base(nameof(Mlp))
+    /// <summary>Creates the MLP D → hidden → D (or → <paramref name="outDim"/>).</summary>
+    public Mlp(int dim, int hidden, int? outDim = null) : base(nameof(Mlp))
     {
         fc1 = Linear(dim, hidden);
-        fc2 = Linear(hidden, dim);
+        fc2 = Linear(hidden, outDim ?? dim);
         RegisterComponents();
     }
 
-    /// <summary>(B, N, D) → (B, N, D).</summary>
+    /// <summary>(…, D) → (…, D or out).</summary>
     public override Tensor forward(Tensor x)
     {
         using var h = fc1.forward(x);                                                      // (B, N, 4D)

@@ -1,0 +1,68 @@
+using FastAttn.Engine.Attention;
+using static TorchSharp.torch;
+
+namespace FastAttn.Engine.Models.OpenSora;
+
+/// <summary>What <see cref="STDiT2Transformer.Prepare"/> computes once per forward pass: tokens, modulations, caption.</summary>
+public sealed class STDiT2ForwardState : ITransformerPass
+{
+    private readonly STDiT2Transformer _model;
+
+    internal STDiT2ForwardState(STDiT2Transformer model, Tensor tokens, Tensor spatial, Tensor temporal, Tensor timestep, Tensor context,
+        Tensor? keyBias, (int T, int H, int W) grid, (long T, long H, long W) latent)
+    {
+        _model = model;
+        Tokens = tokens;
+        Spatial = spatial;
+        Temporal = temporal;
+        Timestep = timestep;
+        Context = context;
+        KeyBias = keyBias;
+        Grid = grid;
+        Latent = latent;
+    }
+
+    /// <inheritdoc />
+    public Tensor Tokens { get; }
+
+    /// <summary>(B, 6C) spatial-branch modulation (timestep + size and aspect ratio).</summary>
+    public Tensor Spatial { get; }
+
+    /// <summary>(B, 3C) temporal-branch modulation (timestep + frames and fps).</summary>
+    public Tensor Temporal { get; }
+
+    /// <summary>(B, C) the plain timestep embedding (the final layer's conditioning).</summary>
+    public Tensor Timestep { get; }
+
+    /// <summary>(B, L, C) projected caption.</summary>
+    public Tensor Context { get; }
+
+    /// <summary>(B, 1, 1, L) 0 for kept caption tokens, −∞ for the rest; null when all are kept.</summary>
+    public Tensor? KeyBias { get; }
+
+    /// <summary>Patch grid (frames, rows, columns).</summary>
+    public (int T, int H, int W) Grid { get; }
+
+    /// <summary>Latent size before padding to the patch grid.</summary>
+    public (long T, long H, long W) Latent { get; }
+
+    /// <inheritdoc />
+    public int Depth => _model.Config.Depth;
+
+    /// <inheritdoc />
+    public Tensor RunBlock(int index, Tensor h, ISelfAttentionRunner runner) => _model.RunBlock(index, h, this, runner);
+
+    /// <inheritdoc />
+    public Tensor Head(Tensor h) => _model.Head(h, this);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Tokens.Dispose();
+        Spatial.Dispose();
+        Temporal.Dispose();
+        Timestep.Dispose();
+        Context.Dispose();
+        KeyBias?.Dispose();
+    }
+}
