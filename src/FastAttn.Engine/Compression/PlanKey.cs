@@ -19,8 +19,9 @@ namespace FastAttn.Engine.Compression;
 /// <param name="Threshold">The search threshold δ.</param>
 /// <param name="Calibration">Description of the calibration inputs (e.g. "labels:8,seed:3").</param>
 /// <param name="LatentWidth">Width of a non-square latent (text-to-image aspect-ratio buckets); null when square.</param>
+/// <param name="LatentFrames">Latent frames of a video model; null for images.</param>
 public sealed record PlanKey(string ModelFingerprint, int LatentSize, int Steps, string Scheduler, double GuidanceScale,
-    WindowSpec Window, double Threshold, string Calibration, int? LatentWidth = null)
+    WindowSpec Window, double Threshold, string Calibration, int? LatentWidth = null, int? LatentFrames = null)
 {
     /// <summary>Width of a non-square latent, or null when square (<see cref="LatentSize"/> is then both sides; a width equal to it is stored as null).</summary>
     public int? LatentWidth { get; init; } = LatentWidth is int w && w != LatentSize ? w : null;
@@ -28,8 +29,8 @@ public sealed record PlanKey(string ModelFingerprint, int LatentSize, int Steps,
     /// <summary>Latent width: <see cref="LatentWidth"/>, or <see cref="LatentSize"/> when square.</summary>
     public int Width => LatentWidth ?? LatentSize;
 
-    /// <summary>"32" for a square latent, "32x48" (height x width) otherwise.</summary>
-    public string LatentShape => LatentWidth is int w ? $"{LatentSize}x{w}" : LatentSize.ToString(CultureInfo.InvariantCulture);
+    /// <summary>"32" for a square latent, "32x48" (height x width) otherwise, "16f-30x53" for 16 frames of video.</summary>
+    public string LatentShape => (LatentFrames is int f ? $"{f}f-" : "") + (LatentWidth is int w ? $"{LatentSize}x{w}" : LatentSize.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>A stable, readable file name: model prefix, size, steps, scheduler, guidance, δ and a hash of the whole key.</summary>
     public string FileName
@@ -38,7 +39,7 @@ public sealed record PlanKey(string ModelFingerprint, int LatentSize, int Steps,
         {
             var canonical = string.Join('|', ModelFingerprint, LatentSize, Steps, Scheduler.ToLowerInvariant(),
                 GuidanceScale.ToString("R", CultureInfo.InvariantCulture), Window.Semantics, Window.HalfWidth, Window.BlockSize, Window.BlockRadius,
-                Threshold.ToString("R", CultureInfo.InvariantCulture), Calibration) + (LatentWidth is int w ? $"|width:{w}" : "");
+                Threshold.ToString("R", CultureInfo.InvariantCulture), Calibration) + (LatentWidth is int w ? $"|width:{w}" : "") + (LatentFrames is int f ? $"|frames:{f}" : "");
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..12];
             var delta = CompressionPresets.NameOf(Threshold) ?? "d" + Threshold.ToString("0.####", CultureInfo.InvariantCulture);
             return string.Create(CultureInfo.InvariantCulture,

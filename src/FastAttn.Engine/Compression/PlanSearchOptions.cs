@@ -48,6 +48,9 @@ public sealed record PlanSearchOptions
     /// <summary>Latent width when not square (text-to-image aspect-ratio buckets); null = <see cref="LatentSize"/>.</summary>
     public int? LatentWidth { get; init; }
 
+    /// <summary>Video models: latent frames (the clip's frames).</summary>
+    public int? LatentFrames { get; init; }
+
     /// <summary>The window; null = block band with w = N/8.</summary>
     public WindowSpec? Window { get; init; }
 

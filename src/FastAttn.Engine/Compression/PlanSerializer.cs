@@ -32,6 +32,7 @@ public static class PlanSerializer
                 ["modelFingerprint"] = k.ModelFingerprint,
                 ["latentSize"] = k.LatentSize,
                 ["latentWidth"] = k.LatentWidth,
+                ["latentFrames"] = k.LatentFrames,
                 ["steps"] = k.Steps,
                 ["scheduler"] = k.Scheduler,
                 ["guidanceScale"] = k.GuidanceScale,
@@ -91,7 +92,8 @@ public static class PlanSerializer
             var key = new PlanKey(Str(k, "modelFingerprint", source), Int(k, "latentSize", source), Int(k, "steps", source),
                 Str(k, "scheduler", source), Dbl(k, "guidanceScale", source),
                 new WindowSpec(semantics, Int(w, "halfWidth", source), Int(w, "blockSize", source), Int(w, "blockRadius", source)),
-                Dbl(k, "threshold", source), Str(k, "calibration", source), k["latentWidth"] is null ? null : Int(k, "latentWidth", source));
+                Dbl(k, "threshold", source), Str(k, "calibration", source), k["latentWidth"] is null ? null : Int(k, "latentWidth", source),
+                k["latentFrames"] is null ? null : Int(k, "latentFrames", source));
             int layers = Int(root, "layers", source);
             var rows = root["methods"]?.AsArray() ?? throw new PlanFormatException(source, "the methods are missing.");
             var methods = rows.Select((row, s) =>

@@ -20,10 +20,7 @@ namespace FastAttn.Engine.Pipelines;
 public sealed class PixArtPipeline : IDisposable
 {
     private readonly ILogger _logger;
-    private readonly Dictionary<(string, int), (Tensor Embedding, Tensor Mask)> _prompts = new();
-    private readonly Lock _promptsLock = new();
     private readonly bool _ownsModels;
-    private T5Encoder? _encoder;
 
     /// <summary>Creates the pipeline.</summary>
     /// <param name="transformer">The denoiser.</param>
@@ -39,9 +36,7 @@ public sealed class PixArtPipeline : IDisposable
     {
         _ownsModels = ownsModels;
         Transformer = transformer ?? throw new ArgumentNullException(nameof(transformer));
-        if ((encoder is null) != (tokenizer is null)) throw new ArgumentException("Give the text encoder and its tokenizer together, or neither.", nameof(tokenizer));
-        _encoder = encoder;
-        Tokenizer = tokenizer;
+        Prompts = new PromptEncoder(encoder, tokenizer, transformer.parameters().First().device, ownsModels);
         Decoder = decoder;
         Scheduler = scheduler ?? throw new ArgumentNullException(nameof(scheduler));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -53,7 +48,10 @@ public sealed class PixArtPipeline : IDisposable
     public PixArtTransformer Transformer { get; }
 
     /// <summary>The tokenizer; null for a pipeline without a text encoder.</summary>
-    public T5Tokenizer? Tokenizer { get; }
+    public T5Tokenizer? Tokenizer => Prompts.Tokenizer;
+
+    /// <summary>Prompts → caption features (cached).</summary>
+    public PromptEncoder Prompts { get; }
 
     /// <summary>The VAE decoder, if any.</summary>
     public ILatentDecoder? Decoder { get; }
@@ -62,7 +60,7 @@ public sealed class PixArtPipeline : IDisposable
     public IDiffusionSchedulerFactory Scheduler { get; }
 
     /// <summary>Whether the text encoder is still loaded (see <see cref="ReleaseEncoder"/>).</summary>
-    public bool HasEncoder => _encoder is not null;
+    public bool HasEncoder => Prompts.HasEncoder;
 
     /// <summary>Pixels per latent pixel: the VAE's downscale factor (8 for SDXL's VAE; 8 without a decoder).</summary>
     public int VaeFactor => Decoder is Models.Vae.AutoencoderKLDecoder vae ? vae.Config.DownscaleFactor : 8;
@@ -74,42 +72,14 @@ public sealed class PixArtPipeline : IDisposable
     /// Frees the text encoder (gigabytes for T5-XXL); prompts encoded before stay cached and usable, new prompts are
     /// then an error.
     /// </summary>
-    public void ReleaseEncoder()
-    {
-        _encoder?.Dispose();
-        _encoder = null;
-    }
+    public void ReleaseEncoder() => Prompts.Release();
 
     /// <summary>
     /// Caption features (B, L, C) and mask (B, L) for <paramref name="texts"/> after the reference's preprocessing
     /// (<see cref="CaptionCleaner.Preprocess"/>), cached per preprocessed text.
     /// </summary>
-    public (Tensor Embeddings, Tensor Mask) Encode(IReadOnlyList<string> texts, int maxTokens = T5Tokenizer.PixArtMaxLength, bool cleanCaption = true)
-    {
-        ArgumentNullException.ThrowIfNull(texts);
-        var rows = texts.Select(t => EncodeOne(CaptionCleaner.Preprocess(t, cleanCaption), maxTokens)).ToList();
-        return (cat(rows.Select(r => r.Embedding).ToList(), 0), cat(rows.Select(r => r.Mask).ToList(), 0));
-    }
-
-    private (Tensor Embedding, Tensor Mask) EncodeOne(string text, int maxTokens)
-    {
-        lock (_promptsLock)
-        {
-            if (_prompts.TryGetValue((text, maxTokens), out var cached)) return cached;
-            var encoder = _encoder ?? throw new InvalidOperationException(Tokenizer is null
-                ? "This pipeline has no text encoder; give the request PromptEmbeddings (and NegativeEmbeddings when guided)."
-                : "The text encoder was released; only prompts encoded before can be used.");
-            using var noGrad = no_grad();
-            using var scope = NewDisposeScope();
-            var (ids, mask) = Tokenizer!.Encode([text], maxTokens);
-            var device = Transformer.parameters().First().device;
-            var hidden = encoder.forward(ids.to(device), mask.to(device));                    // (1, L, C)
-            var entry = (hidden.to(ScalarType.Float32).DetachFromDisposeScope(), mask.to(device).DetachFromDisposeScope());
-            if (_prompts.Count >= 256) Clear();
-            _prompts[(text, maxTokens)] = entry;
-            return entry;
-        }
-    }
+    public (Tensor Embeddings, Tensor Mask) Encode(IReadOnlyList<string> texts, int maxTokens = T5Tokenizer.PixArtMaxLength, bool cleanCaption = true) =>
+        Prompts.Encode(texts, maxTokens, cleanCaption);
 
     /// <summary>
     /// The latent grid (rows, columns in latent pixels) that <paramref name="request"/> is generated at: its size, or the
@@ -243,19 +213,12 @@ public sealed class PixArtPipeline : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(request), $"{name} {value} must be a positive multiple of {multiple} (VAE factor {VaeFactor} × patch {Transformer.Config.PatchSize}).");
     }
 
-    private void Clear()
-    {
-        foreach (var (e, m) in _prompts.Values) { e.Dispose(); m.Dispose(); }
-        _prompts.Clear();
-    }
-
     /// <inheritdoc />
     public void Dispose()
     {
-        lock (_promptsLock) Clear();
+        Prompts.Dispose();
         if (!_ownsModels) return;
         Transformer.Dispose();
-        ReleaseEncoder();
         (Decoder as IDisposable)?.Dispose();
     }
 }
