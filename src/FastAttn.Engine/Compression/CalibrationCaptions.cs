@@ -5,27 +5,35 @@ using System.Text;
 namespace FastAttn.Engine.Compression;
 
 /// <summary>
-/// The captions a text-to-image plan search calibrates on: 40 varied captions written for FastAttn and shipped inside
-/// the engine (subjects, counts, text, lighting, styles, close-ups and wide views), or a caller's own list.
+/// The captions a text-conditioned plan search calibrates on, written for FastAttn and shipped inside the engine: 40
+/// varied image captions (subjects, counts, text, lighting, styles, close-ups and wide views) and 12 video prompts (camera
+/// moves, fast and slow motion, water, crowds, weather), or a caller's own list.
 /// </summary>
 public static class CalibrationCaptions
 {
-    private const string ResourceName = "FastAttn.Engine.Resources.calibration-captions-v1.txt";
-    private static readonly Lazy<IReadOnlyList<string>> Shipped = new(Load);
+    private static readonly Lazy<IReadOnlyList<string>> Shipped = new(() => Load("FastAttn.Engine.Resources.calibration-captions-v1.txt"));
+    private static readonly Lazy<IReadOnlyList<string>> ShippedVideo = new(() => Load("FastAttn.Engine.Resources.calibration-video-prompts-v1.txt"));
 
-    /// <summary>Name of the shipped set in plan keys.</summary>
+    /// <summary>Name of the shipped image set in plan keys.</summary>
     public const string DefaultName = "fastattn-captions-v1";
 
-    /// <summary>The shipped captions, in file order.</summary>
+    /// <summary>Name of the shipped video set in plan keys.</summary>
+    public const string VideoName = "fastattn-video-prompts-v1";
+
+    /// <summary>The shipped image captions, in file order.</summary>
     public static IReadOnlyList<string> Default => Shipped.Value;
 
+    /// <summary>The shipped video prompts, in file order.</summary>
+    public static IReadOnlyList<string> Video => ShippedVideo.Value;
+
     /// <summary>
-    /// <paramref name="count"/> captions for a search: all of <paramref name="captions"/> (the shipped set when null) when
+    /// <paramref name="count"/> captions for a search: all of <paramref name="captions"/> (the shipped image or
+    /// <paramref name="video"/> set when null) when
     /// count is null or covers them, else the first <paramref name="count"/> (the list is varied throughout).
     /// </summary>
-    public static IReadOnlyList<string> Take(IReadOnlyList<string>? captions, int? count)
+    public static IReadOnlyList<string> Take(IReadOnlyList<string>? captions, int? count, bool video = false)
     {
-        var set = captions ?? Default;
+        var set = captions ?? (video ? Video : Default);
         if (set.Count == 0) throw new ArgumentException("At least one calibration caption is required.", nameof(captions));
         if (count is int n && n < 1) throw new ArgumentOutOfRangeException(nameof(count), $"At least one calibration caption is required; got {n}.");
         return count is int k && k < set.Count ? set.Take(k).ToArray() : set;
@@ -35,16 +43,29 @@ public static class CalibrationCaptions
     public static string Describe(IReadOnlyList<string> captions)
     {
         ArgumentNullException.ThrowIfNull(captions);
-        bool shipped = captions.Count <= Default.Count && captions.SequenceEqual(Default.Take(captions.Count));
-        if (shipped) return $"captions:{DefaultName}[{captions.Count}]";
+        foreach (var (name, set) in new[] { (DefaultName, Default), (VideoName, Video) })
+            if (captions.Count <= set.Count && captions.SequenceEqual(set.Take(captions.Count))) return $"captions:{name}[{captions.Count}]";
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', captions))))[..12];
         return $"captions:custom{captions.Count}-{hash}";
     }
 
-    private static IReadOnlyList<string> Load()
+    /// <summary>
+    /// The calibration part of a plan key for a text-conditioned search: the caption set, seed, negative prompt (when not
+    /// empty) and metric.
+    /// </summary>
+    public static string KeyName(PlanSearchOptions options, bool video)
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(ResourceName)
-            ?? throw new InvalidOperationException($"The engine is missing its embedded resource {ResourceName}.");
+        ArgumentNullException.ThrowIfNull(options);
+        var name = $"{Describe(Take(options.CalibrationPrompts, options.CalibrationCaptionCount, video))},seed:{options.CalibrationSeed}";
+        if (options.CalibrationNegativePrompt.Length > 0)
+            name += ",negative:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(options.CalibrationNegativePrompt)))[..8];
+        return options.Metric == SearchMetric.GuidedOutput && options.GuidanceScale > 1.0 ? name + ",metric:guided" : name;
+    }
+
+    private static IReadOnlyList<string> Load(string resourceName)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resourceName)
+            ?? throw new InvalidOperationException($"The engine is missing its embedded resource {resourceName}.");
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var lines = new List<string>();
         while (reader.ReadLine() is string line)

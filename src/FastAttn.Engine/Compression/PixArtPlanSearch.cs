@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
 using FastAttn.Engine.Attention;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Sampling;
@@ -68,12 +66,5 @@ public sealed class PixArtPlanSearch
     }
 
     /// <summary>The key's calibration description: the caption set, seed, negative prompt (when not empty) and metric.</summary>
-    public static string CalibrationName(PlanSearchOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var name = $"{CalibrationCaptions.Describe(CalibrationCaptions.Take(options.CalibrationPrompts, options.CalibrationCaptionCount))},seed:{options.CalibrationSeed}";
-        if (options.CalibrationNegativePrompt.Length > 0)
-            name += ",negative:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(options.CalibrationNegativePrompt)))[..8];
-        return options.Metric == SearchMetric.GuidedOutput && options.GuidanceScale > 1.0 ? name + ",metric:guided" : name;
-    }
+    public static string CalibrationName(PlanSearchOptions options) => CalibrationCaptions.KeyName(options, video: false);
 }

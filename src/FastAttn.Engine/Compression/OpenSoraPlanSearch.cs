@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using FastAttn.Engine.Attention;
+using FastAttn.Engine.Pipelines;
+using FastAttn.Engine.Sampling;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FastAttn.Engine.Compression;
+
+/// <summary>
+/// The greedy compression-plan search on an Open-Sora pipeline: the calibration prompts (the 12 shipped video prompts by
+/// default) are denoised together as [cond; null caption] pairs while <see cref="GreedySearchDenoiser"/> decides each
+/// step's method for every block's spatial self-attention — the reference's target (temporal and cross-attention stay
+/// full). The paper searched video with smaller thresholds: see the V1..V5 presets.
+/// </summary>
+public sealed class OpenSoraPlanSearch
+{
+    private readonly OpenSoraPipeline _pipeline;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a search over <paramref name="pipeline"/>'s transformer.</summary>
+    public OpenSoraPlanSearch(OpenSoraPipeline pipeline, ILogger<OpenSoraPlanSearch>? logger = null)
+    {
+        _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The search options for a plan for <paramref name="request"/> at δ = <paramref name="threshold"/>.</summary>
+    public PlanSearchOptions OptionsFor(VideoGenerationRequest request, double threshold, int? promptCount = null, long calibrationSeed = 3,
+        SearchMetric metric = SearchMetric.RawOutput, WindowSpec? window = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (frames, rows, cols) = _pipeline.LatentSizeFor(request);
+        var c = _pipeline.Transformer.Config;
+        int tokens = (rows + c.PatchH - 1) / c.PatchH * ((cols + c.PatchW - 1) / c.PatchW);                     // one frame's spatial tokens
+        return new PlanSearchOptions
+        {
+            Threshold = threshold,
+            Steps = request.Steps,
+            Scheduler = request.Scheduler ?? SchedulerRegistry.Get("iddpm"),
+            GuidanceScale = request.GuidanceScale,
+            GuidedChannels = GuidedChannels.ReferenceFirstThree,
+            CalibrationCaptionCount = promptCount,
+            CalibrationSeed = calibrationSeed,
+            LatentSize = rows,
+            LatentWidth = cols,
+            LatentFrames = frames,
+            Window = window ?? WindowSpec.ForTokens(tokens),
+            Metric = metric,
+        };
+    }
+
+    /// <summary>The key of the plan <paramref name="options"/> give; <paramref name="fingerprint"/> saves hashing the model again.</summary>
+    public PlanKey KeyFor(PlanSearchOptions options, string? fingerprint = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.LatentSize is not int rows || options.LatentWidth is not int cols || options.LatentFrames is not int frames || options.Window is not WindowSpec window)
+            throw new ArgumentException("Video plan options need the latent frames, height, width and window (use OptionsFor).", nameof(options));
+        return new PlanKey(fingerprint ?? ModelFingerprint.Of(_pipeline.Transformer), rows, options.Steps, options.Scheduler.Name, options.GuidanceScale,
+            window, options.Threshold, CalibrationCaptions.KeyName(options, video: true), cols, frames);
+    }
+
+    /// <summary>Runs the search (options from <see cref="OptionsFor"/>). Reports progress per layer; honours cancellation between layers.</summary>
+    public CompressionPlan Search(PlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var key = KeyFor(options);
+        var config = _pipeline.Transformer.Config;
+        int rows = key.LatentSize, cols = key.Width, frames = key.LatentFrames!.Value;
+        int tokens = (rows + config.PatchH - 1) / config.PatchH * ((cols + config.PatchW - 1) / config.PatchW);
+        var prompts = CalibrationCaptions.Take(options.CalibrationPrompts, options.CalibrationCaptionCount, video: true);
+        using var denoiser = GreedySearchDenoiser.For(options, config.Depth, tokens, config.InChannels, GuidedChannels.ReferenceFirstThree,
+            CfgBatchOrder.ConditionalFirst, samplerUsesVariance: true, progress, cancellationToken);
+        var request = new VideoGenerationRequest
+        {
+            Prompts = prompts,
+            Seeds = [options.CalibrationSeed],
+            Frames = frames,
+            Height = rows * _pipeline.VaeFactor,
+            Width = cols * _pipeline.VaeFactor,
+            Steps = options.Steps,
+            Scheduler = options.Scheduler,
+            GuidanceScale = options.GuidanceScale,
+            Decode = false,
+        };
+        _pipeline.Validate(request);
+        var stopwatch = Stopwatch.StartNew();
+        using (_pipeline.Run(request, denoiser, null, cancellationToken)) { }
+        stopwatch.Stop();
+        var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, [], options.CalibrationSeed);
+        _logger.LogInformation("Open-Sora plan search δ={Threshold} on {Prompts} prompts: {Forwards:F1} forward-equivalents in {Seconds:F1}s",
+            options.Threshold, prompts.Count, denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
+        return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize));
+    }
+}
