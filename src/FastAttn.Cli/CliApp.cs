@@ -10,6 +10,7 @@ public static class CliApp
     public static RootCommand BuildRoot() => new("fastattn — fast DiT image generation with DiTFastAttn (window attention with residual sharing, attention sharing across timesteps and CFG).")
     {
         GenerateCommand.Create(),
+        GenerateVideoCommand.Create(),
         InspectCommand.Create(),
         SearchCommand.Create(),
         PlanCommand.Create(),

@@ -93,6 +93,24 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task TextToVideoWithAnOpenSoraFolder()
+    {
+        var folder = Path.Combine(_dir, "opensora");
+        FastAttn.Engine.Tests.Support.TinyOpenSoraFolder.Write(folder, Path.Combine(AppContext.BaseDirectory, "TestData"));
+        var gif = Path.Combine(_dir, "fox.gif");
+        string[] clip = ["--model", folder, "--frames", "3", "--size", "32x48", "--steps", "3", "--plan-dir", Path.Combine(_dir, "video-plans"), "--calib", "2"];
+        Assert.Equal(0, await CliApp.RunAsync(["generate-video", .. clip, "--prompt", "a red fox running", "--seed", "1", "--out", gif]));
+        using (var image = Image.Load(gif))
+            Assert.Equal(3, image.Frames.Count);
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(_dir, "fox-frames"), "frame-*.png").Length);
+        Assert.Equal(2, await CliApp.RunAsync(["generate-video", .. clip, "--prompt", "a red fox", "--preset", "V3", "--out", gif]));   // no plan yet
+        Assert.Equal(0, await CliApp.RunAsync(["search", .. clip, "--preset", "V3"]));
+        Assert.Equal(0, await CliApp.RunAsync(["generate-video", .. clip, "--prompt", "a red fox", "--preset", "V3", "--out", gif]));
+        Assert.Equal(2, await CliApp.RunAsync(["generate-video", .. clip, "--prompt", "a red fox", "--out", Path.Combine(_dir, "fox.webp")]));
+        Assert.Equal(2, await CliApp.RunAsync(["generate-video", "--model", folder, "--frames", "3", "--size", "240", "--prompt", "a red fox", "--out", gif]));
+    }
+
+    [Fact]
     public async Task TextToImageWithAPixArtPipelineFolder()
     {
         var folder = Path.Combine(_dir, "pixart");
