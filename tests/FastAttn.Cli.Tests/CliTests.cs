@@ -164,6 +164,13 @@ public sealed class CliTests : IDisposable
         Assert.Contains("1024 tokens, cross-attention to 300 caption tokens", pixartJson.GetProperty("provenance").GetProperty("model").GetString(), StringComparison.Ordinal);
         Assert.Contains("Table 4", pixartJson.GetProperty("provenance").GetProperty("paper").GetString(), StringComparison.Ordinal);
 
+        var video = Path.Combine(_dir, "e2e-video");
+        Assert.Equal(0, await CliApp.RunAsync(["bench", "e2e", "--config", "STDiT2-XL/2", "--video-size", "64x96", "--frames", "2", "--depth", "1", "--steps", "3",
+            "--reps", "1", "--presets", "raw,D6", "--out", video]));
+        var videoJson = System.Text.Json.JsonDocument.Parse(File.ReadAllText(video + ".json")).RootElement;
+        Assert.Equal(["raw", "D6"], videoJson.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("preset").GetString()));
+        Assert.Contains("24 spatial tokens per frame", videoJson.GetProperty("provenance").GetProperty("model").GetString(), StringComparison.Ordinal);
+
         var encoder = Path.Combine(_dir, "encoder");
         Assert.Equal(0, await CliApp.RunAsync(["bench", "encoder", "--config", "tiny", "--tokens", "12", "--out", encoder]));
         Assert.Contains("peakResidentGiB", File.ReadAllText(encoder + ".json"));

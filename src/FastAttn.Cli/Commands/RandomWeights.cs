@@ -1,4 +1,5 @@
 using FastAttn.Engine.Models.DiT;
+using FastAttn.Engine.Models.OpenSora;
 using FastAttn.Engine.Models.PixArt;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Runtime;
@@ -30,6 +31,19 @@ internal static class RandomWeights
             foreach (var (name, p) in model.named_parameters())
                 if (name.StartsWith("adaln_single", StringComparison.Ordinal) || name.Contains("scale_shift_table", StringComparison.Ordinal)
                     || name.StartsWith("proj_out", StringComparison.Ordinal)) p.mul_(0.2);
+        model.eval();
+        return device is null || device.type == DeviceType.CPU ? model : model.to(DeviceSelector.DefaultDType(device)).to(device);
+    }
+
+    /// <summary>A seeded random-weight STDiT2, its modulation and final layer scaled down like <see cref="DiT"/>'s.</summary>
+    public static STDiT2Transformer STDiT2(STDiT2Config config, torch.Device? device = null)
+    {
+        torch.manual_seed(4);
+        var model = new STDiT2Transformer(config);
+        using (torch.no_grad())
+            foreach (var (name, p) in model.named_parameters())
+                if (name.StartsWith("t_block", StringComparison.Ordinal) || name.StartsWith("final_layer", StringComparison.Ordinal) || name.Contains("scale_shift_table", StringComparison.Ordinal))
+                    p.mul_(0.2);
         model.eval();
         return device is null || device.type == DeviceType.CPU ? model : model.to(DeviceSelector.DefaultDType(device)).to(device);
     }

@@ -8,6 +8,12 @@ namespace FastAttn.Engine.Benchmarks;
 /// <param name="Plan">The plan, or null for the uncompressed model.</param>
 public sealed record EndToEndCase(string Preset, CompressionPlan? Plan);
 
+/// <summary>One timed generation: whole wall time, time in the compressed attention, fallbacks.</summary>
+/// <param name="Seconds">Wall time of the whole generation.</param>
+/// <param name="AttentionSeconds">Time in the self-attention modules the plans compress (null when not timed).</param>
+/// <param name="Fallbacks">Entries that fell back to full attention.</param>
+public sealed record EndToEndTiming(double Seconds, double? AttentionSeconds, int Fallbacks);
+
 /// <summary>One preset measured end to end against raw in the same run.</summary>
 /// <param name="Preset">The preset.</param>
 /// <param name="MedianSeconds">Median wall time of a whole generation (sampling loop and decoding).</param>
@@ -50,7 +56,7 @@ public static class EndToEndBenchmark
         var config = pipeline.Transformer.Config;
         int size = request.Size ?? config.InputSize;
         var shape = new FlopsShape((size / config.PatchSize) * (size / config.PatchSize), config.HiddenSize, config.Depth, request.GuidanceScale > 1);
-        return Run((plan, ct) => pipeline.Generate(request with { Plan = plan, TimeAttention = true }, cancellationToken: ct), shape, cases, repetitions,
+        return Run((plan, ct) => Timing(pipeline.Generate(request with { Plan = plan, TimeAttention = true }, cancellationToken: ct)), shape, cases, repetitions,
             progress, cancellationToken);
     }
 
@@ -71,15 +77,46 @@ public static class EndToEndBenchmark
         int captionTokens = request.PromptEmbeddings is CaptionEmbeddings e ? (int)e.Features.shape[1] : request.MaxTokens;
         var shape = new FlopsShape(rows / config.PatchSize * (cols / config.PatchSize), config.HiddenSize, config.NumLayers, request.GuidanceScale > 1,
             CaptionTokens: captionTokens);
-        return Run((plan, ct) => pipeline.Generate(request with { Plan = plan, TimeAttention = true }, cancellationToken: ct), shape, cases, repetitions,
+        return Run((plan, ct) => Timing(pipeline.Generate(request with { Plan = plan, TimeAttention = true }, cancellationToken: ct)), shape, cases, repetitions,
             progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs the benchmark on an Open-Sora pipeline: the plans compress the spatial self-attention; FLOPs fractions are of
+    /// that module (one frame's tokens per attention call).
+    /// </summary>
+    /// <param name="pipeline">The pipeline.</param>
+    /// <param name="request">The clip to time (prompts or embeddings, frames, size, steps, guidance); its plan is replaced per case.</param>
+    /// <param name="cases">The presets.</param>
+    /// <param name="repetitions">Timed rounds (after one untimed warm-up round).</param>
+    /// <param name="progress">Progress messages.</param>
+    /// <param name="cancellationToken">Checked between generations and steps.</param>
+    public static IReadOnlyList<EndToEndRow> Run(OpenSoraPipeline pipeline, VideoGenerationRequest request, IReadOnlyList<EndToEndCase> cases, int repetitions,
+        IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(request);
+        var config = pipeline.Transformer.Config;
+        var (_, rows, cols) = pipeline.LatentSizeFor(request);
+        int tokens = (rows + config.PatchH - 1) / config.PatchH * ((cols + config.PatchW - 1) / config.PatchW);
+        var shape = new FlopsShape(tokens, config.HiddenSize, config.Depth, request.GuidanceScale > 1, CaptionTokens: config.ModelMaxLength);
+        return Run((plan, ct) =>
+        {
+            using var result = pipeline.Generate(request with { Plan = plan, TimeAttention = true }, cancellationToken: ct);
+            return new EndToEndTiming(result.Elapsed.TotalSeconds, result.AttentionTime?.TotalSeconds, result.AttentionFallbacks);
+        }, shape, cases, repetitions, progress, cancellationToken);
+    }
+
+    private static EndToEndTiming Timing(DiTGenerationResult result)
+    {
+        using (result) return new EndToEndTiming(result.Elapsed.TotalSeconds, result.AttentionTime?.TotalSeconds, result.AttentionFallbacks);
     }
 
     /// <summary>
     /// The measurement: every case once per round (raw first), one untimed warm-up round, medians of per-round ratios.
     /// <paramref name="generate"/> runs one whole generation with a plan (null = raw) and attention timing.
     /// </summary>
-    public static IReadOnlyList<EndToEndRow> Run(Func<CompressionPlan?, CancellationToken, DiTGenerationResult> generate, FlopsShape shape,
+    public static IReadOnlyList<EndToEndRow> Run(Func<CompressionPlan?, CancellationToken, EndToEndTiming> generate, FlopsShape shape,
         IReadOnlyList<EndToEndCase> cases, int repetitions, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generate);
@@ -96,11 +133,11 @@ public static class EndToEndBenchmark
             for (int c = 0; c < all.Count; c++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                using var result = generate(all[c].Plan, cancellationToken);
-                fallbacks[c] = result.AttentionFallbacks;
+                var result = generate(all[c].Plan, cancellationToken);
+                fallbacks[c] = result.Fallbacks;
                 if (round < 0) continue;                                                     // warm-up
-                total[c].Add(result.Elapsed.TotalSeconds);
-                attention[c].Add(result.AttentionTime?.TotalSeconds
+                total[c].Add(result.Seconds);
+                attention[c].Add(result.AttentionSeconds
                     ?? throw new InvalidOperationException("The generation did not time its attention (TimeAttention)."));
             }
             progress?.Report(round < 0 ? "warm-up round done" : $"round {round + 1}/{repetitions} done");
