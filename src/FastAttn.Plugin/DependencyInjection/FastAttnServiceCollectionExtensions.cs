@@ -20,7 +20,7 @@ public static class FastAttnServiceCollectionExtensions
     /// <summary>
     /// Adds the FastAttn engine (a hosted service), options (section <c>"FastAttn"</c> of <paramref name="configuration"/>
     /// when given, then <paramref name="configure"/>), validated at start; a health check named <c>fastattn</c>; the
-    /// <see cref="FastAttnImagePlugin"/>; and <see cref="ITextToImageService"/> for the default model plus one keyed by
+    /// <see cref="FastAttnImagePlugin"/> and <see cref="FastAttnVideoPlugin"/>; and <see cref="ITextToImageService"/> for the default model plus one keyed by
     /// each configured model's name.
     /// </summary>
     public static IServiceCollection AddFastAttn(this IServiceCollection services, IConfiguration? configuration = null, Action<FastAttnOptions>? configure = null)
@@ -40,6 +40,7 @@ public static class FastAttnServiceCollectionExtensions
             services.AddSingleton<IFastAttnEngine>(sp => sp.GetRequiredService<FastAttnEngineService>());
             services.AddHostedService(sp => sp.GetRequiredService<FastAttnEngineService>());
             services.AddSingleton<FastAttnImagePlugin>();
+            services.AddSingleton<FastAttnVideoPlugin>();
             services.AddHealthChecks().AddCheck<FastAttnHealthCheck>("fastattn", tags: ["fastattn"]);
             services.TryAddSingleton<ITextToImageService>(sp => new FastAttnTextToImageService(sp.GetRequiredService<IFastAttnEngine>()));
         }

@@ -71,15 +71,39 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         cancellationToken.ThrowIfCancellationRequested();
         var model = _models.Resolve(request.Model);
         var (preset, delta) = CheckRequest(request);
-        var job = new Job(request with { Model = model }, preset, delta, cancellationToken);
+        var job = new Job<FastAttnImageResult>(model, preset, delta, cancellationToken,
+            (j, wait, ct) => GenerateImagesAsync(request with { Model = model }, j, wait, ct),
+            r => new JobOutcome(r.Images.Count, r.Compressed, r.AttentionFlopsFraction));
+        return Enqueue(job);
+    }
+
+    /// <inheritdoc />
+    public Task<FastAttnVideoResult> GenerateVideoAsync(FastAttnVideoRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ObjectDisposedException.ThrowIf(_shutdown.IsCancellationRequested, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        var name = request.Model ?? _options.DefaultVideoModel
+            ?? throw new FastAttnRequestException("No video model: name one, or configure FastAttn:DefaultVideoModel (an Open-Sora folder under FastAttn:Models).", "model");
+        var model = _models.Resolve(name);
+        var (preset, delta) = CheckVideoRequest(request);
+        var job = new Job<FastAttnVideoResult>(model, preset, delta, cancellationToken,
+            (j, wait, ct) => GenerateClipAsync(request with { Model = model }, j, wait, ct),
+            r => new JobOutcome(1, r.Compressed, r.AttentionFlopsFraction));
+        return Enqueue(job);
+    }
+
+    /// <summary>Queues <paramref name="job"/> (image or video: one queue, one device) or fails at once when the queue is full.</summary>
+    private Task<T> Enqueue<T>(Job<T> job)
+    {
         if (!_queue.Writer.TryWrite(job))
         {
-            _telemetry.Generations.Add(1, Tags(model, preset, "rejected"));
+            _telemetry.Generations.Add(1, Tags(job.Model, job.Preset, "rejected"));
             throw new FastAttnQueueFullException(_options.QueueLength);
         }
         job.CancelWhileQueued();
         EnsureWorkers();
-        return job.Completion.Task;
+        return job.Task;
     }
 
     /// <inheritdoc />
@@ -109,7 +133,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     {
         await _shutdown.CancelAsync().ConfigureAwait(false);
         _queue.Writer.TryComplete();
-        while (_queue.Reader.TryRead(out var job)) job.Completion.TrySetCanceled(_shutdown.Token);
+        while (_queue.Reader.TryRead(out var job)) job.Cancel(_shutdown.Token);
         if (_workers is Task[] workers) await Task.WhenAll(workers).WaitAsync(cancellationToken).ConfigureAwait(false);
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -119,7 +143,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     {
         if (!_shutdown.IsCancellationRequested) _shutdown.Cancel();
         _queue.Writer.TryComplete();
-        while (_queue.Reader.TryRead(out var job)) job.Completion.TrySetCanceled();
+        while (_queue.Reader.TryRead(out var job)) job.Cancel(CancellationToken.None);
         try { if (_workers is Task[] workers) Task.WaitAll(workers, TimeSpan.FromSeconds(30)); }
         catch (AggregateException) { }
         _models.Dispose();
@@ -151,8 +175,8 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
 
     private async Task RunJobAsync(Job job, CancellationToken shutdown)
     {
-        if (job.Completion.Task.IsCompleted) return;                                           // cancelled while queued
-        var model = job.Request.Model!;
+        if (job.IsCompleted) return;                                                           // cancelled while queued
+        var model = job.Model;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(job.CallerToken, shutdown);
         using var activity = FastAttnTelemetry.ActivitySource.StartActivity("fastattn.generate");
         activity?.SetTag("fastattn.model", model);
@@ -163,19 +187,18 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         var stopwatch = Stopwatch.StartNew();
         try
         {
-            var result = await GenerateAsync(job, linked.Token).ConfigureAwait(false) with { QueueWait = wait };
+            var outcome = await job.ExecuteAsync(wait, linked.Token).ConfigureAwait(false);
             _telemetry.Generations.Add(1, Tags(model, job.Preset, "ok"));
-            _telemetry.Images.Add(result.Images.Count, Tags(model, job.Preset, null));
+            _telemetry.Images.Add(outcome.Items, Tags(model, job.Preset, null));
             _telemetry.Duration.Record(stopwatch.Elapsed.TotalSeconds, Tags(model, job.Preset, null));
-            activity?.SetTag("fastattn.compressed", result.Compressed);
-            activity?.SetTag("fastattn.attention_flops_fraction", result.AttentionFlopsFraction);
-            job.Completion.TrySetResult(result);
+            activity?.SetTag("fastattn.compressed", outcome.Compressed);
+            activity?.SetTag("fastattn.attention_flops_fraction", outcome.AttentionFlopsFraction);
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
             _telemetry.Generations.Add(1, Tags(model, job.Preset, "canceled"));
             activity?.SetStatus(ActivityStatusCode.Error, "canceled");
-            job.Completion.TrySetCanceled(job.CallerToken.IsCancellationRequested ? job.CallerToken : shutdown);
+            job.Cancel(job.CallerToken.IsCancellationRequested ? job.CallerToken : shutdown);
         }
         catch (Exception e)
         {
@@ -183,7 +206,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             if (e is FastAttnRequestException) _logger.LogInformation("FastAttn request refused: {Message}", e.Message);
             else _logger.LogError(e, "FastAttn generation failed for model {Model}", model);
-            job.Completion.TrySetException(e);
+            job.Fail(e);
         }
         finally
         {
@@ -191,9 +214,8 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         }
     }
 
-    private async Task<FastAttnImageResult> GenerateAsync(Job job, CancellationToken cancellationToken)
+    private async Task<FastAttnImageResult> GenerateImagesAsync(FastAttnImageRequest r, Job job, TimeSpan queueWait, CancellationToken cancellationToken)
     {
-        var r = job.Request;
         var model = await _models.GetAsync(r.Model!, cancellationToken).ConfigureAwait(false);
         int steps = r.Steps ?? model.Steps;
         double guidance = r.GuidanceScale ?? model.GuidanceScale;
@@ -213,7 +235,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         var pngs = await Task.Factory.StartNew(() => generation.Render(plan?.Plan, cancellationToken),
             cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         var elapsed = stopwatch.Elapsed;
-        var images = pngs.Select((png, i) => new FastAttnImage(png, _output.Save(png, model.Name, generation.Subject, generation.SeedFor(i)), generation.SeedFor(i),
+        var images = pngs.Select((png, i) => new FastAttnImage(png, _output.Save(png, model.Name, generation.Subject, generation.SeedFor(i), ".png"), generation.SeedFor(i),
             generation.Subject, generation.ClassId)).ToArray();
         double fraction = plan?.Plan.Flops?.ModuleFraction ?? 1.0;
         if (plan is not null) _telemetry.FlopsSaved.Add(generation.RawAttentionFlops * (1 - fraction), Tags(model.Name, job.Preset, null));
@@ -232,6 +254,51 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
             Scheduler = generation.Scheduler,
             GuidanceScale = guidance,
             Elapsed = elapsed,
+            QueueWait = queueWait,
+            Notes = notes,
+        };
+    }
+
+    private async Task<FastAttnVideoResult> GenerateClipAsync(FastAttnVideoRequest r, Job job, TimeSpan queueWait, CancellationToken cancellationToken)
+    {
+        var model = await _models.GetAsync(r.Model!, cancellationToken).ConfigureAwait(false);
+        int steps = r.Steps ?? model.Steps;
+        double guidance = r.GuidanceScale ?? model.GuidanceScale;
+        long seed = r.Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
+        var generation = model.PrepareVideo(r, steps, guidance, seed);
+        var notes = new List<string>();
+        (CompressionPlan Plan, string Path)? plan = null;
+        if (job.Delta > 0)
+        {
+            plan = await ResolvePlanAsync(model, generation, job.Preset, job.Delta, cancellationToken).ConfigureAwait(false);
+            if (plan is null)
+                notes.Add($"No DiTFastAttn plan for {job.Preset} with these settings ({generation.Settings}); ran uncompressed. " +
+                          "Run `fastattn search` for them, or enable FastAttn:SearchOnDemand.");
+        }
+        var stopwatch = Stopwatch.StartNew();
+        var gif = (await Task.Factory.StartNew(() => generation.Render(plan?.Plan, cancellationToken),
+            cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false))[0];
+        var elapsed = stopwatch.Elapsed;
+        double fraction = plan?.Plan.Flops?.ModuleFraction ?? 1.0;
+        if (plan is not null) _telemetry.FlopsSaved.Add(generation.RawAttentionFlops * (1 - fraction), Tags(model.Name, job.Preset, null));
+        return new FastAttnVideoResult
+        {
+            Gif = gif,
+            Path = _output.Save(gif, model.Name, generation.Subject, seed, ".gif"),
+            Model = model.Name,
+            Prompt = generation.Subject,
+            Preset = job.Preset,
+            Compressed = plan is not null,
+            PlanPath = plan?.Path,
+            AttentionFlopsFraction = fraction,
+            Frames = r.Frames ?? 16,
+            Width = generation.Width,
+            Height = generation.Height,
+            Fps = r.Fps ?? 8,
+            Seed = seed,
+            Steps = steps,
+            Elapsed = elapsed,
+            QueueWait = queueWait,
             Notes = notes,
         };
     }
@@ -277,17 +344,40 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
             throw new FastAttnRequestException($"The guidance scale must be within 1..{l.MaxGuidanceScale} (got {g}).", "guidance");
         foreach (var side in new[] { r.Width, r.Height })
             if (side is int px && (px < 1 || px > l.MaxSize)) throw new FastAttnRequestException($"Image sides must be within 1..{l.MaxSize} pixels (got {px}).", "size");
-        if (r.Threshold is double t)
+        return Quality(r.Preset, r.Threshold, _options.Threshold, _options.Preset);
+    }
+
+    /// <summary>Checks a video request against the limits before it is queued; returns its preset label and δ.</summary>
+    private (string Preset, double Delta) CheckVideoRequest(FastAttnVideoRequest r)
+    {
+        var l = _options.Limits;
+        if (r.Prompt is null) throw new FastAttnRequestException("The prompt is missing.", "prompt");
+        if (r.Prompt.Length > l.MaxPromptLength) throw new FastAttnRequestException($"The prompt has {r.Prompt.Length} characters; the limit is {l.MaxPromptLength}.", "prompt");
+        if (r.Frames is int f && (f < 1 || f > l.MaxFrames)) throw new FastAttnRequestException($"Frames must be within 1..{l.MaxFrames} (got {f}).", "frames");
+        if (r.Steps is int s && (s < 1 || s > l.MaxSteps)) throw new FastAttnRequestException($"Steps must be within 1..{l.MaxSteps} (got {s}).", "steps");
+        if (r.GuidanceScale is double g && (double.IsNaN(g) || g < 1 || g > l.MaxGuidanceScale))
+            throw new FastAttnRequestException($"The guidance scale must be within 1..{l.MaxGuidanceScale} (got {g}).", "guidance");
+        if (r.Fps is double fps && (double.IsNaN(fps) || fps <= 0 || fps > 60)) throw new FastAttnRequestException($"Playback fps must be within (0, 60] (got {fps}).", "fps");
+        foreach (var side in new[] { r.Width, r.Height })
+            if (side is int px && (px < 1 || px > l.MaxSize)) throw new FastAttnRequestException($"Clip sides must be within 1..{l.MaxSize} pixels (got {px}).", "size");
+        return Quality(r.Preset, r.Threshold, null, _options.VideoPreset);
+    }
+
+    /// <summary>The preset label and δ of a request: its threshold, its preset, else the configured threshold or preset.</summary>
+    private static (string Preset, double Delta) Quality(string? preset, double? threshold, double? configuredThreshold, string configuredPreset)
+    {
+        static string Label(double t) => CompressionPresets.NameOf(t) ?? $"δ={t.ToString("0.####", CultureInfo.InvariantCulture)}";
+        if (threshold is double t)
         {
             if (t < 0 || double.IsNaN(t)) throw new FastAttnRequestException($"The threshold δ must be ≥ 0 (got {t}).", "threshold");
-            return (CompressionPresets.NameOf(t) ?? $"δ={t.ToString("0.####", CultureInfo.InvariantCulture)}", t);
+            return (Label(t), t);
         }
-        if (r.Preset is null && _options.Threshold is double ot) return (CompressionPresets.NameOf(ot) ?? $"δ={ot.ToString("0.####", CultureInfo.InvariantCulture)}", ot);
-        var preset = (r.Preset ?? _options.Preset).Trim();
-        if (!FastAttnOptionsValidator.IsPreset(preset))
-            throw new FastAttnRequestException($"Unknown quality preset '{preset}'. Use raw (best quality) or D1 (mild) to D6 (fastest).", "preset");
-        double delta = CompressionPresets.Threshold(preset);
-        return (delta == 0 ? "raw" : preset.ToUpperInvariant(), delta);
+        if (preset is null && configuredThreshold is double ot) return (Label(ot), ot);
+        var name = (preset ?? configuredPreset).Trim();
+        if (!FastAttnOptionsValidator.IsPreset(name))
+            throw new FastAttnRequestException($"Unknown quality preset '{name}'. Use raw (best quality), D1 (mild) to D6 (fastest), or V1 to V5 for video.", "preset");
+        double delta = CompressionPresets.Threshold(name);
+        return (delta == 0 ? "raw" : name.ToUpperInvariant(), delta);
     }
 
     private static TagList Tags(string model, string preset, string? outcome)
@@ -297,10 +387,13 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         return tags;
     }
 
-    /// <summary>A queued job.</summary>
-    private sealed class Job(FastAttnImageRequest request, string preset, double delta, CancellationToken callerToken)
+    /// <summary>What a finished job reports to telemetry.</summary>
+    private sealed record JobOutcome(int Items, bool Compressed, double AttentionFlopsFraction);
+
+    /// <summary>A queued job (images or a clip): one queue, one device.</summary>
+    private abstract class Job(string model, string preset, double delta, CancellationToken callerToken)
     {
-        public FastAttnImageRequest Request { get; } = request;
+        public string Model { get; } = model;
 
         public string Preset { get; } = preset;
 
@@ -310,14 +403,43 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
 
         public Stopwatch Queued { get; } = Stopwatch.StartNew();
 
-        public TaskCompletionSource<FastAttnImageResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public abstract bool IsCompleted { get; }
+
+        /// <summary>Runs the job and completes its task with the result.</summary>
+        public abstract Task<JobOutcome> ExecuteAsync(TimeSpan queueWait, CancellationToken cancellationToken);
+
+        public abstract void Cancel(CancellationToken token);
+
+        public abstract void Fail(Exception e);
+    }
+
+    /// <summary>A job whose task completes with a <typeparamref name="T"/>.</summary>
+    private sealed class Job<T>(string model, string preset, double delta, CancellationToken callerToken,
+        Func<Job, TimeSpan, CancellationToken, Task<T>> work, Func<T, JobOutcome> outcome) : Job(model, preset, delta, callerToken)
+    {
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<T> Task => _completion.Task;
+
+        public override bool IsCompleted => _completion.Task.IsCompleted;
+
+        public override async Task<JobOutcome> ExecuteAsync(TimeSpan queueWait, CancellationToken cancellationToken)
+        {
+            var result = await work(this, queueWait, cancellationToken).ConfigureAwait(false);
+            _completion.TrySetResult(result);
+            return outcome(result);
+        }
+
+        public override void Cancel(CancellationToken token) => _completion.TrySetCanceled(token);
+
+        public override void Fail(Exception e) => _completion.TrySetException(e);
 
         /// <summary>A caller that gives up while the job waits gets its task cancelled at once (the worker then skips it).</summary>
         public void CancelWhileQueued()
         {
             if (!CallerToken.CanBeCanceled) return;
-            var registration = CallerToken.Register(() => Completion.TrySetCanceled(CallerToken));
-            Completion.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
+            var registration = CallerToken.Register(() => _completion.TrySetCanceled(CallerToken));
+            _completion.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
         }
     }
 }

@@ -10,6 +10,12 @@ public interface IFastAttnEngine
     /// </summary>
     Task<FastAttnImageResult> GenerateAsync(FastAttnImageRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Generates the clip of <paramref name="request"/> with a text-to-video (Open-Sora) model, on the same queue and device
+    /// as image jobs; the same errors as <see cref="GenerateAsync"/>.
+    /// </summary>
+    Task<FastAttnVideoResult> GenerateVideoAsync(FastAttnVideoRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>The models this engine serves (configured ones and the built-in default).</summary>
     IReadOnlyList<string> ModelNames { get; }
 

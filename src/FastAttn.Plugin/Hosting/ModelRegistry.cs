@@ -63,10 +63,15 @@ internal sealed class ModelRegistry(FastAttnOptions options, ILoggerFactory logg
             var device = DeviceSelector.Resolve(DeviceSelector.Parse(options.Device));
             _logger.LogInformation("Loading FastAttn model {Model} from {Path}", name, path);
             var kind = m?.Kind?.Trim().ToLowerInvariant() ?? "auto";
+            var encoderDType = m?.EncoderDType?.Trim().ToLowerInvariant() == "fp32" ? TorchSharp.torch.ScalarType.Float32 : TorchSharp.torch.ScalarType.BFloat16;
+            if (kind == "opensora" || (kind == "auto" && OpenSoraPipelineFolder.IsOpenSoraFolder(path)))
+            {
+                var video = OpenSoraPipelineFolder.Load(path, device, DeviceSelector.DefaultDType(device), encoderDType, loggers);
+                return Served(name, () => ServedOpenSora.Create(name, path, video, m), video);
+            }
             if (kind == "pixart" || (kind == "auto" && PixArtPipelineFolder.IsPixArtFolder(path)))
             {
-                var encoder = m?.EncoderDType?.Trim().ToLowerInvariant() == "fp32" ? TorchSharp.torch.ScalarType.Float32 : TorchSharp.torch.ScalarType.BFloat16;
-                var pipeline = PixArtPipelineFolder.Load(path, device, DeviceSelector.DefaultDType(device), encoder, loggers);
+                var pipeline = PixArtPipelineFolder.Load(path, device, DeviceSelector.DefaultDType(device), encoderDType, loggers);
                 return Served(name, () => ServedPixArt.Create(name, path, pipeline, m), pipeline);
             }
             var loaded = DiTModelFolder.Load(path, m?.Vae, new DiTLoadOptions { Device = device, DType = DeviceSelector.DefaultDType(device) }, loggers);

@@ -5,14 +5,14 @@ using Microsoft.Extensions.Logging;
 
 namespace FastAttn.Plugin.Hosting;
 
-/// <summary>Writes generated PNGs atomically into the output folder and applies the retention policy after each write.</summary>
+/// <summary>Writes generated PNGs and GIFs atomically into the output folder and applies the retention policy after each write.</summary>
 internal sealed class OutputStore(FastAttnOptions options, ILogger logger)
 {
     private readonly Lock _pruneLock = new();
 
     public string Directory { get; } = Path.GetFullPath(options.OutputDirectory ?? Path.Combine(Path.GetTempPath(), "fastattn-images"));
 
-    public string Save(byte[] png, string model, string subject, long seed)
+    public string Save(byte[] bytes, string model, string subject, long seed, string extension)
     {
         System.IO.Directory.CreateDirectory(Directory);
         var safeClass = new string(subject.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray());
@@ -20,9 +20,9 @@ internal sealed class OutputStore(FastAttnOptions options, ILogger logger)
         safeClass = safeClass.Trim('-');
         if (safeClass.Length > 48) safeClass = safeClass[..48].TrimEnd('-');
         if (safeClass.Length == 0) safeClass = "image";
-        var name = string.Create(CultureInfo.InvariantCulture, $"{model}-{safeClass}-seed{seed}-{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Guid.NewGuid().ToString("N")[..6]}.png");
+        var name = string.Create(CultureInfo.InvariantCulture, $"{model}-{safeClass}-seed{seed}-{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Guid.NewGuid().ToString("N")[..6]}{extension}");
         var path = Path.Combine(Directory, name);
-        AtomicFile.WriteAllBytes(path, png);
+        AtomicFile.WriteAllBytes(path, bytes);
         Prune();
         return path;
     }
@@ -33,7 +33,8 @@ internal sealed class OutputStore(FastAttnOptions options, ILogger logger)
         var retention = options.Retention;
         lock (_pruneLock)
         {
-            var files = new DirectoryInfo(Directory).GetFiles("*.png").OrderByDescending(f => f.LastWriteTimeUtc).ToList();
+            var files = new DirectoryInfo(Directory).GetFiles("*.png").Concat(new DirectoryInfo(Directory).GetFiles("*.gif"))
+                .OrderByDescending(f => f.LastWriteTimeUtc).ToList();
             var doomed = new List<FileInfo>();
             if (retention.MaxFiles > 0) doomed.AddRange(files.Skip(retention.MaxFiles));
             if (retention.MaxAge is TimeSpan age) doomed.AddRange(files.Where(f => DateTime.UtcNow - f.LastWriteTimeUtc > age));

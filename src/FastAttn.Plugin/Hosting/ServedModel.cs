@@ -39,6 +39,13 @@ internal abstract class ServedModel : IDisposable
     /// </summary>
     public abstract ServedGeneration Prepare(FastAttnImageRequest request, int steps, double guidance, long seed, bool allowResize);
 
+    /// <summary>
+    /// Checks a video request and prepares its generation (its <see cref="ServedGeneration.Render"/> gives one GIF); models
+    /// that do not generate video refuse with a <see cref="FastAttnRequestException"/>.
+    /// </summary>
+    public virtual ServedGeneration PrepareVideo(FastAttnVideoRequest request, int steps, double guidance, long seed) =>
+        throw new FastAttnRequestException($"The model '{Name}' generates images, not video; use a text-to-video (Open-Sora) model.", "model");
+
     /// <summary>A generation at the native size with the default settings, for warming plans up.</summary>
     public abstract ServedGeneration Default();
 

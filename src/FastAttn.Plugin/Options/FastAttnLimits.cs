@@ -15,6 +15,9 @@ public sealed class FastAttnLimits
     /// <summary>Longest prompt in characters.</summary>
     public int MaxPromptLength { get; set; } = 1000;
 
+    /// <summary>Most frames per video request.</summary>
+    public int MaxFrames { get; set; } = 64;
+
     /// <summary>Largest guidance scale.</summary>
     public double MaxGuidanceScale { get; set; } = 20;
 }

@@ -11,7 +11,7 @@ public sealed class FastAttnModelOptions
 
     /// <summary>
     /// The model family: <c>dit</c> (class-conditional DiT), <c>pixart</c> (a diffusers PixArt pipeline folder, text to
-    /// image) or <c>auto</c> (default: a folder with a PixArt <c>model_index.json</c> is PixArt, anything else a DiT).
+    /// image), <c>opensora</c> (an Open-Sora v1.1 folder, text to video) or <c>auto</c> (default: recognised from the folder).
     /// </summary>
     public string Kind { get; set; } = "auto";
 

@@ -18,6 +18,12 @@ public sealed class FastAttnOptions
     /// <summary>Quality preset: <c>raw</c> (no compression) or <c>D1</c>..<c>D6</c> (more compression). Ignored when <see cref="Threshold"/> is set.</summary>
     public string Preset { get; set; } = "D2";
 
+    /// <summary>The model video requests use when they name none (an Open-Sora folder configured under <see cref="Models"/>).</summary>
+    public string? DefaultVideoModel { get; set; }
+
+    /// <summary>Quality preset of video requests that name none: raw, V1..V5 (the paper's video thresholds) or D1..D6.</summary>
+    public string VideoPreset { get; set; } = "V2";
+
     /// <summary>A custom plan-search threshold δ instead of a preset.</summary>
     public double? Threshold { get; set; }
 

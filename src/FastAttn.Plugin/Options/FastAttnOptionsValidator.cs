@@ -27,6 +27,9 @@ public sealed class FastAttnOptionsValidator : IValidateOptions<FastAttnOptions>
         Check(options.Concurrency >= 1, $"{S}:Concurrency must be at least 1 (got {options.Concurrency}).");
         if (options.Threshold is double t) Check(t >= 0 && !double.IsNaN(t), $"{S}:Threshold must be ≥ 0 (got {t.ToString(CultureInfo.InvariantCulture)}).");
         else Check(IsPreset(options.Preset), $"{S}:Preset must be raw or one of {string.Join(", ", CompressionPresets.Names)} (got '{options.Preset}').");
+        Check(IsPreset(options.VideoPreset), $"{S}:VideoPreset must be raw or one of {string.Join(", ", CompressionPresets.VideoNames.Concat(CompressionPresets.Names))} (got '{options.VideoPreset}').");
+        if (options.DefaultVideoModel is string video)
+            Check(options.Models.ContainsKey(video), $"{S}:DefaultVideoModel '{video}' is not configured under {S}:Models.");
         try { DeviceSelector.Parse(options.Device); }
         catch (Exception e) when (e is ArgumentException or NotSupportedException) { errors.Add($"{S}:Device: {e.Message}"); }
         Check(!string.IsNullOrWhiteSpace(options.DefaultModel), $"{S}:DefaultModel must name a model.");
@@ -39,7 +42,7 @@ public sealed class FastAttnOptionsValidator : IValidateOptions<FastAttnOptions>
             var key = $"{S}:Models:{model}";
             if (m is null) { errors.Add($"{key} is empty."); continue; }
             Check(!string.IsNullOrWhiteSpace(m.Path), $"{key}:Path must be set (a checkpoint file or folder, or a built-in model's name).");
-            Check(m.Kind?.Trim().ToLowerInvariant() is "dit" or "pixart" or "auto", $"{key}:Kind '{m.Kind}' is not supported (supported: auto, dit, pixart).");
+            Check(m.Kind?.Trim().ToLowerInvariant() is "dit" or "pixart" or "opensora" or "auto", $"{key}:Kind '{m.Kind}' is not supported (supported: auto, dit, pixart, opensora).");
             Check(m.EncoderDType?.Trim().ToLowerInvariant() is "bf16" or "fp32", $"{key}:EncoderDType '{m.EncoderDType}' is not supported (supported: bf16, fp32).");
             if (m.Steps is int steps) Check(steps is >= 1 and <= 1000, $"{key}:Steps must be within 1..1000 (got {steps}).");
             if (m.GuidanceScale is double g) Check(g >= 1 && g <= options.Limits.MaxGuidanceScale, $"{key}:GuidanceScale must be within 1..{options.Limits.MaxGuidanceScale} (got {g}).");
@@ -54,6 +57,7 @@ public sealed class FastAttnOptionsValidator : IValidateOptions<FastAttnOptions>
         var l = options.Limits;
         Check(l.MaxSteps >= 1, $"{S}:Limits:MaxSteps must be at least 1 (got {l.MaxSteps}).");
         Check(l.MaxImages >= 1, $"{S}:Limits:MaxImages must be at least 1 (got {l.MaxImages}).");
+        Check(l.MaxFrames >= 1, $"{S}:Limits:MaxFrames must be at least 1 (got {l.MaxFrames}).");
         Check(l.MaxSize >= 8, $"{S}:Limits:MaxSize must be at least 8 (got {l.MaxSize}).");
         Check(l.MaxPromptLength >= 1, $"{S}:Limits:MaxPromptLength must be at least 1 (got {l.MaxPromptLength}).");
         Check(l.MaxGuidanceScale >= 1, $"{S}:Limits:MaxGuidanceScale must be at least 1 (got {l.MaxGuidanceScale}).");
@@ -62,7 +66,8 @@ public sealed class FastAttnOptionsValidator : IValidateOptions<FastAttnOptions>
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    /// <summary>Whether <paramref name="preset"/> is raw or D1..D6 (any case).</summary>
+    /// <summary>Whether <paramref name="preset"/> is raw, D1..D6 or V1..V5 (any case).</summary>
     public static bool IsPreset(string? preset) =>
-        preset is not null && (preset.Equals("raw", StringComparison.OrdinalIgnoreCase) || CompressionPresets.Names.Contains(preset.ToUpperInvariant()));
+        preset is not null && (preset.Trim().Equals("raw", StringComparison.OrdinalIgnoreCase) || CompressionPresets.Names.Contains(preset.Trim().ToUpperInvariant())
+            || CompressionPresets.VideoNames.Contains(preset.Trim().ToUpperInvariant()));
 }

@@ -1,0 +1,38 @@
+namespace FastAttn.Plugin.Hosting;
+
+/// <summary>One text-to-video request to the engine service (Open-Sora models). Unset values take the model's defaults.</summary>
+public sealed record FastAttnVideoRequest
+{
+    /// <summary>What the clip shows.</summary>
+    public required string Prompt { get; init; }
+
+    /// <summary>The model's name (default: the options' <see cref="Options.FastAttnOptions.DefaultVideoModel"/>).</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Frames (default 16).</summary>
+    public int? Frames { get; init; }
+
+    /// <summary>Pixel width (default 426 at 240p; the video is width / 8 · 8 wide).</summary>
+    public int? Width { get; init; }
+
+    /// <summary>Pixel height (default 240).</summary>
+    public int? Height { get; init; }
+
+    /// <summary>Playback frames per second of the GIF (default 8, the reference's 24 / 3).</summary>
+    public double? Fps { get; init; }
+
+    /// <summary>Quality preset raw, V1..V5 (video) or D1..D6 (default: the options').</summary>
+    public string? Preset { get; init; }
+
+    /// <summary>Custom threshold δ instead of a preset.</summary>
+    public double? Threshold { get; init; }
+
+    /// <summary>Seed (default: drawn at random, and reported).</summary>
+    public long? Seed { get; init; }
+
+    /// <summary>Denoising steps (default: the model's, 100).</summary>
+    public int? Steps { get; init; }
+
+    /// <summary>Guidance scale (default: the model's, 7).</summary>
+    public double? GuidanceScale { get; init; }
+}
