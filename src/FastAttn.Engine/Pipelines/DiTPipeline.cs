@@ -72,43 +72,24 @@ public sealed class DiTPipeline
         var x = request.InitialNoise is Tensor z
             ? z.to(ScalarType.Float32, device, copy: true)
             : seedNoise.Next(shape, ScalarType.Float32, device);                               // (B, C, h, w) fp32
-        try
+        using (var labels = tensor(request.ClassLabels.Select(l => (long)l).ToArray(), device: device))
         {
-            using (var labels = tensor(request.ClassLabels.Select(l => (long)l).ToArray(), device: device))
+            int chunk = request.SamplesPerForward <= 0 ? batch : Math.Min(batch, request.SamplesPerForward);
+            x = DenoisingLoop.Run(scheduler, x, stepNoise, denoiser, (_, t, sample) =>
             {
-                int chunk = request.SamplesPerForward <= 0 ? batch : Math.Min(batch, request.SamplesPerForward);
-                for (int i = 0; i < scheduler.Timesteps.Count; i++)
+                var outputs = new List<Tensor>();
+                for (int s = 0; s < batch; s += chunk)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    Tensor next;
-                    denoiser.BeginStep(i);
-                    using (var scope = NewDisposeScope())
-                    {
-                        long t = scheduler.Timesteps[i];
-                        var outputs = new List<Tensor>();
-                        for (int s = 0; s < batch; s += chunk)
-                        {
-                            int count = Math.Min(chunk, batch - s);
-                            outputs.Add(GuidedOutput(s / chunk, x.narrow(0, s, count), labels.narrow(0, s, count), t, request, denoiser));
-                        }
-                        var eps = outputs.Count == 1 ? outputs[0] : cat(outputs, 0);                 // (B, C_out, h, w)
-                        next = scheduler.Step(eps, i, x, stepNoise).MoveToOuterDisposeScope();
-                    }
-                    x.Dispose();
-                    x = next;
-                    progress?.Report(new DiffusionProgress(i + 1, scheduler.Timesteps.Count, scheduler.Timesteps[i], stopwatch.Elapsed));
+                    int count = Math.Min(chunk, batch - s);
+                    outputs.Add(GuidedOutput(s / chunk, sample.narrow(0, s, count), labels.narrow(0, s, count), t, request, denoiser));
                 }
-            }
-            var (images, latents) = LatentImages.Finish(x, Decoder, cancellationToken);
-            stopwatch.Stop();
-            _logger.LogInformation("Generated {Count} image(s) in {Elapsed:F2}s", batch, stopwatch.Elapsed.TotalSeconds);
-            return new DiTGenerationResult(images, latents, seeds, stopwatch.Elapsed);
+                return outputs.Count == 1 ? outputs[0] : cat(outputs, 0);                          // (B, C_out, h, w)
+            }, progress, stopwatch, cancellationToken);
         }
-        catch
-        {
-            x.Dispose();
-            throw;
-        }
+        var (images, latents) = LatentImages.Finish(x, Decoder, cancellationToken);
+        stopwatch.Stop();
+        _logger.LogInformation("Generated {Count} image(s) in {Elapsed:F2}s", batch, stopwatch.Elapsed.TotalSeconds);
+        return new DiTGenerationResult(images, latents, seeds, stopwatch.Elapsed);
     }
 
     /// <summary>The (guided) model output for a chunk of samples at timestep <paramref name="t"/>: [cond; uncond] batch when guided.</summary>

@@ -108,28 +108,19 @@ public sealed class OpenSoraPipeline : IDisposable
         caption = caption.to(dtype);
         using var noise = new PerSampleNoise(seeds);
         var x = noise.Next([batch, config.InChannels, frames, rows, cols], ScalarType.Float32, device);
+        x = DenoisingLoop.Run(scheduler, x, noise, denoiser, (_, timestep, sample) =>
+        {
+            var modelIn = guided ? cat([sample, sample], 0) : sample;
+            var t = full(modelIn.shape[0], timestep, ScalarType.Float32, device);
+            Tensor output;
+            using (var pass = Transformer.Prepare(modelIn.to(dtype), t, caption, mask, conditions))
+                output = denoiser.Forward(0, pass).to(ScalarType.Float32);
+            return guided
+                ? ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, GuidedChannels.ReferenceFirstThree, CfgBatchOrder.ConditionalFirst)
+                : output;
+        }, progress, stopwatch, cancellationToken);
         try
         {
-            for (int i = 0; i < scheduler.Timesteps.Count; i++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                Tensor next;
-                denoiser.BeginStep(i);
-                using (var step = NewDisposeScope())
-                {
-                    var modelIn = guided ? cat([x, x], 0) : x;
-                    var t = full(modelIn.shape[0], scheduler.Timesteps[i], ScalarType.Float32, device);
-                    Tensor output;
-                    using (var pass = Transformer.Prepare(modelIn.to(dtype), t, caption, mask, conditions))
-                        output = denoiser.Forward(0, pass).to(ScalarType.Float32);
-                    if (guided)
-                        output = ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, GuidedChannels.ReferenceFirstThree, CfgBatchOrder.ConditionalFirst);
-                    next = scheduler.Step(output, i, x, noise).MoveToOuterDisposeScope();
-                }
-                x.Dispose();
-                x = next;
-                progress?.Report(new DiffusionProgress(i + 1, scheduler.Timesteps.Count, scheduler.Timesteps[i], stopwatch.Elapsed));
-            }
             var latents = x.cpu();
             if (!ReferenceEquals(latents, x)) x.Dispose();
             latents.DetachFromDisposeScope();

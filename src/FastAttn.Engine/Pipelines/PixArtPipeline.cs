@@ -150,29 +150,19 @@ public sealed class PixArtPipeline : IDisposable
         caption = caption.to(dtype);
         using var noise = new PerSampleNoise(seeds);
         var x = noise.Next([batch, config.InChannels, rows, cols], ScalarType.Float32, device);
+        x = DenoisingLoop.Run(scheduler, x, noise, denoiser, (_, timestep, sample) =>
+        {
+            var modelIn = guided ? cat([sample, sample], 0) : sample;
+            var t = full(modelIn.shape[0], timestep, ScalarType.Int64, device);
+            Tensor output;
+            using (var pass = Transformer.Prepare(modelIn.to(dtype), t, caption, mask))
+                output = denoiser.Forward(0, pass).to(ScalarType.Float32);
+            if (guided)
+                output = ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, GuidedChannels.AllLatent, CfgBatchOrder.UnconditionalFirst);
+            return output[.., ..config.InChannels];                                              // learned variance dropped
+        }, progress, stopwatch, cancellationToken);
         try
         {
-            for (int i = 0; i < scheduler.Timesteps.Count; i++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                Tensor next;
-                denoiser.BeginStep(i);
-                using (var step = NewDisposeScope())
-                {
-                    var modelIn = guided ? cat([x, x], 0) : x;
-                    var t = full(modelIn.shape[0], scheduler.Timesteps[i], ScalarType.Int64, device);
-                    Tensor output;
-                    using (var pass = Transformer.Prepare(modelIn.to(dtype), t, caption, mask))
-                        output = denoiser.Forward(0, pass).to(ScalarType.Float32);
-                    if (guided)
-                        output = ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, GuidedChannels.AllLatent, CfgBatchOrder.UnconditionalFirst);
-                    var eps = output[.., ..config.InChannels];                                  // learned variance dropped
-                    next = scheduler.Step(eps, i, x, noise).MoveToOuterDisposeScope();
-                }
-                x.Dispose();
-                x = next;
-                progress?.Report(new DiffusionProgress(i + 1, scheduler.Timesteps.Count, scheduler.Timesteps[i], stopwatch.Elapsed));
-            }
             var (decoded, latents) = LatentImages.Finish(x, decode ? Decoder : null, cancellationToken);
             var images = ReferenceEquals(decoded, latents) ? latents : PixArtResolutionBins.ResizeAndCrop(decoded, width, height);   // back to the requested size
             if (!ReferenceEquals(decoded, images)) decoded.Dispose();

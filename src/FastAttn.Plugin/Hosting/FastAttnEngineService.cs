@@ -222,14 +222,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         long seed = r.Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
         var generation = model.Prepare(r, steps, guidance, seed, _options.AllowResize);
         var notes = new List<string>();
-        (CompressionPlan Plan, string Path)? plan = null;
-        if (job.Delta > 0)
-        {
-            plan = await ResolvePlanAsync(model, generation, job.Preset, job.Delta, cancellationToken).ConfigureAwait(false);
-            if (plan is null)
-                notes.Add($"No DiTFastAttn plan for {job.Preset} with these settings ({generation.Settings}); ran uncompressed. " +
-                          "Run `fastattn search` for them, or enable FastAttn:SearchOnDemand.");
-        }
+        var plan = await PlanForAsync(model, generation, job, notes, cancellationToken).ConfigureAwait(false);
         if (generation.ResizeNote is string resized) notes.Add(resized);
         var stopwatch = Stopwatch.StartNew();
         var pngs = await Task.Factory.StartNew(() => generation.Render(plan?.Plan, cancellationToken),
@@ -267,14 +260,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         long seed = r.Seed ?? Random.Shared.NextInt64(0, int.MaxValue);
         var generation = model.PrepareVideo(r, steps, guidance, seed);
         var notes = new List<string>();
-        (CompressionPlan Plan, string Path)? plan = null;
-        if (job.Delta > 0)
-        {
-            plan = await ResolvePlanAsync(model, generation, job.Preset, job.Delta, cancellationToken).ConfigureAwait(false);
-            if (plan is null)
-                notes.Add($"No DiTFastAttn plan for {job.Preset} with these settings ({generation.Settings}); ran uncompressed. " +
-                          "Run `fastattn search` for them, or enable FastAttn:SearchOnDemand.");
-        }
+        var plan = await PlanForAsync(model, generation, job, notes, cancellationToken).ConfigureAwait(false);
         var stopwatch = Stopwatch.StartNew();
         var gif = (await Task.Factory.StartNew(() => generation.Render(plan?.Plan, cancellationToken),
             cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false))[0];
@@ -301,6 +287,18 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
             QueueWait = queueWait,
             Notes = notes,
         };
+    }
+
+    /// <summary>The job's plan (none for raw); a missing one is said in <paramref name="notes"/>.</summary>
+    private async Task<(CompressionPlan Plan, string Path)?> PlanForAsync(ServedModel model, ServedGeneration generation, Job job, List<string> notes,
+        CancellationToken cancellationToken)
+    {
+        if (job.Delta <= 0) return null;
+        var plan = await ResolvePlanAsync(model, generation, job.Preset, job.Delta, cancellationToken).ConfigureAwait(false);
+        if (plan is null)
+            notes.Add($"No DiTFastAttn plan for {job.Preset} with these settings ({generation.Settings}); ran uncompressed. " +
+                      "Run `fastattn search` for them, or enable FastAttn:SearchOnDemand.");
+        return plan;
     }
 
     /// <summary>The cached plan for the generation's key (user plan folder, then the model's shipped plans), searched now if allowed.</summary>
