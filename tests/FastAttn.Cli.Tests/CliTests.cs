@@ -106,6 +106,9 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, await CliApp.RunAsync(["generate-video", .. clip, "--prompt", "a red fox", "--preset", "V3", "--out", gif]));   // no plan yet
         Assert.Equal(0, await CliApp.RunAsync(["search", .. clip, "--preset", "V3"]));
         Assert.Equal(0, await CliApp.RunAsync(["generate-video", .. clip, "--prompt", "a red fox", "--preset", "V3", "--out", gif]));
+        Assert.Equal(2, await CliApp.RunAsync(["generate-video", .. clip, "--prompt", "a red fox", "--preset", "V3", "--temporal-preset", "V3", "--out", gif]));
+        Assert.Equal(0, await CliApp.RunAsync(["search", .. clip, "--preset", "V3", "--video-attention", "temporal"]));
+        Assert.Equal(0, await CliApp.RunAsync(["generate-video", .. clip, "--prompt", "a red fox", "--preset", "V3", "--temporal-preset", "V3", "--out", gif]));
         Assert.Equal(2, await CliApp.RunAsync(["generate-video", .. clip, "--prompt", "a red fox", "--out", Path.Combine(_dir, "fox.webp")]));
         Assert.Equal(2, await CliApp.RunAsync(["generate-video", "--model", folder, "--frames", "3", "--size", "240", "--prompt", "a red fox", "--out", gif]));
     }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using FastAttn.Engine.Compression;
 using FastAttn.Engine.Imaging;
+using FastAttn.Engine.Models.OpenSora;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Sampling;
 using Spectre.Console;
@@ -25,10 +26,12 @@ internal static class GenerateVideoCommand
         var preset = new Option<string?>("--preset") { Description = "Quality preset: V1..V5 (video, δ 0.01–0.05), D1..D6, or raw; uses the cached plan for these settings." };
         var threshold = new Option<double?>("--threshold") { Description = "Custom threshold δ: uses the cached plan for it." };
         var search = new Option<bool>("--search") { Description = "With --preset/--threshold: search the plan now when none is cached." };
+        var temporalPreset = new Option<string?>("--temporal-preset") { Description = "Also compress the temporal attention with this preset's cached plan (searched with `fastattn search --video-attention temporal`)." };
+        var temporalPlan = new Option<string?>("--temporal-plan") { Description = "A plan file for the temporal attention." };
         var encoderDType = new Option<string>("--encoder-dtype") { Description = "T5 weight dtype, bf16 (default) or fp32.", DefaultValueFactory = _ => "bf16" };
         var command = new Command("generate-video", "Generate a video clip from text with an Open-Sora v1.1 (STDiT2) folder, optionally with DiTFastAttn on its spatial attention.")
         {
-            prompt, frames, size, fps, seed, output, plan, preset, threshold, search, encoderDType,
+            prompt, frames, size, fps, seed, output, plan, preset, threshold, search, temporalPreset, temporalPlan, encoderDType,
         };
         foreach (var o in new Option[] { common.Model, common.Device, common.Steps, common.Scheduler, common.Cfg }.Concat(common.Planning)) command.Options.Add(o);
         command.SetAction(async (parse, cancellationToken) =>
@@ -58,8 +61,10 @@ internal static class GenerateVideoCommand
                 OutputFps = parse.GetValue(fps),
             };
             var (compression, planSource) = await ResolvePlanAsync(parse, common, pipeline, request, parse.GetValue(plan), parse.GetValue(preset),
-                parse.GetValue(threshold), parse.GetValue(search), cancellationToken);
-            request = request with { Plan = compression };
+                parse.GetValue(threshold), parse.GetValue(search), VideoAttention.Spatial, cancellationToken);
+            var (temporal, temporalSource) = await ResolvePlanAsync(parse, common, pipeline, request, parse.GetValue(temporalPlan), parse.GetValue(temporalPreset),
+                null, parse.GetValue(search), VideoAttention.Temporal, cancellationToken);
+            request = request with { Plan = compression, TemporalPlan = temporal };
             var result = await ConsoleProgress.RunAsync($"{request.Frames} frames at {width}x{height}, {request.Steps} {request.Scheduler!.Name} steps", request.Steps,
                 progress => pipeline.Generate(request, progress, cancellationToken), cancellationToken);
             using (result)
@@ -70,6 +75,8 @@ internal static class GenerateVideoCommand
                 var attention = compression?.Flops is FlopsFractions f
                     ? $"DiTFastAttn plan {Markup.Escape(planSource)}, spatial-attention FLOPs {f.ModuleFraction:P1} of full, {result.AttentionFallbacks} fallbacks"
                     : "full (uncompressed)";
+                if (temporal?.Flops is FlopsFractions tf)
+                    attention += $"; temporal plan {Markup.Escape(temporalSource)}, temporal-attention FLOPs {tf.ModuleFraction:P1} of full";
                 AnsiConsole.MarkupLine($"Saved [bold]{Markup.Escape(Path.GetFullPath(gifPath))}[/] ({clip.shape[1]} frames, {clip.shape[3]}x{clip.shape[2]}, {result.Fps.ToString(CultureInfo.InvariantCulture)} fps) " +
                     $"and {framePaths.Count} PNG frames in [bold]{Markup.Escape(framesDir)}[/].");
                 AnsiConsole.MarkupLine($"Loaded in {load.Elapsed.TotalSeconds:F1}s, generated in {result.Elapsed.TotalSeconds:F1}s; attention: {attention}.");
@@ -90,19 +97,27 @@ internal static class GenerateVideoCommand
     }
 
     /// <summary>Search options for a video request from the planning flags (--calib takes the first N shipped prompts).</summary>
-    internal static PlanSearchOptions Options(ParseResult parse, CommonOptions common, OpenSoraPipeline pipeline, VideoGenerationRequest request, double delta)
+    internal static PlanSearchOptions Options(ParseResult parse, CommonOptions common, OpenSoraPipeline pipeline, VideoGenerationRequest request, double delta,
+        VideoAttention target)
     {
         var search = new OpenSoraPlanSearch(pipeline);
-        var (_, rows, cols) = pipeline.LatentSizeFor(request);
-        var c = pipeline.Transformer.Config;
         var metric = parse.GetValue(common.Metric) is string name ? SamplingDefaults.ParseMetric(name) : SearchMetric.RawOutput;
         return search.OptionsFor(request, delta, common.CaptionCount(parse), parse.GetValue(common.CalibrationSeed), metric,
-            common.WindowFor(parse, (rows + c.PatchH - 1) / c.PatchH * ((cols + c.PatchW - 1) / c.PatchW)));
+            common.WindowFor(parse, search.TokensFor(request, target)), target);
     }
 
+    /// <summary>Parses --video-attention.</summary>
+    internal static VideoAttention ParseTarget(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "spatial" => VideoAttention.Spatial,
+        "temporal" => VideoAttention.Temporal,
+        var other => throw new NotSupportedException($"Unknown --video-attention '{other}'. Allowed: spatial, temporal."),
+    };
+
     private static Task<(CompressionPlan? Plan, string Source)> ResolvePlanAsync(ParseResult parse, CommonOptions common, OpenSoraPipeline pipeline,
-        VideoGenerationRequest request, string? planFile, string? preset, double? threshold, bool searchIfMissing, CancellationToken cancellationToken) =>
-        PlanResolution.ResolveAsync(planFile, preset, threshold, searchIfMissing, delta => Options(parse, common, pipeline, request, delta),
+        VideoGenerationRequest request, string? planFile, string? preset, double? threshold, bool searchIfMissing, VideoAttention target,
+        CancellationToken cancellationToken) =>
+        PlanResolution.ResolveAsync(planFile, preset, threshold, searchIfMissing, delta => Options(parse, common, pipeline, request, delta, target),
             options => new OpenSoraPlanSearch(pipeline).KeyFor(options), TextToImagePlans.SearchPath(parse, common), common.PlanDirectory(parse),
             (options, progress) => new OpenSoraPlanSearch(pipeline).Search(options, progress, cancellationToken), cancellationToken);
 }

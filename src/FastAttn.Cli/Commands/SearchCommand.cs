@@ -17,17 +17,19 @@ internal static class SearchCommand
         var threshold = new Option<double?>("--threshold") { Description = "Custom threshold δ (instead of a preset)." };
         var plain = new Option<bool>("--plain") { Description = "Plain search (no prefix reuse; same plan, about twice the cost)." };
         var output = new Option<string?>("--out", "-o") { Description = "Also write the plan here." };
+        var videoAttention = new Option<string>("--video-attention") { Description = "Open-Sora folders: the attention to compress, spatial (the reference's) or temporal.", DefaultValueFactory = _ => "spatial" };
         var frames = new Option<int>("--frames") { Description = "Open-Sora folders: frames of the clips the plan is for (16); --size is then HEIGHTxWIDTH (240x426).", DefaultValueFactory = _ => 16 };
         var command = new Command("search", "Search a DiTFastAttn compression plan (greedy, per layer and step) for a DiT, a PixArt pipeline or an Open-Sora folder.")
         {
-            preset, threshold, plain, output, frames,
+            preset, threshold, plain, output, frames, videoAttention,
         };
         foreach (var o in common.Sampling.Concat(common.Planning)) command.Options.Add(o);
         command.SetAction(async (parse, cancellationToken) =>
         {
             double delta = Delta(parse.GetValue(preset), parse.GetValue(threshold));
             if (OpenSoraPipelineFolder.IsOpenSoraFolder(parse.GetValue(common.Model)!))
-                return await SearchVideoAsync(parse, common, delta, parse.GetValue(plain), parse.GetValue(frames), parse.GetValue(output), cancellationToken);
+                return await SearchVideoAsync(parse, common, delta, parse.GetValue(plain), parse.GetValue(frames),
+                    GenerateVideoCommand.ParseTarget(parse.GetValue(videoAttention)!), parse.GetValue(output), cancellationToken);
             if (PixArtPipelineFolder.IsPixArtFolder(parse.GetValue(common.Model)!))
                 return await SearchTextToImageAsync(parse, common, delta, parse.GetValue(plain), parse.GetValue(output), cancellationToken);
             using var loaded = common.Load(parse);
@@ -69,7 +71,8 @@ internal static class SearchCommand
     }
 
     /// <summary>The search on an Open-Sora folder's spatial attention, calibrated on the shipped video prompts (or the first --calib).</summary>
-    private static async Task<int> SearchVideoAsync(ParseResult parse, CommonOptions common, double delta, bool plain, int frames, string? output, CancellationToken cancellationToken)
+    private static async Task<int> SearchVideoAsync(ParseResult parse, CommonOptions common, double delta, bool plain, int frames,
+        Engine.Models.OpenSora.VideoAttention target, string? output, CancellationToken cancellationToken)
     {
         var device = Engine.Runtime.DeviceSelector.Resolve(Engine.Runtime.DeviceSelector.Parse(parse.GetValue(common.Device)!));
         using var pipeline = OpenSoraPipelineFolder.Load(parse.GetValue(common.Model)!, device, Engine.Runtime.DeviceSelector.DefaultDType(device));
@@ -79,7 +82,7 @@ internal static class SearchCommand
             Prompts = [""], Frames = frames, Height = height, Width = width, Steps = parse.GetValue(common.Steps) ?? 100,
             Scheduler = SchedulerRegistry.Get(parse.GetValue(common.Scheduler) ?? "iddpm"), GuidanceScale = parse.GetValue(common.Cfg) ?? 7.0,
         };
-        var options = GenerateVideoCommand.Options(parse, common, pipeline, request, delta) with { PrefixReuse = !plain };
+        var options = GenerateVideoCommand.Options(parse, common, pipeline, request, delta, target) with { PrefixReuse = !plain };
         var plan = await ConsoleProgress.RunSearchAsync($"search δ={delta.ToString("0.###", CultureInfo.InvariantCulture)}", options.Steps,
             progress => new OpenSoraPlanSearch(pipeline).Search(options, progress, cancellationToken), cancellationToken);
         return Save(parse, common, plan, output);

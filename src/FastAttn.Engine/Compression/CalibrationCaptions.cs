@@ -51,7 +51,7 @@ public static class CalibrationCaptions
 
     /// <summary>
     /// The calibration part of a plan key for a text-conditioned search: the caption set, seed, negative prompt (when not
-    /// empty) and metric.
+    /// empty), the video attention when temporal, and metric.
     /// </summary>
     public static string KeyName(PlanSearchOptions options, bool video)
     {
@@ -59,6 +59,7 @@ public static class CalibrationCaptions
         var name = $"{Describe(Take(options.CalibrationPrompts, options.CalibrationCaptionCount, video))},seed:{options.CalibrationSeed}";
         if (options.CalibrationNegativePrompt.Length > 0)
             name += ",negative:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(options.CalibrationNegativePrompt)))[..8];
+        if (options.VideoAttention == Models.OpenSora.VideoAttention.Temporal) name += ",target:temporal";
         return options.Metric == SearchMetric.GuidedOutput && options.GuidanceScale > 1.0 ? name + ",metric:guided" : name;
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FastAttn.Engine.Attention;
+using FastAttn.Engine.Models.OpenSora;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Sampling;
 using Microsoft.Extensions.Logging;
@@ -10,8 +11,9 @@ namespace FastAttn.Engine.Compression;
 /// <summary>
 /// The greedy compression-plan search on an Open-Sora pipeline: the calibration prompts (the 12 shipped video prompts by
 /// default) are denoised together as [cond; null caption] pairs while <see cref="GreedySearchDenoiser"/> decides each
-/// step's method for every block's spatial self-attention — the reference's target (temporal and cross-attention stay
-/// full). The paper searched video with smaller thresholds: see the V1..V5 presets.
+/// step's method for every block's spatial self-attention — the reference's target — or, as an option, its temporal
+/// self-attention (the other one, and cross-attention, stay full). The paper searched video with smaller thresholds: see
+/// the V1..V5 presets.
 /// </summary>
 public sealed class OpenSoraPlanSearch
 {
@@ -27,12 +29,11 @@ public sealed class OpenSoraPlanSearch
 
     /// <summary>The search options for a plan for <paramref name="request"/> at δ = <paramref name="threshold"/>.</summary>
     public PlanSearchOptions OptionsFor(VideoGenerationRequest request, double threshold, int? promptCount = null, long calibrationSeed = 3,
-        SearchMetric metric = SearchMetric.RawOutput, WindowSpec? window = null)
+        SearchMetric metric = SearchMetric.RawOutput, WindowSpec? window = null, VideoAttention target = VideoAttention.Spatial)
     {
         ArgumentNullException.ThrowIfNull(request);
         var (frames, rows, cols) = _pipeline.LatentSizeFor(request);
-        var c = _pipeline.Transformer.Config;
-        int tokens = (rows + c.PatchH - 1) / c.PatchH * ((cols + c.PatchW - 1) / c.PatchW);                     // one frame's spatial tokens
+        int tokens = TokensPerCall(target, frames, rows, cols);
         return new PlanSearchOptions
         {
             Threshold = threshold,
@@ -47,7 +48,32 @@ public sealed class OpenSoraPlanSearch
             LatentFrames = frames,
             Window = window ?? WindowSpec.ForTokens(tokens),
             Metric = metric,
+            VideoAttention = target,
         };
+    }
+
+    /// <summary>Which attention a plan compresses, from its key.</summary>
+    public static VideoAttention TargetOf(PlanKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return key.Calibration.Contains(",target:temporal", StringComparison.Ordinal) ? VideoAttention.Temporal : VideoAttention.Spatial;
+    }
+
+    /// <summary>Tokens one call of <paramref name="target"/> attention sees for <paramref name="request"/>.</summary>
+    public int TokensFor(VideoGenerationRequest request, VideoAttention target)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (frames, rows, cols) = _pipeline.LatentSizeFor(request);
+        return TokensPerCall(target, frames, rows, cols);
+    }
+
+    /// <summary>Tokens one call of the target attention sees: a frame's patches (spatial) or the frames (temporal).</summary>
+    private int TokensPerCall(VideoAttention target, int frames, int rows, int cols)
+    {
+        var c = _pipeline.Transformer.Config;
+        return target == VideoAttention.Temporal
+            ? (frames + c.PatchT - 1) / c.PatchT
+            : (rows + c.PatchH - 1) / c.PatchH * ((cols + c.PatchW - 1) / c.PatchW);
     }
 
     /// <summary>The key of the plan <paramref name="options"/> give; <paramref name="fingerprint"/> saves hashing the model again.</summary>
@@ -66,10 +92,11 @@ public sealed class OpenSoraPlanSearch
         var key = KeyFor(options);
         var config = _pipeline.Transformer.Config;
         int rows = key.LatentSize, cols = key.Width, frames = key.LatentFrames!.Value;
-        int tokens = (rows + config.PatchH - 1) / config.PatchH * ((cols + config.PatchW - 1) / config.PatchW);
+        int tokens = TokensPerCall(options.VideoAttention, frames, rows, cols);
         var prompts = CalibrationCaptions.Take(options.CalibrationPrompts, options.CalibrationCaptionCount, video: true);
         using var denoiser = GreedySearchDenoiser.For(options, config.Depth, tokens, config.InChannels, GuidedChannels.ReferenceFirstThree,
             CfgBatchOrder.ConditionalFirst, samplerUsesVariance: true, progress, cancellationToken);
+        var targeted = new VideoAttentionDenoiser(denoiser, options.VideoAttention, FullAttentionRunner.Instance);   // the other attention stays full
         var request = new VideoGenerationRequest
         {
             Prompts = prompts,
@@ -84,7 +111,7 @@ public sealed class OpenSoraPlanSearch
         };
         _pipeline.Validate(request);
         var stopwatch = Stopwatch.StartNew();
-        using (_pipeline.Run(request, denoiser, null, cancellationToken)) { }
+        using (_pipeline.Run(request, targeted, null, cancellationToken)) { }
         stopwatch.Stop();
         var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, [], options.CalibrationSeed);
         _logger.LogInformation("Open-Sora plan search δ={Threshold} on {Prompts} prompts: {Forwards:F1} forward-equivalents in {Seconds:F1}s",

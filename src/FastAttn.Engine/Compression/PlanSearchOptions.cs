@@ -51,6 +51,9 @@ public sealed record PlanSearchOptions
     /// <summary>Video models: latent frames (the clip's frames).</summary>
     public int? LatentFrames { get; init; }
 
+    /// <summary>Video models: which self-attention the plan compresses (spatial, the reference's, by default).</summary>
+    public Models.OpenSora.VideoAttention VideoAttention { get; init; } = Models.OpenSora.VideoAttention.Spatial;
+
     /// <summary>The window; null = block band with w = N/8.</summary>
     public WindowSpec? Window { get; init; }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FastAttn.Engine.Attention;
 using FastAttn.Engine.Compression;
 using FastAttn.Engine.Models.OpenSora;
 using FastAttn.Engine.Models.TextEncoder;
@@ -15,7 +16,8 @@ namespace FastAttn.Engine.Pipelines;
 /// (the model's caption length, 200 for the released weights), noise per clip seed, IDDPM (100 steps) with guidance on
 /// a [cond; null caption] batch — the null caption is the model's learned <c>y_embedding</c> and keeps the prompt's mask —
 /// over the first three latent channels (the rest from the conditional half), the clip's size, frames and fps as
-/// micro-conditions, then the VAE frame by frame. DiTFastAttn plans compress the spatial self-attention.
+/// micro-conditions, then the VAE frame by frame. DiTFastAttn plans compress the spatial self-attention and, optionally,
+/// the temporal one.
 /// </summary>
 public sealed class OpenSoraPipeline : IDisposable
 {
@@ -66,16 +68,27 @@ public sealed class OpenSoraPipeline : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         Validate(request);
         var scheduler = request.Scheduler ?? SchedulerRegistry.Get("iddpm");
-        if (request.Plan is CompressionPlan plan)
+        bool guided = request.GuidanceScale > 1.0;
+        var (f, h, w) = LatentSizeFor(request);
+        foreach (var (plan, target) in new[] { (request.Plan, VideoAttention.Spatial), (request.TemporalPlan, VideoAttention.Temporal) })
         {
-            var (f, h, w) = LatentSizeFor(request);
+            if (plan is null) continue;
+            if (OpenSoraPlanSearch.TargetOf(plan.Key) != target)
+                throw new ArgumentException($"The {(target == VideoAttention.Spatial ? "Plan" : "TemporalPlan")} was searched for the {OpenSoraPlanSearch.TargetOf(plan.Key).ToString().ToLowerInvariant()} attention.", nameof(request));
             PlanCompatibility.Check(plan, ModelFingerprint.Of(Transformer), Transformer.Config.Depth, h, request.Steps, scheduler.Name, request.GuidanceScale, w, f);
         }
         var device = Transformer.parameters().First().device;
-        using var denoiser = new PlanDenoiser(request.Plan, 1, request.GuidanceScale > 1.0, CfgBatchOrder.ConditionalFirst, request.CacheCapBytes,
-            request.TimeAttention ? device : null);
-        var result = Run(request, denoiser, progress, cancellationToken);
-        return result with { AttentionFallbacks = denoiser.Fallbacks, PeakCacheBytes = denoiser.PeakCacheBytes, AttentionTime = denoiser.AttentionTime };
+        using var denoiser = new PlanDenoiser(request.Plan, 1, guided, CfgBatchOrder.ConditionalFirst, request.CacheCapBytes, request.TimeAttention ? device : null);
+        using var temporal = request.TemporalPlan is CompressionPlan tp
+            ? new FastAttentionRunner(tp.Methods, _ => tp.Key.Window, guided, CfgBatchOrder.ConditionalFirst, cacheCapBytes: request.CacheCapBytes)
+            : null;
+        var result = Run(request, temporal is null ? denoiser : (IDenoiser)new VideoAttentionDenoiser(denoiser, VideoAttention.Spatial, temporal), progress, cancellationToken);
+        return result with
+        {
+            AttentionFallbacks = denoiser.Fallbacks + (temporal?.Fallbacks ?? 0),
+            PeakCacheBytes = denoiser.PeakCacheBytes + (temporal?.PeakCacheBytes ?? 0),
+            AttentionTime = denoiser.AttentionTime,
+        };
     }
 
     /// <summary>The sampling loop (request validated): captions → noise → guided outputs of <paramref name="denoiser"/> → IDDPM → frames.</summary>

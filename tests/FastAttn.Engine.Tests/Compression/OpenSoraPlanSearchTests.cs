@@ -1,5 +1,6 @@
 using FastAttn.Engine.Attention;
 using FastAttn.Engine.Compression;
+using FastAttn.Engine.Models.OpenSora;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Tests.Support;
 using Xunit;
@@ -53,6 +54,33 @@ public sealed class OpenSoraPlanSearchTests : IDisposable
         using var compressed = pipeline.Generate(Request() with { Plan = PlanSerializer.Load(path) });
         Assert.Equal(0, compressed.AttentionFallbacks);
         Assert.InRange(MeanRelativeAbsoluteError.Compute(raw.Videos, compressed.Videos), 1e-7, 0.5);
+    }
+
+    [Fact]
+    public void TheTemporalAttentionCanBeSearchedAndCompressedToo()
+    {
+        using var pipeline = OpenSoraPipelineFolder.Load(_dir);
+        var search = new OpenSoraPlanSearch(pipeline);
+        var options = search.OptionsFor(Request(), 0.3, promptCount: 2, target: VideoAttention.Temporal);
+        var temporal = search.Search(options);
+        Assert.EndsWith(",target:temporal", temporal.Key.Calibration);
+        Assert.Equal(VideoAttention.Temporal, OpenSoraPlanSearch.TargetOf(temporal.Key));
+        Assert.Equal(4, temporal.Shape!.Tokens);                                              // a location's 4 frames
+        Assert.Equal(search.KeyFor(options), temporal.Key);
+        Assert.True(temporal.Counts()[AttentionMethod.Full] < temporal.Methods.Length * temporal.Layers, "δ = 0.3 compresses something");
+        var spatial = search.Search(search.OptionsFor(Request(), 0.3, promptCount: 2));
+        Assert.NotEqual(spatial.Key, temporal.Key);
+
+        using var raw = pipeline.Generate(Request());
+        using (var full = pipeline.Generate(Request() with { TemporalPlan = CompressionPlan.Full(temporal.Key, 2) }))
+            Assert.True(raw.Videos.equal(full.Videos).all().item<bool>(), "an all-full temporal plan is the raw model");
+        using var temporalOnly = pipeline.Generate(Request() with { TemporalPlan = temporal });
+        Assert.InRange(MeanRelativeAbsoluteError.Compute(raw.Videos, temporalOnly.Videos), 1e-7, 0.5);
+        using var both = pipeline.Generate(Request() with { Plan = spatial, TemporalPlan = temporal });
+        Assert.Equal(0, both.AttentionFallbacks);
+        Assert.False(both.Videos.equal(temporalOnly.Videos).all().item<bool>());
+        Assert.Throws<ArgumentException>(() => pipeline.Generate(Request() with { Plan = temporal }));
+        Assert.Throws<ArgumentException>(() => pipeline.Generate(Request() with { TemporalPlan = spatial }));
     }
 
     public void Dispose()

@@ -49,10 +49,12 @@ public sealed class STDiT2Block : Module<Tensor, Tensor>
 
     /// <summary>
     /// x (B, T·S, C) with token index t·S + s; spatial modulation (B, 6C); temporal modulation (B, 3C); projected
-    /// caption (B, L, C) and its key bias (B, 1, 1, L) or null; the spatial self-attention by <paramref name="runner"/> as
-    /// layer <paramref name="layer"/> (its batch is B·T frames, sample-major, so a CFG pair's halves stay halves).
+    /// caption (B, L, C) and its key bias (B, 1, 1, L) or null; the spatial self-attention by <paramref name="runner"/> and
+    /// the temporal one by <paramref name="temporalRunner"/> (full attention when null), both as layer <paramref name="layer"/>
+    /// (their batches are B·T frames and B·S locations, sample-major, so a CFG pair's halves stay halves).
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor spatial, Tensor temporal, Tensor context, Tensor? keyBias, int frames, int layer, ISelfAttentionRunner runner)
+    public Tensor Forward(Tensor x, Tensor spatial, Tensor temporal, Tensor context, Tensor? keyBias, int frames, int layer, ISelfAttentionRunner runner,
+        ISelfAttentionRunner? temporalRunner = null)
     {
         ArgumentNullException.ThrowIfNull(runner);
         using var scope = NewDisposeScope();
@@ -64,7 +66,7 @@ public sealed class STDiT2Block : Module<Tensor, Tensor>
         x = x + m[2] * runner.Run(layer, attn, xs).view(b, n, c);
 
         var xt = (norm_temp.forward(x) * (1 + mt[1]) + mt[0]).view(b, frames, s, c).permute(0, 2, 1, 3).reshape(b * s, frames, c);   // (B·S, T, C)
-        var yt = attn_temp.Attend(xt).view(b, s, frames, c).permute(0, 2, 1, 3).reshape(b, n, c);
+        var yt = (temporalRunner ?? FullAttentionRunner.Instance).Run(layer, attn_temp, xt).view(b, s, frames, c).permute(0, 2, 1, 3).reshape(b, n, c);
         x = x + mt[2] * yt;
 
         x = x + cross_attn.Forward(x, context, keyBias);

@@ -46,6 +46,12 @@ public sealed class STDiT2ForwardState : ITransformerPass
     /// <summary>Latent size before padding to the patch grid.</summary>
     public (long T, long H, long W) Latent { get; }
 
+    /// <summary>Which self-attention the runner given to <see cref="RunBlock"/> computes (spatial by default).</summary>
+    public VideoAttention Target { get; set; } = VideoAttention.Spatial;
+
+    /// <summary>The runner of the other self-attention (full attention by default; e.g. a temporal plan's runner).</summary>
+    public ISelfAttentionRunner OtherRunner { get; set; } = FullAttentionRunner.Instance;
+
     /// <inheritdoc />
     public int Depth => _model.Config.Depth;
 
