@@ -167,16 +167,14 @@ internal static class BenchEndToEndCommand
             Scheduler = SchedulerRegistry.Get("iddpm"), GuidanceScale = cfg, Decode = false,
         };
         var (f, rows, cols) = pipeline.LatentSizeFor(request);
-        int tokens = (rows + 1) / 2 * ((cols + 1) / 2);
+        int tokens = pipeline.TokensPerCall(request);
         report.Provenance["model"] = $"{STDiT2} at {height}x{width}, {frames} frames: random weights (timing only), depth {modelConfig.Depth} of {baseConfig.Depth}, width {modelConfig.HiddenSize}, " +
             $"{modelConfig.NumHeads} heads, {tokens} spatial tokens per frame ({tokens * f} per clip), cross-attention to {modelConfig.ModelMaxLength} caption tokens (random embeddings stand in for T5); no VAE decode";
         var planSources = new Dictionary<string, string>();
         var planFiles = new List<string>();
         var fingerprint = ModelFingerprint.Of(transformer);
         var cases = ResampledCases(names, planFrom, fingerprint, rows, steps, request.Scheduler!.Name, cfg, modelConfig.Depth,
-            new PlanModelShape(tokens, modelConfig.HiddenSize), planSources, planFiles)
-            .Select(c => c.Plan is null ? c : c with { Plan = new CompressionPlan(c.Plan.Key with { LatentWidth = cols, LatentFrames = f }, c.Plan.Methods, shape: c.Plan.Shape) })
-            .ToList();
+            new PlanModelShape(tokens, modelConfig.HiddenSize), planSources, planFiles, latentWidth: cols, latentFrames: f);
         report.Provenance["plans"] = (planFiles.Count == 0 ? "none" : string.Join("; ", planFiles)) + " — applied to every block's spatial self-attention";
         report.Provenance["sampling"] = $"1 clip, {steps} iddpm steps (the reference runs 100), guidance {cfg} on 3 channels ([cond; null caption] batch), fp32 {device.type}";
         report.Provenance["timing"] = $"{reps} interleaved rounds after a warm-up round; medians; fractions are per-round ratios to raw; attention = the spatial self-attention modules timed inside the same runs";
@@ -229,7 +227,7 @@ internal static class BenchEndToEndCommand
 
     /// <summary>Each preset's plan: <paramref name="planFrom"/>'s searched plan resampled onto steps × layers (raw: none).</summary>
     private static List<EndToEndCase> ResampledCases(string[] names, string planFrom, string fingerprint, int latentSize, int steps, string scheduler, double cfg,
-        int layers, PlanModelShape shape, Dictionary<string, string> planSources, List<string> planFiles)
+        int layers, PlanModelShape shape, Dictionary<string, string> planSources, List<string> planFiles, int? latentWidth = null, int? latentFrames = null)
     {
         var source = BuiltInModels.TryResolve(planFrom) is string weights && BuiltInModels.PlansOf(Path.GetDirectoryName(weights)!) is string plans
             ? plans
@@ -242,7 +240,8 @@ internal static class BenchEndToEndCommand
             if (delta == 0) { cases.Add(new(name, null)); continue; }
             var from = shipped.FirstOrDefault(p => p.Key.Threshold == delta)
                 ?? throw new InvalidOperationException($"{planFrom} ships no {name} plan to resample.");
-            var key = new PlanKey(fingerprint, latentSize, steps, scheduler, cfg, Engine.Attention.WindowSpec.ForTokens(shape.Tokens), delta, $"resampled:{planFrom}/{name}");
+            var key = new PlanKey(fingerprint, latentSize, steps, scheduler, cfg, Engine.Attention.WindowSpec.ForTokens(shape.Tokens), delta, $"resampled:{planFrom}/{name}",
+                latentWidth, latentFrames);
             cases.Add(new(name, PlanResampler.Resample(from, key, layers, shape)));
             planSources[name] = $"resampled δ={Delta(delta)}";
             planFiles.Add($"{name}: {planFrom}'s searched {name} plan ({from.Methods.Length} steps × {from.Layers} layers) resampled to {steps} × {layers}");

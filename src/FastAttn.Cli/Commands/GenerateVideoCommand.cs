@@ -103,7 +103,7 @@ internal static class GenerateVideoCommand
         var search = new OpenSoraPlanSearch(pipeline);
         var metric = parse.GetValue(common.Metric) is string name ? SamplingDefaults.ParseMetric(name) : SearchMetric.RawOutput;
         return search.OptionsFor(request, delta, common.CaptionCount(parse), parse.GetValue(common.CalibrationSeed), metric,
-            common.WindowFor(parse, search.TokensFor(request, target)), target);
+            common.WindowFor(parse, pipeline.TokensPerCall(request, target)), target);
     }
 
     /// <summary>Parses --video-attention.</summary>

@@ -97,9 +97,7 @@ public static class EndToEndBenchmark
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(request);
         var config = pipeline.Transformer.Config;
-        var (_, rows, cols) = pipeline.LatentSizeFor(request);
-        int tokens = (rows + config.PatchH - 1) / config.PatchH * ((cols + config.PatchW - 1) / config.PatchW);
-        var shape = new FlopsShape(tokens, config.HiddenSize, config.Depth, request.GuidanceScale > 1, CaptionTokens: config.ModelMaxLength);
+        var shape = new FlopsShape(pipeline.TokensPerCall(request), config.HiddenSize, config.Depth, request.GuidanceScale > 1, CaptionTokens: config.ModelMaxLength);
         return Run((plan, ct) =>
         {
             using var result = pipeline.Generate(request with { Plan = plan, TimeAttention = true }, cancellationToken: ct);

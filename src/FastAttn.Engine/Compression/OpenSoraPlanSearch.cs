@@ -33,7 +33,7 @@ public sealed class OpenSoraPlanSearch
     {
         ArgumentNullException.ThrowIfNull(request);
         var (frames, rows, cols) = _pipeline.LatentSizeFor(request);
-        int tokens = TokensPerCall(target, frames, rows, cols);
+        int tokens = _pipeline.TokensPerCall(request, target);
         return new PlanSearchOptions
         {
             Threshold = threshold,
@@ -59,23 +59,6 @@ public sealed class OpenSoraPlanSearch
         return key.Calibration.Contains(",target:temporal", StringComparison.Ordinal) ? VideoAttention.Temporal : VideoAttention.Spatial;
     }
 
-    /// <summary>Tokens one call of <paramref name="target"/> attention sees for <paramref name="request"/>.</summary>
-    public int TokensFor(VideoGenerationRequest request, VideoAttention target)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var (frames, rows, cols) = _pipeline.LatentSizeFor(request);
-        return TokensPerCall(target, frames, rows, cols);
-    }
-
-    /// <summary>Tokens one call of the target attention sees: a frame's patches (spatial) or the frames (temporal).</summary>
-    private int TokensPerCall(VideoAttention target, int frames, int rows, int cols)
-    {
-        var c = _pipeline.Transformer.Config;
-        return target == VideoAttention.Temporal
-            ? (frames + c.PatchT - 1) / c.PatchT
-            : (rows + c.PatchH - 1) / c.PatchH * ((cols + c.PatchW - 1) / c.PatchW);
-    }
-
     /// <summary>The key of the plan <paramref name="options"/> give; <paramref name="fingerprint"/> saves hashing the model again.</summary>
     public PlanKey KeyFor(PlanSearchOptions options, string? fingerprint = null)
     {
@@ -92,11 +75,7 @@ public sealed class OpenSoraPlanSearch
         var key = KeyFor(options);
         var config = _pipeline.Transformer.Config;
         int rows = key.LatentSize, cols = key.Width, frames = key.LatentFrames!.Value;
-        int tokens = TokensPerCall(options.VideoAttention, frames, rows, cols);
         var prompts = CalibrationCaptions.Take(options.CalibrationPrompts, options.CalibrationCaptionCount, video: true);
-        using var denoiser = GreedySearchDenoiser.For(options, config.Depth, tokens, config.InChannels, GuidedChannels.ReferenceFirstThree,
-            CfgBatchOrder.ConditionalFirst, samplerUsesVariance: true, progress, cancellationToken);
-        var targeted = new VideoAttentionDenoiser(denoiser, options.VideoAttention, FullAttentionRunner.Instance);   // the other attention stays full
         var request = new VideoGenerationRequest
         {
             Prompts = prompts,
@@ -110,6 +89,10 @@ public sealed class OpenSoraPlanSearch
             Decode = false,
         };
         _pipeline.Validate(request);
+        int tokens = _pipeline.TokensPerCall(request, options.VideoAttention);
+        using var denoiser = GreedySearchDenoiser.For(options, config.Depth, tokens, config.InChannels, GuidedChannels.ReferenceFirstThree,
+            CfgBatchOrder.ConditionalFirst, samplerUsesVariance: true, progress, cancellationToken);
+        var targeted = new VideoAttentionDenoiser(denoiser, options.VideoAttention, FullAttentionRunner.Instance);   // the other attention stays full
         var stopwatch = Stopwatch.StartNew();
         using (_pipeline.Run(request, targeted, null, cancellationToken)) { }
         stopwatch.Stop();

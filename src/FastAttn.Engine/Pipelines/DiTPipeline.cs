@@ -60,7 +60,6 @@ public sealed class DiTPipeline
         int size = request.Size ?? config.InputSize;
         var seeds = Enumerable.Range(0, batch).Select(request.SeedFor).ToArray();
         var device = Transformer.Device;
-        var dtype = Transformer.DType;
         var scheduler = request.Scheduler.Create(request.Steps);
         _logger.LogDebug("Generating {Count} image(s) at {Size}px latent, {Steps} {Scheduler} steps, guidance {Scale}",
             batch, size, request.Steps, request.Scheduler.Name, request.GuidanceScale);

@@ -62,6 +62,19 @@ public sealed class OpenSoraPipeline : IDisposable
         return (request.Frames, request.Height / VaeFactor, request.Width / VaeFactor);
     }
 
+    /// <summary>
+    /// Tokens one call of the <paramref name="target"/> self-attention sees for <paramref name="request"/>: a frame's
+    /// patches (spatial) or a location's frames (temporal), after padding to whole patches.
+    /// </summary>
+    public int TokensPerCall(VideoGenerationRequest request, VideoAttention target = VideoAttention.Spatial)
+    {
+        var (frames, rows, cols) = LatentSizeFor(request);
+        var c = Transformer.Config;
+        return target == VideoAttention.Temporal
+            ? (frames + c.PatchT - 1) / c.PatchT
+            : (rows + c.PatchH - 1) / c.PatchH * ((cols + c.PatchW - 1) / c.PatchW);
+    }
+
     /// <summary>Runs a generation, with the request's plan when it has one. Honours <paramref name="cancellationToken"/> between steps.</summary>
     public VideoGenerationResult Generate(VideoGenerationRequest request, IProgress<DiffusionProgress>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -161,22 +161,14 @@ public sealed class PixArtPipeline : IDisposable
                 output = ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, GuidedChannels.AllLatent, CfgBatchOrder.UnconditionalFirst);
             return output[.., ..config.InChannels];                                              // learned variance dropped
         }, progress, stopwatch, cancellationToken);
-        try
-        {
-            var (decoded, latents) = LatentImages.Finish(x, decode ? Decoder : null, cancellationToken);
-            var images = ReferenceEquals(decoded, latents) ? latents : PixArtResolutionBins.ResizeAndCrop(decoded, width, height);   // back to the requested size
-            if (!ReferenceEquals(decoded, images)) decoded.Dispose();
-            latents.DetachFromDisposeScope();                                                 // the result owns them, not the encoding scope
-            if (!ReferenceEquals(images, latents)) images.DetachFromDisposeScope();
-            stopwatch.Stop();
-            _logger.LogInformation("Generated {Count} image(s) of {Width}x{Height} in {Elapsed:F2}s", batch, width, height, stopwatch.Elapsed.TotalSeconds);
-            return new DiTGenerationResult(images, latents, seeds, stopwatch.Elapsed);
-        }
-        catch
-        {
-            x.Dispose();
-            throw;
-        }
+        var (decoded, latents) = LatentImages.Finish(x, decode ? Decoder : null, cancellationToken);
+        var images = ReferenceEquals(decoded, latents) ? latents : PixArtResolutionBins.ResizeAndCrop(decoded, width, height);   // back to the requested size
+        if (!ReferenceEquals(decoded, images)) decoded.Dispose();
+        latents.DetachFromDisposeScope();                                                 // the result owns them, not the encoding scope
+        if (!ReferenceEquals(images, latents)) images.DetachFromDisposeScope();
+        stopwatch.Stop();
+        _logger.LogInformation("Generated {Count} image(s) of {Width}x{Height} in {Elapsed:F2}s", batch, width, height, stopwatch.Elapsed.TotalSeconds);
+        return new DiTGenerationResult(images, latents, seeds, stopwatch.Elapsed);
     }
 
     internal void Validate(PixArtGenerationRequest request)

@@ -334,14 +334,8 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     private (string Preset, double Delta) CheckRequest(FastAttnImageRequest r)
     {
         var l = _options.Limits;
-        if (r.Prompt is null) throw new FastAttnRequestException("The prompt is missing.", "prompt");
-        if (r.Prompt.Length > l.MaxPromptLength) throw new FastAttnRequestException($"The prompt has {r.Prompt.Length} characters; the limit is {l.MaxPromptLength}.", "prompt");
+        CheckCommon(r.Prompt, r.Steps, r.GuidanceScale, r.Width, r.Height, "Image");
         if (r.Count < 1 || r.Count > l.MaxImages) throw new FastAttnRequestException($"Ask for 1 to {l.MaxImages} images (got {r.Count}).", "count");
-        if (r.Steps is int s && (s < 1 || s > l.MaxSteps)) throw new FastAttnRequestException($"Steps must be within 1..{l.MaxSteps} (got {s}).", "steps");
-        if (r.GuidanceScale is double g && (double.IsNaN(g) || g < 1 || g > l.MaxGuidanceScale))
-            throw new FastAttnRequestException($"The guidance scale must be within 1..{l.MaxGuidanceScale} (got {g}).", "guidance");
-        foreach (var side in new[] { r.Width, r.Height })
-            if (side is int px && (px < 1 || px > l.MaxSize)) throw new FastAttnRequestException($"Image sides must be within 1..{l.MaxSize} pixels (got {px}).", "size");
         return Quality(r.Preset, r.Threshold, _options.Threshold, _options.Preset);
     }
 
@@ -349,16 +343,23 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     private (string Preset, double Delta) CheckVideoRequest(FastAttnVideoRequest r)
     {
         var l = _options.Limits;
-        if (r.Prompt is null) throw new FastAttnRequestException("The prompt is missing.", "prompt");
-        if (r.Prompt.Length > l.MaxPromptLength) throw new FastAttnRequestException($"The prompt has {r.Prompt.Length} characters; the limit is {l.MaxPromptLength}.", "prompt");
+        CheckCommon(r.Prompt, r.Steps, r.GuidanceScale, r.Width, r.Height, "Clip");
         if (r.Frames is int f && (f < 1 || f > l.MaxFrames)) throw new FastAttnRequestException($"Frames must be within 1..{l.MaxFrames} (got {f}).", "frames");
-        if (r.Steps is int s && (s < 1 || s > l.MaxSteps)) throw new FastAttnRequestException($"Steps must be within 1..{l.MaxSteps} (got {s}).", "steps");
-        if (r.GuidanceScale is double g && (double.IsNaN(g) || g < 1 || g > l.MaxGuidanceScale))
-            throw new FastAttnRequestException($"The guidance scale must be within 1..{l.MaxGuidanceScale} (got {g}).", "guidance");
         if (r.Fps is double fps && (double.IsNaN(fps) || fps <= 0 || fps > 60)) throw new FastAttnRequestException($"Playback fps must be within (0, 60] (got {fps}).", "fps");
-        foreach (var side in new[] { r.Width, r.Height })
-            if (side is int px && (px < 1 || px > l.MaxSize)) throw new FastAttnRequestException($"Clip sides must be within 1..{l.MaxSize} pixels (got {px}).", "size");
         return Quality(r.Preset, r.Threshold, null, _options.VideoPreset);
+    }
+
+    /// <summary>The limits every request shares: prompt present and not too long, steps, guidance, sides.</summary>
+    private void CheckCommon(string? prompt, int? steps, double? guidance, int? width, int? height, string what)
+    {
+        var l = _options.Limits;
+        if (prompt is null) throw new FastAttnRequestException("The prompt is missing.", "prompt");
+        if (prompt.Length > l.MaxPromptLength) throw new FastAttnRequestException($"The prompt has {prompt.Length} characters; the limit is {l.MaxPromptLength}.", "prompt");
+        if (steps is int s && (s < 1 || s > l.MaxSteps)) throw new FastAttnRequestException($"Steps must be within 1..{l.MaxSteps} (got {s}).", "steps");
+        if (guidance is double g && (double.IsNaN(g) || g < 1 || g > l.MaxGuidanceScale))
+            throw new FastAttnRequestException($"The guidance scale must be within 1..{l.MaxGuidanceScale} (got {g}).", "guidance");
+        foreach (var side in new[] { width, height })
+            if (side is int px && (px < 1 || px > l.MaxSize)) throw new FastAttnRequestException($"{what} sides must be within 1..{l.MaxSize} pixels (got {px}).", "size");
     }
 
     /// <summary>The preset label and δ of a request: its threshold, its preset, else the configured threshold or preset.</summary>

@@ -93,8 +93,7 @@ internal sealed class ServedOpenSora : ServedModel
             get
             {
                 var config = model.Pipeline.Transformer.Config;
-                var (frames, rows, cols) = model.Pipeline.LatentSizeFor(request);
-                int tokens = (rows + config.PatchH - 1) / config.PatchH * ((cols + config.PatchW - 1) / config.PatchW);
+                int frames = model.Pipeline.LatentSizeFor(request).Frames, tokens = model.Pipeline.TokensPerCall(request);
                 bool cfg = request.GuidanceScale > 1;
                 var (perFrame, _) = AttentionFlops.Layer(Engine.Attention.AttentionMethod.Full, false, new FlopsShape(tokens, config.HiddenSize, config.Depth, cfg), 0);
                 return perFrame * frames * (cfg ? 2 : 1) * config.Depth * request.Steps;
