@@ -193,6 +193,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
             _telemetry.Duration.Record(stopwatch.Elapsed.TotalSeconds, Tags(model, job.Preset, null));
             activity?.SetTag("fastattn.compressed", outcome.Compressed);
             activity?.SetTag("fastattn.attention_flops_fraction", outcome.AttentionFlopsFraction);
+            job.Complete();                                                                    // after the metrics, so a caller sees them
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
@@ -404,8 +405,11 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
 
         public abstract bool IsCompleted { get; }
 
-        /// <summary>Runs the job and completes its task with the result.</summary>
+        /// <summary>Runs the job and keeps its result for <see cref="Complete"/>.</summary>
         public abstract Task<JobOutcome> ExecuteAsync(TimeSpan queueWait, CancellationToken cancellationToken);
+
+        /// <summary>Completes the caller's task with the result of <see cref="ExecuteAsync"/>.</summary>
+        public abstract void Complete();
 
         public abstract void Cancel(CancellationToken token);
 
@@ -417,6 +421,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         Func<Job, TimeSpan, CancellationToken, Task<T>> work, Func<T, JobOutcome> outcome) : Job(model, preset, delta, callerToken)
     {
         private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
 
         public Task<T> Task => _completion.Task;
 
@@ -424,10 +429,11 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
 
         public override async Task<JobOutcome> ExecuteAsync(TimeSpan queueWait, CancellationToken cancellationToken)
         {
-            var result = await work(this, queueWait, cancellationToken).ConfigureAwait(false);
-            _completion.TrySetResult(result);
-            return outcome(result);
+            _result = await work(this, queueWait, cancellationToken).ConfigureAwait(false);
+            return outcome(_result);
         }
+
+        public override void Complete() => _completion.TrySetResult(_result!);
 
         public override void Cancel(CancellationToken token) => _completion.TrySetCanceled(token);
 
