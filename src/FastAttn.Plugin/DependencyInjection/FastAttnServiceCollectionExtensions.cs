@@ -21,7 +21,8 @@ public static class FastAttnServiceCollectionExtensions
     /// Adds the FastAttn engine (a hosted service), options (section <c>"FastAttn"</c> of <paramref name="configuration"/>
     /// when given, then <paramref name="configure"/>), validated at start; a health check named <c>fastattn</c>; the
     /// <see cref="FastAttnImagePlugin"/> and <see cref="FastAttnVideoPlugin"/>; and <see cref="ITextToImageService"/> for the default model plus one keyed by
-    /// each configured model's name.
+    /// each configured model's name. When an <see cref="IFastAttnEngine"/> is registered already (a cluster client), the
+    /// faces use it and no local engine is added.
     /// </summary>
     public static IServiceCollection AddFastAttn(this IServiceCollection services, IConfiguration? configuration = null, Action<FastAttnOptions>? configure = null)
     {
@@ -33,12 +34,15 @@ public static class FastAttnServiceCollectionExtensions
         builder.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FastAttnOptions>, FastAttnOptionsValidator>());
 
-        if (!services.Any(d => d.ServiceType == typeof(FastAttnEngineService)))
+        if (!services.Any(d => d.ServiceType == typeof(FastAttnImagePlugin)))
         {
-            services.AddSingleton(sp => new FastAttnEngineService(sp.GetRequiredService<IOptions<FastAttnOptions>>(),
-                sp.GetService<ILoggerFactory>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
-            services.AddSingleton<IFastAttnEngine>(sp => sp.GetRequiredService<FastAttnEngineService>());
-            services.AddHostedService(sp => sp.GetRequiredService<FastAttnEngineService>());
+            if (!services.Any(d => d.ServiceType == typeof(IFastAttnEngine)))                    // else: an engine elsewhere (a cluster client)
+            {
+                services.AddSingleton(sp => new FastAttnEngineService(sp.GetRequiredService<IOptions<FastAttnOptions>>(),
+                    sp.GetService<ILoggerFactory>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetService<ISharedPlanStore>()));
+                services.AddSingleton<IFastAttnEngine>(sp => sp.GetRequiredService<FastAttnEngineService>());
+                services.AddHostedService(sp => sp.GetRequiredService<FastAttnEngineService>());
+            }
             services.AddSingleton<FastAttnImagePlugin>();
             services.AddSingleton<FastAttnVideoPlugin>();
             services.AddHealthChecks().AddCheck<FastAttnHealthCheck>("fastattn", tags: ["fastattn"]);

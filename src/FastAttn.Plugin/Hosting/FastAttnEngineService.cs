@@ -28,14 +28,17 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     private readonly ModelRegistry _models;
     private readonly OutputStore _output;
     private readonly FastAttnTelemetry _telemetry;
+    private readonly ISharedPlanStore? _sharedPlans;
     private readonly ConcurrentDictionary<PlanKey, Lazy<Task<(CompressionPlan Plan, string Path)?>>> _plans = new();
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Lock _startLock = new();
     private Task[]? _workers;
     private int _running;
+    private int _planSearches;
 
-    /// <summary>Creates the engine.</summary>
-    public FastAttnEngineService(IOptions<FastAttnOptions> options, ILoggerFactory? loggers = null, IMeterFactory? meterFactory = null)
+    /// <summary>Creates the engine; <paramref name="sharedPlans"/> (optional) shares plans and searches with other engines.</summary>
+    public FastAttnEngineService(IOptions<FastAttnOptions> options, ILoggerFactory? loggers = null, IMeterFactory? meterFactory = null,
+        ISharedPlanStore? sharedPlans = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
@@ -45,6 +48,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         _models = new ModelRegistry(_options, loggers);
         _output = new OutputStore(_options, _logger);
         _telemetry = new FastAttnTelemetry(() => _queue.Reader.Count, meterFactory);
+        _sharedPlans = sharedPlans;
     }
 
     /// <inheritdoc />
@@ -57,7 +61,12 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     public string OutputDirectory => _output.Directory;
 
     /// <inheritdoc />
-    public FastAttnEngineStatus Status => new(_queue.Reader.Count, _options.QueueLength, Volatile.Read(ref _running), _models.Loaded, _models.Failures);
+    public FastAttnEngineStatus Status => new(_queue.Reader.Count, _options.QueueLength, Volatile.Read(ref _running), _models.Loaded, _models.Failures)
+    {
+        Concurrency = _options.Concurrency,
+        ModelLoads = _models.Loads,
+        PlanSearches = Volatile.Read(ref _planSearches),
+    };
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<System.Drawing.Size>> GetSupportedSizesAsync(string? model = null, CancellationToken cancellationToken = default) =>
@@ -310,14 +319,25 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         var key = generation.KeyFor(search, model.Fingerprint);
         var folders = new List<string> { _options.PlanDirectory ?? PlanLookup.DefaultDirectory };
         folders.AddRange(model.ShippedPlans);
-        var lazy = _plans.GetOrAdd(key, _ => new Lazy<Task<(CompressionPlan, string)?>>(() => Task.Factory.StartNew(() =>
+        var lazy = _plans.GetOrAdd(key, _ => new Lazy<Task<(CompressionPlan, string)?>>(() => Task.Run(async () =>
         {
             if (PlanLookup.Find(key, folders) is var (found, path)) return ((CompressionPlan, string)?)(found, path);
+            var cache = new PlanDirectory(folders[0]);
+            if (_sharedPlans is not null && await _sharedPlans.FindAsync(key, _shutdown.Token).ConfigureAwait(false) is CompressionPlan shared)
+                return (shared, cache.Save(shared));
             if (!_options.SearchOnDemand) return null;
-            _logger.LogInformation("Searching the DiTFastAttn plan for {Model} {Preset} (SearchOnDemand)", model.Name, preset);
-            var plan = generation.Search(search, _shutdown.Token);
-            return (plan, new PlanDirectory(folders[0]).Save(plan));
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+            CompressionPlan Search(CancellationToken ct)
+            {
+                _logger.LogInformation("Searching the DiTFastAttn plan for {Model} {Preset} (SearchOnDemand)", model.Name, preset);
+                Interlocked.Increment(ref _planSearches);
+                return generation.Search(search, ct);
+            }
+            Task<CompressionPlan> SearchOnOwnThread(CancellationToken ct) =>                          // minutes of compute: not on the pool
+                Task.Factory.StartNew(() => Search(ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            var plan = _sharedPlans is null ? await SearchOnOwnThread(_shutdown.Token).ConfigureAwait(false)
+                : await _sharedPlans.GetOrSearchAsync(key, Search, _shutdown.Token).ConfigureAwait(false);
+            return (plan, cache.Save(plan));
+        })));
         try
         {
             var found = await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);

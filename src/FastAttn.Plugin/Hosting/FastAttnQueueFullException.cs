@@ -9,4 +9,7 @@ public sealed class FastAttnQueueFullException : InvalidOperationException
 
     /// <summary>The queue's capacity.</summary>
     public int Capacity { get; }
+
+    /// <summary>A full queue somewhere else (every capable host of a cluster), described by <paramref name="message"/>.</summary>
+    public FastAttnQueueFullException(string message, int capacity = 0) : base(message) => Capacity = capacity;
 }

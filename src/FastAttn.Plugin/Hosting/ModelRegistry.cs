@@ -15,6 +15,7 @@ internal sealed class ModelRegistry(FastAttnOptions options, ILoggerFactory logg
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<ServedModel>>> _models = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, string> _failures = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, int> _loads = new(StringComparer.OrdinalIgnoreCase);
     private readonly ILogger _logger = loggers.CreateLogger<ModelRegistry>();
 
     public IReadOnlyList<string> Names =>
@@ -24,6 +25,9 @@ internal sealed class ModelRegistry(FastAttnOptions options, ILoggerFactory logg
         _models.Where(p => p.Value.IsValueCreated && p.Value.Value.IsCompletedSuccessfully).Select(p => p.Key).Order().ToArray();
 
     public IReadOnlyDictionary<string, string> Failures => _failures;
+
+    /// <summary>Successful loads by model.</summary>
+    public IReadOnlyDictionary<string, int> Loads => new Dictionary<string, int>(_loads, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The canonical name of <paramref name="name"/> (null → default); unknown names are a <see cref="FastAttnRequestException"/>.</summary>
     public string Resolve(string? name)
@@ -92,6 +96,7 @@ internal sealed class ModelRegistry(FastAttnOptions options, ILoggerFactory logg
         {
             var served = create();
             _failures.TryRemove(name, out _);
+            _loads.AddOrUpdate(name, 1, (_, n) => n + 1);
             return served;
         }
         catch

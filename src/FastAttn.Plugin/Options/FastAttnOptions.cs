@@ -62,4 +62,18 @@ public sealed class FastAttnOptions
 
     /// <summary>How long generated files are kept.</summary>
     public FastAttnRetention Retention { get; set; } = new();
+
+    /// <summary>
+    /// A copy of these options for one device of a host that runs one engine per device: <paramref name="device"/>, and
+    /// images under a sub-folder named after it.
+    /// </summary>
+    public FastAttnOptions ForDevice(string device)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(device);
+        var copy = (FastAttnOptions)MemberwiseClone();
+        copy.Device = device;
+        var folder = new string(device.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray());
+        copy.OutputDirectory = Path.Combine(OutputDirectory ?? Path.Combine(Path.GetTempPath(), "fastattn-images"), folder);
+        return copy;
+    }
 }

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace FastAttn.Cluster.Tests.Support;
+
+/// <summary>
+/// The Redis the multi-host tests use: $FASTATTN_TEST_REDIS when set, else a private redis-server (Debian's package
+/// <c>redis-server</c>, which .ci/run installs) started on a free port without persistence, and stopped afterwards.
+/// </summary>
+internal sealed class RedisServer : IDisposable
+{
+    private readonly Process? _process;
+
+    private RedisServer(string connection, Process? process)
+    {
+        Connection = connection;
+        _process = process;
+    }
+
+    public string Connection { get; }
+
+    public static RedisServer Start()
+    {
+        if (Environment.GetEnvironmentVariable("FASTATTN_TEST_REDIS") is { Length: > 0 } given) return new RedisServer(given, null);
+        var exe = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("redis-server is not installed: `apt-get install redis-server` (as .ci/run does), or set FASTATTN_TEST_REDIS=host:port.");
+        int port = Ports.Free();
+        var info = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
+            info.ArgumentList.Add(a);
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            try
+            {
+                using var tcp = new TcpClient();
+                tcp.Connect(IPAddress.Loopback, port);
+                break;
+            }
+            catch (SocketException) when (DateTime.UtcNow < until && !process.HasExited) { Thread.Sleep(100); }
+        }
+        return new RedisServer($"127.0.0.1:{port}", process);
+    }
+
+    public void Dispose()
+    {
+        if (_process is null) return;
+        try { if (!_process.HasExited) _process.Kill(); } catch (InvalidOperationException) { }
+        _process.Dispose();
+    }
+}
+
+/// <summary>Free TCP ports on the loopback.</summary>
+internal static class Ports
+{
+    public static int Free()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
