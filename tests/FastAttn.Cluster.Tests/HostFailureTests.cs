@@ -19,13 +19,7 @@ public sealed class HostFailureTests(ITestOutputHelper output)
         await using var cluster = await MultiHostCluster.StartAsync(("k1", ["A"]), ("k2", ["A"]));
         var request = new FastAttnImageRequest { Prompt = "6", Model = "A", Preset = "raw", Steps = 1000, Count = 6, Seed = 42 };
         var job = await cluster.Client.SubmitAsync(request, jobId: "kill-test-job");
-        string host = "";
-        await MultiHostCluster.EventuallyAsync(async () =>
-        {
-            var s = await cluster.Client.GetAsync(job.JobId);
-            host = s.Host ?? "";
-            return s.Status == JobStatus.Dispatched && (await cluster.WorkersAsync()).TryGetValue(host, out var w) && w.Running == 1;
-        }, "the job generating");
+        var host = await cluster.WaitUntilGeneratingAsync(job.JobId);
         var again = await cluster.Client.SubmitAsync(request, jobId: "kill-test-job");            // a retried submit: the same job
         Assert.Equal(1, again.Attempt);
 

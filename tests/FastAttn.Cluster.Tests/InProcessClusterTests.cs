@@ -82,7 +82,7 @@ public sealed class InProcessClusterTests(InProcessCluster fixture) : IClassFixt
         using var sp = ClientServices();
         var engine = sp.GetRequiredService<ClusterFastAttnEngine>();
         await engine.RefreshAsync();
-        Assert.Equal(["A", "tiny-mnist"], engine.ModelNames);
+        Assert.Equal(["A", "clip", "tiny-mnist"], engine.ModelNames);
         Assert.Equal("tiny-mnist", engine.DefaultModel);
         Assert.Equal(2, engine.Status.Concurrency);
         Assert.Equal([new System.Drawing.Size(32, 32)], await engine.GetSupportedSizesAsync());
@@ -107,6 +107,20 @@ public sealed class InProcessClusterTests(InProcessCluster fixture) : IClassFixt
         var refused = (await kernel.InvokeAsync(kernel.Plugins.GetFunction("fastattn", "generate_image"),
             new KernelArguments { ["prompt"] = "a cat on a sofa" })).GetValue<string>()!;
         Assert.StartsWith("Could not generate:", refused, StringComparison.Ordinal);             // the host's typed error, carried back
+    }
+
+    [Fact]
+    public async Task Clips_go_through_the_cluster_to_a_gif_in_the_store()
+    {
+        using var sp = ClientServices();
+        var clip = await sp.GetRequiredService<IFastAttnEngine>().GenerateVideoAsync(
+            new FastAttnVideoRequest { Prompt = "a red fox running in the snow", Frames = 3, Width = 48, Height = 32, Seed = 1, Preset = "raw" });
+        Assert.StartsWith(InProcessCluster.ResultStore, clip.Path, StringComparison.Ordinal);
+        Assert.Equal("clip.gif", Path.GetFileName(clip.Path));
+        Assert.Equal("GIF89a", System.Text.Encoding.ASCII.GetString(clip.Gif, 0, 6));
+        using var gif = SixLabors.ImageSharp.Image.Load(clip.Gif);
+        Assert.Equal((48, 32, 3), (gif.Width, gif.Height, gif.Frames.Count));
+        Assert.Equal(("clip", 1L), (clip.Model, clip.Seed));
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class ModelRouterTests
     };
 
     private static RouteDecision Route(string? model, params WorkerReport[] workers) =>
-        ModelRouter.Choose(workers, model, _ => 0, new HashSet<string>());
+        ModelRouter.Choose(workers, model, GenerationKind.Image, _ => 0, new HashSet<string>());
 
     [Fact]
     public void A_free_host_with_the_model_loaded_wins_over_idle_hosts_without_it()
@@ -47,9 +47,9 @@ public sealed class ModelRouterTests
         Assert.Equal(RouteOutcome.UnknownModel, unknown.Outcome);
         Assert.Contains("A, B", unknown.Message, StringComparison.Ordinal);
         Assert.Equal(RouteOutcome.NoLiveHost, Route("A").Outcome);
-        var excluded = ModelRouter.Choose([W("h1", ["A"], ["A"]), W("h2", ["A"], [])], "A", _ => 0, new HashSet<string> { "h1/cpu" });
+        var excluded = ModelRouter.Choose([W("h1", ["A"], ["A"]), W("h2", ["A"], [])], "A", GenerationKind.Image, _ => 0, new HashSet<string> { "h1/cpu" });
         Assert.Equal("h2/cpu", excluded.Worker!.Worker);
-        Assert.Equal(RouteOutcome.NoLiveHost, ModelRouter.Choose([W("h1", ["A"], [])], "A", _ => 0, new HashSet<string> { "h1/cpu" }).Outcome);
+        Assert.Equal(RouteOutcome.NoLiveHost, ModelRouter.Choose([W("h1", ["A"], [])], "A", GenerationKind.Image, _ => 0, new HashSet<string> { "h1/cpu" }).Outcome);
     }
 
     [Fact]
@@ -57,7 +57,10 @@ public sealed class ModelRouterTests
     {
         var h1 = W("h1", ["A"], ["A"]);
         var h2 = W("h2", ["A"], []);
-        Assert.Equal("h2/cpu", ModelRouter.Choose([h1, h2], "A", w => w == h1 ? 1 : 0, new HashSet<string>()).Worker!.Worker);
+        Assert.Equal("h2/cpu", ModelRouter.Choose([h1, h2], "A", GenerationKind.Image, w => w == h1 ? 1 : 0, new HashSet<string>()).Worker!.Worker);
         Assert.Equal("A", Route(null, h1, h2).Model);
+        var video = h2 with { Models = ["A", "clip"], DefaultVideoModel = "clip" };
+        Assert.Equal("clip", ModelRouter.Choose([video], null, GenerationKind.Video, _ => 0, new HashSet<string>()).Model);
+        Assert.Equal(RouteOutcome.UnknownModel, ModelRouter.Choose([h1], null, GenerationKind.Video, _ => 0, new HashSet<string>()).Outcome);
     }
 }

@@ -73,13 +73,7 @@ public sealed class MultiHostTests(MultiHostTests.ThreeHosts hosts) : IClassFixt
     public async Task A_job_cancelled_in_flight_ends_cancelled_and_frees_its_slot()
     {
         var job = await Cluster.Client.SubmitAsync(new FastAttnImageRequest { Prompt = "5", Model = "B", Preset = "raw", Steps = 1000, Count = 16, Seed = 7 });
-        string host = "";
-        await MultiHostCluster.EventuallyAsync(async () =>
-        {
-            var s = await Cluster.Client.GetAsync(job.JobId);
-            host = s.Host ?? "";
-            return s.Status == JobStatus.Dispatched && (await Cluster.WorkersAsync()).TryGetValue(host, out var w) && w.Running == 1;
-        }, "the job generating");
+        var host = await Cluster.WaitUntilGeneratingAsync(job.JobId);
 
         var cancelled = await Cluster.Client.CancelAsync(job.JobId);
         Assert.True(cancelled.CancelRequested);

@@ -41,21 +41,38 @@ public sealed class ClusterFastAttnEngine(IFastAttnCluster cluster, IClusterClie
     /// <inheritdoc />
     public async Task<FastAttnImageResult> GenerateAsync(FastAttnImageRequest request, CancellationToken cancellationToken = default)
     {
-        var job = await cluster.SubmitAsync(request, null, cancellationToken).ConfigureAwait(false);
-        return await cluster.GetImagesAsync(job.JobId, cancellationToken).ConfigureAwait(false);
+        var id = await SubmitAsync((id, ct) => cluster.SubmitAsync(request, id, ct), cancellationToken).ConfigureAwait(false);
+        return await cluster.GetImagesAsync(id, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task<FastAttnVideoResult> GenerateVideoAsync(FastAttnVideoRequest request, CancellationToken cancellationToken = default)
     {
-        var job = await cluster.SubmitVideoAsync(request, null, cancellationToken).ConfigureAwait(false);
-        return await cluster.GetVideoAsync(job.JobId, cancellationToken).ConfigureAwait(false);
+        var id = await SubmitAsync((id, ct) => cluster.SubmitVideoAsync(request, id, ct), cancellationToken).ConfigureAwait(false);
+        return await cluster.GetVideoAsync(id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Submits under a new id; a call cancelled while submitting cancels the job it may have created.</summary>
+    private async Task<string> SubmitAsync(Func<string, CancellationToken, Task<JobSnapshot>> submit, CancellationToken cancellationToken)
+    {
+        if (_workers.Count == 0) await RefreshAsync(cancellationToken).ConfigureAwait(false);   // names and status before the first refresh
+        var id = Guid.NewGuid().ToString("N");
+        try
+        {
+            return (await submit(id, cancellationToken).ConfigureAwait(false)).JobId;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            try { await cluster.CancelAsync(id, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false); }
+            catch (Exception e) when (e is not OutOfMemoryException) { logger.LogWarning(e, "Could not cancel FastAttn job {Job}", id); }
+            throw;
+        }
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<System.Drawing.Size>> GetSupportedSizesAsync(string? model = null, CancellationToken cancellationToken = default)
     {
-        var route = await client.GetGrain<IWorkerRegistryGrain>(0).ChooseAsync(model, []).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var route = await client.GetGrain<IWorkerRegistryGrain>(0).ChooseAsync(model, GenerationKind.Image, []).WaitAsync(cancellationToken).ConfigureAwait(false);
         if (route.Outcome == RouteOutcome.UnknownModel) throw new FastAttnRequestException(route.Message!, "model");
         if (route.Worker is null) throw new FastAttnQueueFullException(route.Message ?? "No host can answer now.");
         var sizes = await client.GetGrain<IDeviceWorkerGrain>(route.Worker.Worker).GetSupportedSizesAsync(route.Model!).WaitAsync(cancellationToken).ConfigureAwait(false);

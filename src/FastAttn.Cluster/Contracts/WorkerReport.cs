@@ -52,6 +52,9 @@ public sealed record WorkerReport
     /// <summary>When the report was taken (UTC).</summary>
     [Id(14)] public DateTime TakenAt { get; init; }
 
+    /// <summary>Its default video model (null: none).</summary>
+    [Id(15)] public string? DefaultVideoModel { get; init; }
+
     /// <summary>Whether <paramref name="model"/> is in its memory.</summary>
     public bool HasLoaded(string model) => Loaded.Contains(model, StringComparer.OrdinalIgnoreCase);
 

@@ -106,6 +106,7 @@ internal sealed class DeviceWorkerGrain(DeviceEngines engines, ResultStore resul
             Silo = silo.SiloAddress,
             Models = _engine.ModelNames,
             DefaultModel = _engine.DefaultModel,
+            DefaultVideoModel = _engine.DefaultVideoModel,
             Loaded = status.LoadedModels,
             ActiveJobs = _slot.Jobs.Values.Count(h => !h.Finished),
             Running = status.Running,

@@ -112,7 +112,7 @@ internal sealed class GenerationJobGrain([PersistentState("job", ClusterStorage.
         var exclude = new List<string>();
         for (int i = 0; i < MaxTriesPerDispatch && S.Status == JobStatus.Pending; i++)
         {
-            var route = await registry.ChooseAsync(S.Model, exclude);
+            var route = await registry.ChooseAsync(S.Model, S.Request!.Kind, exclude);
             switch (route.Outcome)
             {
                 case RouteOutcome.UnknownModel:

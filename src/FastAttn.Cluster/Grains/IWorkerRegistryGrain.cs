@@ -13,8 +13,8 @@ public interface IWorkerRegistryGrain : IGrainWithIntegerKey
     /// <summary>A worker's heartbeat.</summary>
     [Alias("Report")] Task ReportAsync(WorkerReport report);
 
-    /// <summary>Chooses a worker for a job on <paramref name="model"/>, skipping <paramref name="exclude"/>.</summary>
-    [Alias("Choose")] Task<RouteDecision> ChooseAsync(string? model, IReadOnlyList<string> exclude);
+    /// <summary>Chooses a worker for a job of <paramref name="kind"/> on <paramref name="model"/>, skipping <paramref name="exclude"/>.</summary>
+    [Alias("Choose")] Task<RouteDecision> ChooseAsync(string? model, GenerationKind kind, IReadOnlyList<string> exclude);
 
     /// <summary>The live workers' latest reports.</summary>
     [Alias("Workers")] Task<IReadOnlyList<WorkerReport>> GetWorkersAsync();

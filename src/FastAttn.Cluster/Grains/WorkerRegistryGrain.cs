@@ -23,10 +23,10 @@ internal sealed class WorkerRegistryGrain(IClusterMembershipService membership, 
         return Task.CompletedTask;
     }
 
-    public Task<RouteDecision> ChooseAsync(string? model, IReadOnlyList<string> exclude)
+    public Task<RouteDecision> ChooseAsync(string? model, GenerationKind kind, IReadOnlyList<string> exclude)
     {
         var live = Live();
-        var decision = ModelRouter.Choose(live, model, Pending, exclude.ToHashSet(StringComparer.Ordinal));
+        var decision = ModelRouter.Choose(live, model, kind, Pending, exclude.ToHashSet(StringComparer.Ordinal));
         if (decision.Worker is WorkerReport chosen)
         {
             if (!_routed.TryGetValue(chosen.Worker, out var list)) _routed[chosen.Worker] = list = [];

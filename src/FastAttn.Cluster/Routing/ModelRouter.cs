@@ -10,19 +10,24 @@ namespace FastAttn.Cluster.Routing;
 /// </summary>
 public static class ModelRouter
 {
-    /// <summary>Routes a job for <paramref name="model"/> (null: the workers' default) among <paramref name="workers"/> (live ones).</summary>
+    /// <summary>Routes a job for <paramref name="model"/> (null: the workers' default for its kind) among <paramref name="workers"/> (live ones).</summary>
     /// <param name="workers">Live workers' latest reports.</param>
     /// <param name="model">The model asked for.</param>
+    /// <param name="kind">Images or a clip (picks the default model when none is named).</param>
     /// <param name="pending">Jobs routed to a worker since its report (not in it yet).</param>
     /// <param name="exclude">Workers not to use (they refused or failed this job).</param>
-    public static RouteDecision Choose(IReadOnlyCollection<WorkerReport> workers, string? model, Func<WorkerReport, int> pending, IReadOnlySet<string> exclude)
+    public static RouteDecision Choose(IReadOnlyCollection<WorkerReport> workers, string? model, GenerationKind kind, Func<WorkerReport, int> pending,
+        IReadOnlySet<string> exclude)
     {
         ArgumentNullException.ThrowIfNull(workers);
         ArgumentNullException.ThrowIfNull(pending);
         ArgumentNullException.ThrowIfNull(exclude);
         if (workers.Count == 0) return new() { Outcome = RouteOutcome.NoLiveHost, Model = model, Message = "No FastAttn host has joined the cluster yet." };
         var names = workers.SelectMany(w => w.Models).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase).ToArray();
-        var asked = string.IsNullOrWhiteSpace(model) ? workers.OrderBy(w => w.Worker, StringComparer.Ordinal).First().DefaultModel : model.Trim();
+        var first = workers.OrderBy(w => w.Worker, StringComparer.Ordinal).First();
+        var asked = !string.IsNullOrWhiteSpace(model) ? model.Trim() : kind == GenerationKind.Video ? first.DefaultVideoModel : first.DefaultModel;
+        if (asked is null)
+            return new() { Outcome = RouteOutcome.UnknownModel, Message = "No video model: name one, or configure FastAttn:DefaultVideoModel (an Open-Sora folder under FastAttn:Models) on the hosts." };
         var canonical = names.FirstOrDefault(n => n.Equals(asked, StringComparison.OrdinalIgnoreCase));
         if (canonical is null)
             return new() { Outcome = RouteOutcome.UnknownModel, Model = asked, Message = $"Unknown model '{asked}'. Models served by the cluster: {string.Join(", ", names)}." };

@@ -57,6 +57,9 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     /// <inheritdoc />
     public string DefaultModel => _models.Resolve(null);
 
+    /// <summary>The model video requests use when they name none (null: none configured).</summary>
+    public string? DefaultVideoModel => _options.DefaultVideoModel;
+
     /// <summary>The folder images are saved to.</summary>
     public string OutputDirectory => _output.Directory;
 

@@ -12,7 +12,7 @@ namespace FastAttn.Cluster.Tests.Support;
 
 /// <summary>
 /// Orleans' TestCluster: two silos in this process (hosts "Primary" and "Secondary_1"), memory grain storage, each
-/// serving tiny-mnist and the random model "A", one shared result store. For the paths that need no process boundary.
+/// serving tiny-mnist, the random model "A" and a tiny random Open-Sora "clip", one shared result store. For the paths that need no process boundary.
 /// </summary>
 public sealed class InProcessCluster : IAsyncLifetime
 {
@@ -28,6 +28,7 @@ public sealed class InProcessCluster : IAsyncLifetime
     {
         _root = Directory.CreateTempSubdirectory("fastattn-testcluster").FullName;
         TinyRandomModels.Write(Path.Combine(_root, "models"), "A", seed: 11);
+        FastAttn.Engine.Tests.Support.TinyOpenSoraFolder.Write(Path.Combine(_root, "models", "clip"), Path.Combine(AppContext.BaseDirectory, "TestData"));
         var builder = new TestClusterBuilder(2);
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
@@ -60,6 +61,8 @@ public sealed class InProcessCluster : IAsyncLifetime
             {
                 o.Device = "cpu";
                 o.Models["A"] = new FastAttnModelOptions { Path = Path.Combine(Root, "models", "A") };
+                o.Models["clip"] = new FastAttnModelOptions { Path = Path.Combine(Root, "models", "clip"), Steps = 3 };
+                o.DefaultVideoModel = "clip";
                 o.SearchOnDemand = true;
                 o.QueueLength = 4;
                 o.Limits.MaxSteps = 1000;

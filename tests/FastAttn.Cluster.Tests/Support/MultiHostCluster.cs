@@ -69,8 +69,8 @@ public sealed class MultiHostCluster : IAsyncDisposable
             ["FastAttn:Cluster:GatewayPort"] = SiloProcess.S(Ports.Free()),
             ["FastAttn:Cluster:AdvertisedAddress"] = "127.0.0.1",
             ["FastAttn:Cluster:Devices:0"] = "cpu",
-            ["FastAttn:Cluster:ProbeTimeout"] = "00:00:01",
-            ["FastAttn:Cluster:MissedProbesLimit"] = "2",
+            ["FastAttn:Cluster:ProbeTimeout"] = "00:00:02",
+            ["FastAttn:Cluster:MissedProbesLimit"] = "3",
             ["FastAttn:Cluster:DeathVotes"] = "1",
             ["FastAttn:Device"] = "cpu",
             ["FastAttn:SearchOnDemand"] = "true",
@@ -111,6 +111,19 @@ public sealed class MultiHostCluster : IAsyncDisposable
     /// <summary>The live workers' reports, by host.</summary>
     public async Task<Dictionary<string, WorkerReport>> WorkersAsync() =>
         (await Client.GetWorkersAsync()).ToDictionary(w => w.Host, StringComparer.Ordinal);
+
+    /// <summary>Waits until job <paramref name="jobId"/> is generating on a host (its worker reports it running); returns the host.</summary>
+    public async Task<string> WaitUntilGeneratingAsync(string jobId)
+    {
+        string host = "";
+        await EventuallyAsync(async () =>
+        {
+            var s = await Client.GetAsync(jobId);
+            host = s.Host ?? "";
+            return s.Status == JobStatus.Dispatched && (await WorkersAsync()).TryGetValue(host, out var w) && w.Running == 1;
+        }, $"job {jobId} generating");
+        return host;
+    }
 
     /// <summary>Polls until <paramref name="condition"/> holds (or fails after <paramref name="seconds"/>).</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 60)
