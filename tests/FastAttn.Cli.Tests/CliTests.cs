@@ -183,4 +183,18 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, await CliApp.RunAsync(["bench", "search", "--model", "tiny-mnist", "--steps", "3", "--calib", "2", "--presets", "D6", "--out", search]));
         Assert.Contains("real weights", File.ReadAllText(search + ".json"));
     }
+
+    [Fact]
+    public async Task BenchClusterMeasuresHostsSideBySide()
+    {
+        var basePath = Path.Combine(_dir, "cluster");
+        Assert.Equal(0, await CliApp.RunAsync(["bench", "cluster", "--hosts", "1,2", "--jobs", "4", "--steps", "5", "--out", basePath]));
+        var rows = System.Text.Json.JsonDocument.Parse(File.ReadAllText(basePath + ".json")).RootElement.GetProperty("rows").EnumerateArray().ToArray();
+        Assert.Equal([1, 2], rows.Select(r => r.GetProperty("hosts").GetInt32()));
+        Assert.All(rows, r => Assert.True(r.GetProperty("jobsPerSecond").GetDouble() > 0));
+        Assert.Equal(1.0, rows[0].GetProperty("speedup").GetDouble());
+        Assert.Equal("host1:2 host2:2", rows[1].GetProperty("perHost").GetString());          // the batch spread over both hosts
+        Assert.True(new FileInfo(basePath + ".png").Length > 0 && File.Exists(basePath + ".md"));
+        Assert.Equal(2, await CliApp.RunAsync(["bench", "cluster", "--hosts", "0", "--out", basePath + "-bad"]));
+    }
 }

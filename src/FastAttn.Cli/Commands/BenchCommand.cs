@@ -150,6 +150,6 @@ internal static class BenchCommand
             });
             return ExitCodes.Ok;
         });
-        return new Command("bench", "Benchmarks: speed as ratios measured side by side.") { attention, BenchEndToEndCommand.Create(), CreateSearch(), BenchEncoderCommand.Create() };
+        return new Command("bench", "Benchmarks: speed as ratios measured side by side.") { attention, BenchEndToEndCommand.Create(), CreateSearch(), BenchEncoderCommand.Create(), BenchClusterCommand.Create() };
     }
 }

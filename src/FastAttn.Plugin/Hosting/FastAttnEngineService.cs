@@ -122,6 +122,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (_options.RetainNativeMemory) FastAttn.Engine.Runtime.NativeAllocator.RetainFreedMemory();
+        if (_options.Threads is int threads) TorchSharp.torch.set_num_threads(threads);
         EnsureWorkers();
         if (_options.WarmUp)
         {

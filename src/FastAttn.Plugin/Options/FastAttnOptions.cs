@@ -54,6 +54,12 @@ public sealed class FastAttnOptions
     /// </summary>
     public bool RetainNativeMemory { get; set; } = true;
 
+    /// <summary>
+    /// LibTorch intra-op threads for the whole process (CPU), set when the engine starts; default: LibTorch's (one per
+    /// core). Give each of several hosts sharing a machine its share.
+    /// </summary>
+    public int? Threads { get; set; }
+
     /// <summary>Accept sizes other than a model's own by resizing its output (ImageSharp); the result says so.</summary>
     public bool AllowResize { get; set; }
 

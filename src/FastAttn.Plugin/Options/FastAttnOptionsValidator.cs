@@ -56,6 +56,7 @@ public sealed class FastAttnOptionsValidator : IValidateOptions<FastAttnOptions>
 
         var l = options.Limits;
         Check(l.MaxSteps is >= 1 and <= 1000, $"{S}:Limits:MaxSteps must be within 1..1000, the samplers' limit (got {l.MaxSteps}).");
+        Check(options.Threads is null or >= 1, $"{S}:Threads must be at least 1 (got {options.Threads}).");
         Check(l.MaxImages >= 1, $"{S}:Limits:MaxImages must be at least 1 (got {l.MaxImages}).");
         Check(l.MaxFrames >= 1, $"{S}:Limits:MaxFrames must be at least 1 (got {l.MaxFrames}).");
         Check(l.MaxSize >= 8, $"{S}:Limits:MaxSize must be at least 8 (got {l.MaxSize}).");
