@@ -1,7 +1,6 @@
 using System.Diagnostics;
+using FastAttn.Cluster.Hosting;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using FastAttn.Cluster.Client;
 using FastAttn.Cluster.Contracts;
 using FastAttn.Plugin.Hosting;
@@ -30,14 +29,14 @@ internal static class ClusterThroughput
     {
         var root = Directory.CreateTempSubdirectory("fastattn-bench-cluster").FullName;
         var id = "bench-" + Guid.NewGuid().ToString("N")[..8];
-        var ports = Enumerable.Range(0, 2 * hosts).Select(_ => FreePort()).ToArray();
+        var ports = Enumerable.Range(0, 2 * hosts).Select(_ => LocalSiloProcess.FreePort()).ToArray();
         var settings = new Dictionary<string, string?>
         {
             ["FastAttn:Cluster:Clustering"] = "localhost", ["FastAttn:Cluster:ClusterId"] = id, ["FastAttn:Cluster:ServiceId"] = id,
             ["FastAttn:Cluster:ResultStore"] = Path.Combine(root, "results"), ["FastAttn:Cluster:PrimarySiloPort"] = ports[0].ToString(CultureInfo.InvariantCulture),
             ["FastAttn:Cluster:GatewayPort"] = ports[hosts].ToString(CultureInfo.InvariantCulture),
         };
-        var silos = new List<Process>();
+        var silos = new List<LocalSiloProcess>();
         IHost? client = null;
         try
         {
@@ -71,12 +70,7 @@ internal static class ClusterThroughput
                 try { await client.StopAsync(CancellationToken.None); } catch (OperationCanceledException) { }
                 client.Dispose();
             }
-            foreach (var silo in silos)
-            {
-                try { silo.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-                await silo.WaitForExitAsync(CancellationToken.None);
-                silo.Dispose();
-            }
+            foreach (var silo in silos) silo.Dispose();
             try { Directory.Delete(root, recursive: true); } catch (IOException) { }
         }
     }
@@ -91,45 +85,15 @@ internal static class ClusterThroughput
         return done;
     }
 
-    private static async Task<Process> StartSiloAsync(string siloDll, string root, string name, int siloPort, int gatewayPort,
-        Dictionary<string, string?> settings, int queue, int threads, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = root };
-        info.ArgumentList.Add(siloDll);
-        var args = new Dictionary<string, string?>(settings)
+    private static Task<LocalSiloProcess> StartSiloAsync(string siloDll, string root, string name, int siloPort, int gatewayPort,
+        Dictionary<string, string?> settings, int queue, int threads, CancellationToken cancellationToken) =>
+        LocalSiloProcess.StartAsync(siloDll, name, root, new Dictionary<string, string?>(settings)
         {
-            ["FastAttn:Cluster:HostName"] = name, ["FastAttn:Cluster:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
+            ["FastAttn:Cluster:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
             ["FastAttn:Cluster:GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture), ["FastAttn:Cluster:Devices:0"] = "cpu",
-            ["FastAttn:Device"] = "cpu", ["FastAttn:Threads"] = threads.ToString(CultureInfo.InvariantCulture), ["FastAttn:QueueLength"] = Math.Max(16, queue).ToString(CultureInfo.InvariantCulture),
-            ["FastAttn:OutputDirectory"] = Path.Combine(root, "local-" + name), ["Logging:LogLevel:Default"] = "Warning", ["Logging:LogLevel:FastAttn.Cluster.Hosting"] = "Information",
-        };
-        foreach (var (key, value) in args) info.ArgumentList.Add($"--{key}={value}");
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {siloDll}.");
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var log = new System.Text.StringBuilder();
-        void Line(string? line)
-        {
-            if (line is null) return;
-            lock (log) log.AppendLine(line);
-            if (line.Contains($"FastAttn host {name} serves devices", StringComparison.Ordinal)) ready.TrySetResult();
-        }
-        process.OutputDataReceived += (_, e) => Line(e.Data);
-        process.ErrorDataReceived += (_, e) => Line(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var exited = process.WaitForExitAsync(cancellationToken);
-        if (await Task.WhenAny(ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(90), cancellationToken)) != ready.Task)
-        {
-            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            lock (log) throw new InvalidOperationException($"Host {name} did not start:\n{log}");
-        }
-        return process;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+            ["FastAttn:Device"] = "cpu", ["FastAttn:Threads"] = threads.ToString(CultureInfo.InvariantCulture),
+            ["FastAttn:QueueLength"] = Math.Max(16, queue).ToString(CultureInfo.InvariantCulture),
+            ["FastAttn:OutputDirectory"] = Path.Combine(root, "local-" + name), ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:FastAttn.Cluster.Hosting"] = "Information",
+        }, TimeSpan.FromSeconds(90), cancellationToken: cancellationToken);
 }

@@ -1,5 +1,7 @@
 using FastAttn.Cluster.Client;
+using System.Globalization;
 using FastAttn.Cluster.Contracts;
+using FastAttn.Cluster.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,7 +17,7 @@ public sealed class MultiHostCluster : IAsyncDisposable
 {
     private readonly RedisServer _redis;
     private readonly string _clusterId;
-    private readonly Dictionary<string, SiloProcess> _silos = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LocalSiloProcess> _silos = new(StringComparer.Ordinal);
     private IHost? _client;
 
     private MultiHostCluster(RedisServer redis, string root)
@@ -40,7 +42,7 @@ public sealed class MultiHostCluster : IAsyncDisposable
 
     public IFastAttnCluster Client => Services.GetRequiredService<IFastAttnCluster>();
 
-    internal SiloProcess Silo(string host) => _silos[host];
+    internal LocalSiloProcess Silo(string host) => _silos[host];
 
     /// <summary>Starts Redis and the silos (host → models it serves), then the client.</summary>
     public static async Task<MultiHostCluster> StartAsync(params (string Host, string[] Models)[] hosts)
@@ -62,11 +64,10 @@ public sealed class MultiHostCluster : IAsyncDisposable
 
     private async Task StartSiloAsync(string host, string[] models)
     {
-        var settings = new Dictionary<string, string>(CommonSettings)
+        var settings = new Dictionary<string, string?>(CommonSettings)
         {
-            ["FastAttn:Cluster:HostName"] = host,
-            ["FastAttn:Cluster:SiloPort"] = SiloProcess.S(Ports.Free()),
-            ["FastAttn:Cluster:GatewayPort"] = SiloProcess.S(Ports.Free()),
+            ["FastAttn:Cluster:SiloPort"] = LocalSiloProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["FastAttn:Cluster:GatewayPort"] = LocalSiloProcess.FreePort().ToString(CultureInfo.InvariantCulture),
             ["FastAttn:Cluster:AdvertisedAddress"] = "127.0.0.1",
             ["FastAttn:Cluster:Devices:0"] = "cpu",
             ["FastAttn:Cluster:ProbeTimeout"] = "00:00:02",
@@ -86,10 +87,10 @@ public sealed class MultiHostCluster : IAsyncDisposable
             ["FastAttn:Cluster:DispatchTimeout"] = "00:00:40",
         };
         foreach (var model in models) settings[$"FastAttn:Models:{model}:Path"] = model == "A" ? ModelA : ModelB;
-        _silos[host] = await SiloProcess.StartAsync(host, Root, settings);
+        _silos[host] = await LocalSiloProcess.StartAsync(SiloDll.Path, host, Root, settings, TimeSpan.FromSeconds(90), Path.Combine(Root, $"silo-{host}.log"));
     }
 
-    private Dictionary<string, string> CommonSettings => new()
+    private Dictionary<string, string?> CommonSettings => new()
     {
         ["FastAttn:Cluster:Clustering"] = "redis",
         ["FastAttn:Cluster:Redis"] = _redis.Connection,
@@ -102,7 +103,7 @@ public sealed class MultiHostCluster : IAsyncDisposable
     private async Task StartClientAsync()
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(CommonSettings.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
+        builder.Configuration.AddInMemoryCollection(CommonSettings);
         builder.AddFastAttnClusterClient();
         _client = builder.Build();
         await _client.StartAsync();

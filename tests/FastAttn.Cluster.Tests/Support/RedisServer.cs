@@ -25,7 +25,7 @@ internal sealed class RedisServer : IDisposable
         if (Environment.GetEnvironmentVariable("FASTATTN_TEST_REDIS") is { Length: > 0 } given) return new RedisServer(given, null);
         var exe = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("redis-server is not installed: `apt-get install redis-server` (as .ci/run does), or set FASTATTN_TEST_REDIS=host:port.");
-        int port = Ports.Free();
+        int port = FastAttn.Cluster.Hosting.LocalSiloProcess.FreePort();
         var info = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
             info.ArgumentList.Add(a);
@@ -53,16 +53,5 @@ internal sealed class RedisServer : IDisposable
         if (_process is null) return;
         try { if (!_process.HasExited) _process.Kill(); } catch (InvalidOperationException) { }
         _process.Dispose();
-    }
-}
-
-/// <summary>Free TCP ports on the loopback.</summary>
-internal static class Ports
-{
-    public static int Free()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
