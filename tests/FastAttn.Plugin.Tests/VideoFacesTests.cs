@@ -33,7 +33,7 @@ public sealed class VideoFacesTests
     [Fact]
     public async Task ClipsAreGifsAndShareTheQueueWithImages()
     {
-        await using var host = await StartAsync(o => { o.SearchOnDemand = true; o.VideoPreset = "V3"; });
+        await using var host = await StartAsync(o => { o.SearchOnDemand = true; o.VideoPreset = "V3"; o.Limits.MaxSteps = 1000; });
         var engine = host.Services.GetRequiredService<IFastAttnEngine>();
         var image = engine.GenerateAsync(new FastAttnImageRequest { Prompt = "7", Seed = 1, Steps = 5 });   // tiny-mnist, same queue
         var video = engine.GenerateVideoAsync(Clip("a red fox running in the snow"));
@@ -61,7 +61,7 @@ public sealed class VideoFacesTests
         await Assert.ThrowsAsync<FastAttnRequestException>(() => engine.GenerateVideoAsync(Clip("a fox") with { Preset = "V9" }));
 
         using var cancel = new CancellationTokenSource();
-        var cancelled = engine.GenerateVideoAsync(Clip("waves on a beach") with { Steps = 50, Preset = "raw" }, cancel.Token);
+        var cancelled = engine.GenerateVideoAsync(Clip("waves on a beach") with { Steps = 1000, Preset = "raw" }, cancel.Token);   // seconds: still running when cancelled
         await Task.Delay(300);
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
