@@ -170,6 +170,15 @@ public sealed class InProcessClusterTests(InProcessCluster fixture) : IClassFixt
         Assert.Equal("{}", (await orphan.AcquireAsync("any", live)).PlanJson);
         var info = await orphan.GetInfoAsync();
         Assert.Equal((true, 2, "live-host"), (info.Published, info.Searches, info.SearchedBy));
+
+        var stale = Grains.GetGrain<IPlanGrain>("test-plan-" + Guid.NewGuid().ToString("N"));     // lease timeout 1.5 s in this cluster
+        Assert.True((await stale.AcquireAsync("slow", live)).Search);
+        await Task.Delay(1000);
+        Assert.True((await stale.AcquireAsync("slow", live)).Search);                              // renewed
+        await Task.Delay(1000);
+        Assert.False((await stale.AcquireAsync("eager", live)).Search);                            // 1 s since the renewal: still held
+        await Task.Delay(1000);
+        Assert.True((await stale.AcquireAsync("eager", live)).Search);                             // not renewed for 2 s: taken over
     }
 
     [Fact]

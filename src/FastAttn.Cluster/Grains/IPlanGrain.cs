@@ -4,7 +4,8 @@ namespace FastAttn.Cluster.Grains;
 
 /// <summary>
 /// One DiTFastAttn plan, keyed by its plan key's file name: however many hosts need it at once, exactly one searches it
-/// (the lease holder; the lease passes on if that host dies or gives up), and the published plan is persisted and
+/// (the lease holder, who renews it while searching; it passes on if that host dies, gives up or stops renewing), and
+/// the published plan is persisted and
 /// served to every host.
 /// </summary>
 [Alias("fastattn.IPlanGrain")]

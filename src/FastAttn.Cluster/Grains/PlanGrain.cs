@@ -1,5 +1,7 @@
 using FastAttn.Cluster.Contracts;
+using FastAttn.Cluster.Options;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FastAttn.Cluster.Grains;
 
@@ -17,7 +19,7 @@ internal sealed class PlanState
 
 /// <summary>One plan, searched once cluster-wide (see <see cref="IPlanGrain"/>).</summary>
 internal sealed class PlanGrain([PersistentState("plan", ClusterStorage.Plans)] IPersistentState<PlanState> state,
-    IClusterMembershipService membership, ILogger<PlanGrain> logger) : Grain, IPlanGrain
+    IClusterMembershipService membership, IOptions<FastAttnClusterOptions> options, ILogger<PlanGrain> logger) : Grain, IPlanGrain
 {
     private PlanState S => state.State;
 
@@ -26,10 +28,18 @@ internal sealed class PlanGrain([PersistentState("plan", ClusterStorage.Plans)] 
     public async Task<PlanLease> AcquireAsync(string host, SiloAddress silo)
     {
         if (S.PlanJson is string plan) return new() { PlanJson = plan };
+        if (S.Holder == host && S.HolderSilo == silo)                                          // its holder renews the lease
+        {
+            S.LeasedAt = DateTime.UtcNow;
+            await state.WriteStateAsync();
+            return new() { Search = true };
+        }
         bool holderGone = S.Holder is null || S.HolderSilo is null || membership.CurrentSnapshot.GetSiloStatus(S.HolderSilo) is SiloStatus.Dead or SiloStatus.None;
-        if (S.Holder == host && S.HolderSilo == silo) return new() { Search = true };                     // asked again by its holder
-        if (!holderGone) return new();
-        if (S.Holder is not null) logger.LogWarning("Plan {Plan}: host {Holder} left mid-search; {Host} takes the search over", this.GetPrimaryKeyString(), S.Holder, host);
+        bool expired = S.Holder is not null && DateTime.UtcNow - S.LeasedAt > options.Value.PlanLeaseTimeout;
+        if (!holderGone && !expired) return new();
+        if (S.Holder is not null)
+            logger.LogWarning("Plan {Plan}: host {Holder} {Why}; {Host} takes the search over", this.GetPrimaryKeyString(), S.Holder,
+                holderGone ? "left mid-search" : $"has not renewed its lease for {options.Value.PlanLeaseTimeout}", host);
         S.Holder = host;
         S.HolderSilo = silo;
         S.LeasedAt = DateTime.UtcNow;

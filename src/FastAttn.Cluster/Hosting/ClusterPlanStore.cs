@@ -35,6 +35,8 @@ internal sealed class ClusterPlanStore(IGrainFactory grains, ILocalSiloDetails s
             }
             if (lease.Search)
             {
+                using var renewing = new CancellationTokenSource();
+                var renewal = RenewAsync(grain, renewing.Token);
                 try
                 {
                     var plan = await Task.Factory.StartNew(() => search(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
@@ -47,11 +49,31 @@ internal sealed class ClusterPlanStore(IGrainFactory grains, ILocalSiloDetails s
                     await grain.ReleaseAsync(silo.Name).ConfigureAwait(false);                  // let another host search
                     throw;
                 }
+                finally
+                {
+                    await renewing.CancelAsync().ConfigureAwait(false);
+                    await renewal.ConfigureAwait(false);
+                }
             }
             if (!waiting) logger.LogInformation("Plan {Plan} is being searched by another host; waiting for it", key.FileName);
             waiting = true;
             await Task.Delay(options.Value.PollInterval, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Renews this host's lease every quarter of <see cref="FastAttnClusterOptions.PlanLeaseTimeout"/> while it searches.</summary>
+    private async Task RenewAsync(IPlanGrain grain, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(options.Value.PlanLeaseTimeout / 4);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                try { await grain.AcquireAsync(silo.Name, silo.SiloAddress).ConfigureAwait(false); }
+                catch (Exception e) when (e is not OutOfMemoryException) { logger.LogWarning(e, "Could not renew the lease of a plan search"); }
+            }
+        }
+        catch (OperationCanceledException) { }
     }
 
     private IPlanGrain GrainOf(PlanKey key) => grains.GetGrain<IPlanGrain>(Path.GetFileNameWithoutExtension(key.FileName));

@@ -63,6 +63,12 @@ public sealed class FastAttnClusterOptions
     /// <summary>How long finished jobs are kept in Redis (their files stay in the result store).</summary>
     public TimeSpan JobRetention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// A plan search whose host has not renewed its lease for this long (the host renews it every quarter of it while
+    /// searching) is taken over by the next host that needs the plan.
+    /// </summary>
+    public TimeSpan PlanLeaseTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Clients: how often a waiting call polls its job.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
