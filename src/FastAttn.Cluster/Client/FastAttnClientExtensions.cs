@@ -22,7 +22,7 @@ public static class FastAttnClientExtensions
     public static IHostApplicationBuilder AddFastAttnEngine(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var cluster = builder.Configuration.GetSection(FastAttnClusterOptions.SectionName).Get<FastAttnClusterOptions>() ?? new FastAttnClusterOptions();
+        var cluster = FastAttnClusterOptions.From(builder.Configuration);
         if (cluster.Mode == ClusteringMode.None) builder.Services.AddFastAttn(builder.Configuration);
         else builder.AddFastAttnClusterClient();
         return builder;
@@ -36,9 +36,8 @@ public static class FastAttnClientExtensions
     public static IHostApplicationBuilder AddFastAttnClusterClient(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var section = builder.Configuration.GetSection(FastAttnClusterOptions.SectionName);
-        var cluster = section.Get<FastAttnClusterOptions>() ?? new FastAttnClusterOptions();
-        builder.Services.AddOptions<FastAttnClusterOptions>().Bind(section);
+        var cluster = FastAttnClusterOptions.From(builder.Configuration);
+        builder.Services.AddOptions<FastAttnClusterOptions>().Bind(builder.Configuration.GetSection(FastAttnClusterOptions.SectionName));
         builder.UseOrleansClient(client =>
         {
             switch (cluster.Mode)

@@ -28,7 +28,7 @@ public static class FastAttnSiloExtensions
     public static IHostApplicationBuilder AddFastAttnSilo(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var cluster = builder.Configuration.GetSection(FastAttnClusterOptions.SectionName).Get<FastAttnClusterOptions>() ?? new FastAttnClusterOptions();
+        var cluster = FastAttnClusterOptions.From(builder.Configuration);
         builder.Services.AddOptions<FastAttnClusterOptions>().Bind(builder.Configuration.GetSection(FastAttnClusterOptions.SectionName));
         builder.Services.AddOptions<FastAttnOptions>().Bind(builder.Configuration.GetSection(FastAttnOptions.SectionName));
         builder.UseOrleans(silo =>

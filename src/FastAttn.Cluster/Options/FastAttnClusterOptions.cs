@@ -81,6 +81,13 @@ public sealed class FastAttnClusterOptions
     /// <summary>Membership: suspicions from this many silos declare a silo dead (Orleans' default 2; 1 reacts fastest in small clusters).</summary>
     public int? DeathVotes { get; set; }
 
+    /// <summary>The <c>FastAttn:Cluster</c> section of <paramref name="configuration"/> (defaults where it is absent).</summary>
+    public static FastAttnClusterOptions From(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return Microsoft.Extensions.Configuration.ConfigurationBinder.Get<FastAttnClusterOptions>(configuration.GetSection(SectionName)) ?? new FastAttnClusterOptions();
+    }
+
     /// <summary>The device list with its default.</summary>
     public IReadOnlyList<string> DeviceList => Devices.Count > 0 ? Devices : ["auto"];
 
