@@ -171,14 +171,16 @@ public sealed class InProcessClusterTests(InProcessCluster fixture) : IClassFixt
         var info = await orphan.GetInfoAsync();
         Assert.Equal((true, 2, "live-host"), (info.Published, info.Searches, info.SearchedBy));
 
-        var stale = Grains.GetGrain<IPlanGrain>("test-plan-" + Guid.NewGuid().ToString("N"));     // lease timeout 1.5 s in this cluster
+        // Lease timeout 4 s in this cluster. Delays are lower bounds, so "taken over" cannot come early; "still held" has 2 s
+        // of slack for a loaded machine.
+        var stale = Grains.GetGrain<IPlanGrain>("test-plan-" + Guid.NewGuid().ToString("N"));
         Assert.True((await stale.AcquireAsync("slow", live)).Search);
-        await Task.Delay(1000);
+        await Task.Delay(2000);
         Assert.True((await stale.AcquireAsync("slow", live)).Search);                              // renewed
-        await Task.Delay(1000);
-        Assert.False((await stale.AcquireAsync("eager", live)).Search);                            // 1 s since the renewal: still held
-        await Task.Delay(1000);
-        Assert.True((await stale.AcquireAsync("eager", live)).Search);                             // not renewed for 2 s: taken over
+        await Task.Delay(2000);
+        Assert.False((await stale.AcquireAsync("eager", live)).Search);                            // 2 s since the renewal: still held
+        await Task.Delay(3000);
+        Assert.True((await stale.AcquireAsync("eager", live)).Search);                             // not renewed for 5 s: taken over
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public sealed class InProcessCluster : IAsyncLifetime
                 o.ResultStore = ResultStore;
                 o.Devices = ["cpu"];
                 o.PollInterval = TimeSpan.FromMilliseconds(50);
-                o.PlanLeaseTimeout = TimeSpan.FromSeconds(1.5);
+                o.PlanLeaseTimeout = TimeSpan.FromSeconds(4);
             });
             var id = Guid.NewGuid().ToString("N")[..6];
             silo.Services.Configure<FastAttnOptions>(o =>
