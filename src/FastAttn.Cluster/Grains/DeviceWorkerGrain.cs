@@ -19,30 +19,25 @@ internal sealed class DeviceWorkerGrain(DeviceEngines engines, ResultStore resul
     /// <summary>How long a finished job keeps trying to reach its job grain (e.g. while that grain's silo is replaced).</summary>
     private static readonly TimeSpan ReportFor = TimeSpan.FromMinutes(2);
 
+    // Set at activation: jobs finish on pool threads, where activation services (GrainFactory, the key) are off limits.
     private DeviceSlot _slot = null!;
-    private FastAttnEngineService _engine = null!;
     private IWorkerRegistryGrain _registry = null!;
     private string _key = "";
     private string _device = "";
 
-    // Set at activation: jobs finish on pool threads, where activation services (GrainFactory, the key) are off limits.
-    private string Key => _key;
-
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var key = _key = this.GetPrimaryKeyString();
+        _key = this.GetPrimaryKeyString();
         _registry = GrainFactory.GetGrain<IWorkerRegistryGrain>(0);
-        int slash = key.IndexOf('/', StringComparison.Ordinal);
-        _device = key[(slash + 1)..];
+        _device = _key[(_key.IndexOf('/', StringComparison.Ordinal) + 1)..];
         _slot = engines.Get(_device) ?? throw new InvalidOperationException($"Host '{silo.Name}' has no device '{_device}' (devices: {string.Join(", ", engines.Devices)}).");
-        _engine = _slot.Engine;
-        logger.LogInformation("FastAttn worker {Worker} active on {Silo}", key, silo.SiloAddress);
+        logger.LogInformation("FastAttn worker {Worker} active on {Silo}", _key, silo.SiloAddress);
         return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        logger.LogInformation("FastAttn worker {Worker} deactivating ({Reason}); its {Jobs} jobs keep running on the device", Key, reason, _slot.Jobs.Count);
+        logger.LogInformation("FastAttn worker {Worker} deactivating ({Reason}); its {Jobs} jobs keep running on the device", _key, reason, _slot.Jobs.Count);
         return Task.CompletedTask;                                                             // the host's heartbeat activates it again
     }
 
@@ -55,8 +50,8 @@ internal sealed class DeviceWorkerGrain(DeviceEngines engines, ResultStore resul
         try
         {
             work = request.Kind == GenerationKind.Image
-                ? _engine.GenerateAsync(request.Image!, held.Token)
-                : _engine.GenerateVideoAsync(request.Video!, held.Token);
+                ? _slot.Engine.GenerateAsync(request.Image!, held.Token)
+                : _slot.Engine.GenerateVideoAsync(request.Video!, held.Token);
         }
         catch (FastAttnQueueFullException)
         {
@@ -86,27 +81,27 @@ internal sealed class DeviceWorkerGrain(DeviceEngines engines, ResultStore resul
     public Task<WorkerReport> GetReportAsync() => Task.FromResult(Report());
 
     public async Task<IReadOnlyList<int[]>> GetSupportedSizesAsync(string model) =>
-        (await _engine.GetSupportedSizesAsync(model)).Select(s => new[] { s.Width, s.Height }).ToArray();
+        (await _slot.Engine.GetSupportedSizesAsync(model)).Select(s => new[] { s.Width, s.Height }).ToArray();
 
     /// <summary>Tells the registry at once (a slot was freed); the host's <see cref="WorkerHeartbeat"/> repeats it every heartbeat.</summary>
     private async Task PushReportAsync()
     {
         try { await _registry.ReportAsync(Report()).WaitAsync(options.Value.WorkerExpiry); }
-        catch (Exception e) when (e is not OutOfMemoryException) { logger.LogDebug(e, "Report of {Worker} not delivered", Key); }
+        catch (Exception e) when (e is not OutOfMemoryException) { logger.LogDebug(e, "Report of {Worker} not delivered", _key); }
     }
 
     private WorkerReport Report()
     {
-        var status = _engine.Status;
+        var status = _slot.Engine.Status;
         return new WorkerReport
         {
-            Worker = Key,
+            Worker = _key,
             Host = silo.Name,
             Device = _device,
             Silo = silo.SiloAddress,
-            Models = _engine.ModelNames,
-            DefaultModel = _engine.DefaultModel,
-            DefaultVideoModel = _engine.DefaultVideoModel,
+            Models = _slot.Engine.ModelNames,
+            DefaultModel = _slot.Engine.DefaultModel,
+            DefaultVideoModel = _slot.Engine.DefaultVideoModel,
             Loaded = status.LoadedModels,
             ActiveJobs = _slot.Jobs.Values.Count(h => !h.Finished),
             Running = status.Running,
@@ -186,7 +181,7 @@ internal sealed class DeviceWorkerGrain(DeviceEngines engines, ResultStore resul
             Files = files, Seeds = r.Images.Select(i => i.Seed).ToArray(), Subject = r.Images.Count > 0 ? r.Images[0].Subject : "", ClassId = r.Images.Count > 0 ? r.Images[0].ClassId : null,
             Model = r.Model, Preset = r.Preset, Compressed = r.Compressed, PlanPath = r.PlanPath, AttentionFlopsFraction = r.AttentionFlopsFraction,
             Width = r.Width, Height = r.Height, Resized = r.Resized, Steps = r.Steps, Scheduler = r.Scheduler, GuidanceScale = r.GuidanceScale,
-            Elapsed = r.Elapsed, QueueWait = r.QueueWait, Notes = r.Notes, Host = silo.Name, Worker = Key,
+            Elapsed = r.Elapsed, QueueWait = r.QueueWait, Notes = r.Notes, Host = silo.Name, Worker = _key,
         };
     }
 
@@ -197,7 +192,7 @@ internal sealed class DeviceWorkerGrain(DeviceEngines engines, ResultStore resul
         {
             Files = files, Seeds = [r.Seed], Subject = r.Prompt, Model = r.Model, Preset = r.Preset, Compressed = r.Compressed, PlanPath = r.PlanPath,
             AttentionFlopsFraction = r.AttentionFlopsFraction, Width = r.Width, Height = r.Height, Steps = r.Steps, Elapsed = r.Elapsed,
-            QueueWait = r.QueueWait, Notes = r.Notes, Frames = r.Frames, Fps = r.Fps, Host = silo.Name, Worker = Key,
+            QueueWait = r.QueueWait, Notes = r.Notes, Frames = r.Frames, Fps = r.Fps, Host = silo.Name, Worker = _key,
         };
     }
 }

@@ -96,13 +96,19 @@ internal sealed class GenerationJobGrain([PersistentState("job", ClusterStorage.
             logger.LogInformation("Job {Job}: outcome {Status} of attempt {Attempt} ignored (attempt {Current}, {State})", JobId, status, attempt, S.Attempt, S.Status);
             return false;
         }
+        await EndAsync(status, output, error);
+        return true;
+    }
+
+    /// <summary>Records a terminal status and stops watching.</summary>
+    private async Task EndAsync(JobStatus status, JobOutput? output, JobError? error)
+    {
         S.Status = status;
         S.Output = output;
         S.Error = error;
         await SaveAsync();
         StopWatch();
-        logger.LogInformation("Job {Job} {Status} on {Worker} (attempt {Attempt}){Error}", JobId, status, S.Worker, attempt, error is null ? "" : ": " + error.Message);
-        return true;
+        logger.LogInformation("Job {Job} {Status} (worker {Worker}, attempt {Attempt}){Error}", JobId, status, S.Worker ?? "none", S.Attempt, error is null ? "" : ": " + error.Message);
     }
 
     /// <summary>Routes the job and queues it on a worker, trying others when one refuses or cannot be reached.</summary>
@@ -208,14 +214,8 @@ internal sealed class GenerationJobGrain([PersistentState("job", ClusterStorage.
         }
     }
 
-    private async Task FailAsync(JobErrorKind kind, string message, string? parameter)
-    {
-        S.Status = JobStatus.Failed;
-        S.Error = new JobError { Kind = kind, Message = message, Parameter = parameter };
-        await SaveAsync();
-        StopWatch();
-        logger.LogInformation("Job {Job} failed: {Message}", JobId, message);
-    }
+    private Task FailAsync(JobErrorKind kind, string message, string? parameter) =>
+        EndAsync(JobStatus.Failed, null, new JobError { Kind = kind, Message = message, Parameter = parameter });
 
     private Task SaveAsync()
     {

@@ -22,7 +22,6 @@ internal sealed class DeviceSlot(string device, Plugin.Hosting.FastAttnEngineSer
     internal sealed class Held(int attempt) : IDisposable
     {
         private readonly CancellationTokenSource _cancel = new();
-        private int _canceled;
 
         public int Attempt { get; } = attempt;
 
@@ -31,11 +30,11 @@ internal sealed class DeviceSlot(string device, Plugin.Hosting.FastAttnEngineSer
 
         public CancellationToken Token => _cancel.Token;
 
-        public bool IsCanceled => Volatile.Read(ref _canceled) == 1;
+        /// <summary>Its caller cancelled it (not the host stopping).</summary>
+        public bool IsCanceled => _cancel.IsCancellationRequested;
 
         public void Cancel()
         {
-            Volatile.Write(ref _canceled, 1);
             try { _cancel.Cancel(); } catch (ObjectDisposedException) { }
         }
 

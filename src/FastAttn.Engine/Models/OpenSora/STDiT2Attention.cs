@@ -14,8 +14,8 @@ namespace FastAttn.Engine.Models.OpenSora;
 public sealed class STDiT2Attention : Module<Tensor, Tensor>, IAttentionProjections
 {
     private readonly Linear qkv;
-    private readonly QkRmsNorm? q_norm;
-    private readonly QkRmsNorm? k_norm;
+    private readonly RmsNorm? q_norm;
+    private readonly RmsNorm? k_norm;
     private readonly Linear proj;
     private readonly RotaryEmbedding? _rope;
     private readonly int _heads;
@@ -27,8 +27,8 @@ public sealed class STDiT2Attention : Module<Tensor, Tensor>, IAttentionProjecti
         qkv = Linear(dim, 3 * dim, hasBias: true);
         if (qkNorm)
         {
-            q_norm = new QkRmsNorm(dim / heads);
-            k_norm = new QkRmsNorm(dim / heads);
+            q_norm = new RmsNorm(dim / heads);
+            k_norm = new RmsNorm(dim / heads);
         }
         proj = Linear(dim, dim, hasBias: true);
         RegisterComponents();

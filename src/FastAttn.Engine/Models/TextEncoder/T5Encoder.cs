@@ -58,14 +58,14 @@ public sealed class T5Encoder : Module<Tensor, Tensor?, Tensor>
     private sealed class T5Stack : Module<Tensor, Tensor?, Tensor>
     {
         private readonly ModuleList<T5Block> block;
-        private readonly T5LayerNorm final_layer_norm;
+        private readonly RmsNorm final_layer_norm;
         private readonly T5Config _config;
 
         public T5Stack(T5Config config) : base(nameof(T5Stack))
         {
             _config = config;
             block = new ModuleList<T5Block>(Enumerable.Range(0, config.NumLayers).Select(i => new T5Block(config, hasRelativeBias: i == 0)).ToArray());
-            final_layer_norm = new T5LayerNorm(config.DModel, config.LayerNormEpsilon);
+            final_layer_norm = new RmsNorm(config.DModel, config.LayerNormEpsilon);
             RegisterComponents();
         }
 
@@ -109,12 +109,12 @@ public sealed class T5Encoder : Module<Tensor, Tensor?, Tensor>
     private sealed class T5LayerSelfAttention : Module<Tensor, Tensor, Tensor>
     {
         private readonly T5Attention SelfAttention;
-        private readonly T5LayerNorm layer_norm;
+        private readonly RmsNorm layer_norm;
 
         public T5LayerSelfAttention(T5Config config, bool hasRelativeBias) : base(nameof(T5LayerSelfAttention))
         {
             SelfAttention = new T5Attention(config, hasRelativeBias);
-            layer_norm = new T5LayerNorm(config.DModel, config.LayerNormEpsilon);
+            layer_norm = new RmsNorm(config.DModel, config.LayerNormEpsilon);
             RegisterComponents();
         }
 
@@ -171,12 +171,12 @@ public sealed class T5Encoder : Module<Tensor, Tensor?, Tensor>
     private sealed class T5LayerFF : Module<Tensor, Tensor>
     {
         private readonly T5DenseGatedActDense DenseReluDense;
-        private readonly T5LayerNorm layer_norm;
+        private readonly RmsNorm layer_norm;
 
         public T5LayerFF(T5Config config) : base(nameof(T5LayerFF))
         {
             DenseReluDense = new T5DenseGatedActDense(config);
-            layer_norm = new T5LayerNorm(config.DModel, config.LayerNormEpsilon);
+            layer_norm = new RmsNorm(config.DModel, config.LayerNormEpsilon);
             RegisterComponents();
         }
 
@@ -206,29 +206,6 @@ public sealed class T5Encoder : Module<Tensor, Tensor?, Tensor>
             using var scope = NewDisposeScope();
             var gated = functional.gelu(Apply(wi_0, x), TorchSharp.Modules.GELU.Approximate.tanh) * Apply(wi_1, x);
             return Apply(wo, gated).MoveToOuterDisposeScope();
-        }
-    }
-
-    /// <summary>T5's RMS norm without mean subtraction or bias, computed in fp32: weight · x / √(mean(x²) + ε).</summary>
-    private sealed class T5LayerNorm : Module<Tensor, Tensor>
-    {
-        private readonly Parameter weight;
-        private readonly double _eps;
-
-        public T5LayerNorm(int dim, double eps) : base(nameof(T5LayerNorm))
-        {
-            weight = Parameter(ones(dim));
-            _eps = eps;
-            RegisterComponents();
-        }
-
-        public override Tensor forward(Tensor x)
-        {
-            using var scope = NewDisposeScope();
-            var x32 = x.to(ScalarType.Float32);
-            var variance = x32.pow(2).mean([-1], keepdim: true);
-            var normed = (x32 * rsqrt(variance + _eps)).to(x.dtype);
-            return (weight.to(x.dtype) * normed).MoveToOuterDisposeScope();
         }
     }
 }
