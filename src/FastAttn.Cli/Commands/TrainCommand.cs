@@ -24,10 +24,12 @@ internal static class TrainCommand
         var heads = new Option<int>("--heads") { Description = "Attention heads.", DefaultValueFactory = _ => 4 };
         var patch = new Option<int>("--patch") { Description = "Patch size (2 → 256 tokens at 32×32).", DefaultValueFactory = _ => 2 };
         var schedule = new Option<string>("--schedule") { Description = "Noise schedule: cosine (improved DDPM; better at 32×32) or linear (DiT's).", DefaultValueFactory = _ => "cosine" };
+        var minLr = new Option<double?>("--min-lr") { Description = "Decay the learning rate along a half cosine to this value by --steps (default: constant)." };
+        var init = new Option<string?>("--init") { Description = "Start a new run from these weights (a model folder or .safetensors with the same architecture); the optimizer starts fresh." };
         var every = new Option<int>("--checkpoint-every") { Description = "Checkpoint interval in steps.", DefaultValueFactory = _ => 500 };
         var command = new Command("train", "Train a class-conditional pixel-space DiT on MNIST digits (resumes from --out when it holds a checkpoint).")
         {
-            data, output, steps, batch, lr, warmup, ema, seed, hidden, depth, heads, patch, schedule, every,
+            data, output, steps, batch, lr, warmup, ema, seed, hidden, depth, heads, patch, schedule, every, minLr, init,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -40,6 +42,7 @@ internal static class TrainCommand
                 EmaDecay = parse.GetValue(ema),
                 Seed = parse.GetValue(seed),
                 CheckpointEvery = parse.GetValue(every),
+                MinLearningRate = parse.GetValue(minLr),
                 Schedule = NoiseSchedule.FromName(parse.GetValue(schedule)!),
             };
             var dir = parse.GetValue(output)!;
@@ -48,6 +51,11 @@ internal static class TrainCommand
             using var trainer = File.Exists(Path.Combine(dir, "state.json"))
                 ? DiffusionTrainer.Resume(dir, options)
                 : new DiffusionTrainer(new DiTConfig(32, parse.GetValue(patch), 1, parse.GetValue(hidden), parse.GetValue(depth), parse.GetValue(heads), 10, LearnSigma: false), options);
+            if (parse.GetValue(init) is { } initPath)
+            {
+                if (trainer.Step != 0) throw new InvalidOperationException($"--init starts a new run, but '{dir}' already holds one at step {trainer.Step}; drop --init to resume it.");
+                trainer.InitializeFrom(Directory.Exists(initPath) ? Path.Combine(initPath, "model.safetensors") : initPath);
+            }
             AnsiConsole.MarkupLine($"Training {trainer.Model.parameters().Sum(p => p.numel()):N0} parameters from step {trainer.Step} to {options.Steps} on {images.shape[0]} digits.");
             var progress = new Progress<TrainingProgress>(p => Console.Error.WriteLine(
                 $"step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} ({p.Elapsed.TotalSeconds:F0}s, {p.Elapsed.TotalSeconds / Math.Max(1, p.Step - 0):F2}s/step this run)"));

@@ -91,7 +91,7 @@ public sealed class DiffusionTrainer : IDisposable
         var xt = abar.sqrt() * x0 + (1 - abar).sqrt() * noise;                               // q(x_t | x_0)
         var predicted = Model.forward(xt, t, y);
         var loss = nn.functional.mse_loss(predicted, noise);
-        double lr = Options.WarmupSteps > 0 ? Options.LearningRate * Math.Min(1.0, (Step + 1.0) / Options.WarmupSteps) : Options.LearningRate;
+        double lr = LearningRateAt(Step);
         foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
         _optimizer.zero_grad();
         loss.backward();
@@ -99,6 +99,28 @@ public sealed class DiffusionTrainer : IDisposable
         UpdateEma();
         Step++;
         return loss.item<float>();
+    }
+
+    /// <summary>The learning rate of step <paramref name="step"/>: linear warm-up, then constant or a half-cosine decay.</summary>
+    public double LearningRateAt(int step)
+    {
+        if (Options.WarmupSteps > 0 && step < Options.WarmupSteps) return Options.LearningRate * (step + 1.0) / Options.WarmupSteps;
+        if (Options.MinLearningRate is not double min) return Options.LearningRate;
+        double span = Math.Max(1, Options.Steps - Options.WarmupSteps);
+        double progress = Math.Clamp((step - Options.WarmupSteps) / span, 0, 1);
+        return min + 0.5 * (Options.LearningRate - min) * (1 + Math.Cos(Math.PI * progress));
+    }
+
+    /// <summary>
+    /// Starts this (new) run from trained weights instead of the reference initialisation: both the model and its EMA
+    /// take the weights of <paramref name="weightsPath"/> (a safetensors file with this run's config); the optimizer
+    /// starts fresh. Used to continue training from shipped EMA weights whose optimizer state was not kept.
+    /// </summary>
+    public void InitializeFrom(string weightsPath)
+    {
+        if (Step != 0) throw new InvalidOperationException("Weights can only be loaded before the first step of a run.");
+        LoadWeights(Model, weightsPath);
+        LoadWeights(Ema, weightsPath);
     }
 
     private void UpdateEma()

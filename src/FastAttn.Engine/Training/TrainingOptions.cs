@@ -17,6 +17,12 @@ public sealed record TrainingOptions
     /// <summary>AdamW learning rate (constant, as the reference).</summary>
     public double LearningRate { get; init; } = 3e-4;
 
+    /// <summary>
+    /// When set, the learning rate decays from <see cref="LearningRate"/> to this value along a half cosine between the
+    /// end of the warm-up and <see cref="Steps"/> (null = constant, as the reference).
+    /// </summary>
+    public double? MinLearningRate { get; init; }
+
     /// <summary>Linear learning-rate warm-up over this many steps (0 = constant from the start, as the reference).</summary>
     public int WarmupSteps { get; init; }
 

@@ -1,0 +1,35 @@
+using FastAttn.Engine.Attention;
+using FastAttn.Engine.Models.OpenSora;
+
+namespace FastAttn.Engine.Compression;
+
+/// <summary>
+/// How a plan is searched, across families; every unset field takes the model's default. These settings (with the
+/// model, the generation's shape and the threshold) make the plan's key, so a plan searched one way is never found for another.
+/// </summary>
+public sealed record PlanSearchSettings
+{
+    /// <summary>Calibration samples: random class labels (class-conditional; default 8) or the first N shipped captions (text; default all).</summary>
+    public int? CalibrationCount { get; init; }
+
+    /// <summary>Seed of the calibration labels and noise (3, as the reference).</summary>
+    public long CalibrationSeed { get; init; } = 3;
+
+    /// <summary>Window semantics (block band by default).</summary>
+    public WindowSemantics WindowSemantics { get; init; } = WindowSemantics.BlockBand;
+
+    /// <summary>Window half-width in tokens; null = N/8.</summary>
+    public int? WindowHalfWidth { get; init; }
+
+    /// <summary>What candidates are compared on; null = the model's (its defaults.json, else the raw output).</summary>
+    public SearchMetric? Metric { get; init; }
+
+    /// <summary>Reuse layer i's input across its candidates (same plan, about half the work).</summary>
+    public bool PrefixReuse { get; init; } = true;
+
+    /// <summary>Video models: which self-attention the plan compresses (spatial by default).</summary>
+    public VideoAttention Target { get; init; } = VideoAttention.Spatial;
+
+    /// <summary>The window for a sequence of <paramref name="tokens"/> tokens.</summary>
+    public WindowSpec WindowFor(int tokens) => WindowSpec.ForTokens(tokens, WindowSemantics, WindowHalfWidth);
+}

@@ -1,0 +1,46 @@
+using FastAttn.Engine.Runtime;
+using Microsoft.Extensions.Logging;
+using static TorchSharp.torch;
+
+namespace FastAttn.Engine.Families;
+
+/// <summary>How to load a model: the device and dtypes, family-specific parts, and overrides of the model's own defaults.</summary>
+public sealed record ModelLoadSettings
+{
+    /// <summary>The device (null: CPU).</summary>
+    public Device? Device { get; init; }
+
+    /// <summary>Weight dtype of the denoiser and VAE (fp32 on CPU; fp16/bf16 on GPUs).</summary>
+    public ScalarType DType { get; init; } = ScalarType.Float32;
+
+    /// <summary>Weight dtype of a text encoder (bf16 halves T5's memory; arithmetic stays fp32).</summary>
+    public ScalarType EncoderDType { get; init; } = ScalarType.BFloat16;
+
+    /// <summary>Latent models loaded from a bare checkpoint: the VAE folder (default: a 'vae' folder beside the weights).</summary>
+    public string? Vae { get; init; }
+
+    /// <summary>Attention heads, when a checkpoint does not say and they cannot be inferred.</summary>
+    public int? Heads { get; init; }
+
+    /// <summary>Default steps instead of the model's.</summary>
+    public int? Steps { get; init; }
+
+    /// <summary>Default sampler instead of the model's.</summary>
+    public string? Sampler { get; init; }
+
+    /// <summary>Default guidance scale instead of the model's.</summary>
+    public double? GuidanceScale { get; init; }
+
+    /// <summary>Square sizes (pixels) to serve instead of the model's native sizes.</summary>
+    public IReadOnlyList<int> Resolutions { get; init; } = [];
+
+    /// <summary>Loggers for the pipelines (null: none).</summary>
+    public ILoggerFactory? Loggers { get; init; }
+
+    /// <summary>Settings for <paramref name="device"/> ("auto", "cpu", "cuda"): that device and its default dtype.</summary>
+    public static ModelLoadSettings For(string device = "auto")
+    {
+        var resolved = DeviceSelector.Resolve(DeviceSelector.Parse(device));
+        return new ModelLoadSettings { Device = resolved, DType = DeviceSelector.DefaultDType(resolved) };
+    }
+}
