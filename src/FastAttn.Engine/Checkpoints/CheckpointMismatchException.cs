@@ -18,7 +18,8 @@ public sealed class CheckpointMismatchException : Exception
     public IReadOnlyList<string> Mismatched { get; }
 
     /// <summary>Creates the exception; <paramref name="source"/> names the file or model for the message.</summary>
-    public CheckpointMismatchException(string source, IReadOnlyList<string> missing, IReadOnlyList<string> unexpected, IReadOnlyList<string> mismatched)
+    public CheckpointMismatchException(string source, IReadOnlyList<string> missing, IReadOnlyList<string> unexpected,
+        IReadOnlyList<string> mismatched)
         : base(BuildMessage(source, missing, unexpected, mismatched))
     {
         Missing = missing;
@@ -26,7 +27,8 @@ public sealed class CheckpointMismatchException : Exception
         Mismatched = mismatched;
     }
 
-    private static string BuildMessage(string source, IReadOnlyList<string> missing, IReadOnlyList<string> unexpected, IReadOnlyList<string> mismatched)
+    private static string BuildMessage(string source, IReadOnlyList<string> missing, IReadOnlyList<string> unexpected,
+        IReadOnlyList<string> mismatched)
     {
         var sb = new System.Text.StringBuilder($"Checkpoint '{source}' does not match the model");
         sb.Append($" ({missing.Count} missing, {unexpected.Count} unexpected, {mismatched.Count} mis-shaped keys).");

@@ -108,7 +108,8 @@ public static class DiTCheckpoint
                      || f.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)).Order().ToList();
         if (candidates.Count == 1) return Resolve(candidates[0]);
         throw new CheckpointFormatException(path, candidates.Count == 0
-            ? "the folder holds no DiT weights (expected transformer/config.json + diffusion_pytorch_model.safetensors, or one .pt/.safetensors file)."
+            ? "the folder holds no DiT weights (expected transformer/config.json + diffusion_pytorch_model.safetensors, " +
+              "or one .pt/.safetensors file)."
             : $"the folder holds several weight files ({string.Join(", ", candidates.Select(Path.GetFileName))}); name one.");
     }
 
@@ -119,7 +120,8 @@ public static class DiTCheckpoint
         return File.Exists(cfg) && File.ReadAllText(cfg).Contains("num_attention_heads", StringComparison.Ordinal) ? cfg : null;
     }
 
-    private static Dictionary<string, Tensor> ReadReferenceLayout(string file, DiTCheckpointFormat format, out bool perBlock, SortedSet<string>? dtypes = null)
+    private static Dictionary<string, Tensor> ReadReferenceLayout(string file, DiTCheckpointFormat format, out bool perBlock,
+        SortedSet<string>? dtypes = null)
     {
         var dict = StateDictReader.Read(file, upcastToFloat32: dtypes is null);
         if (dtypes is not null)
@@ -137,7 +139,8 @@ public static class DiTCheckpoint
         Dictionary<string, Tensor> dict, bool perBlock, DiTLoadOptions options)
     {
         if (options.Config is DiTConfig given) return (given with { PerBlockConditioning = perBlock || given.PerBlockConditioning }, "options");
-        if (diffusersConfig is not null) return (DiTConfigJson.ParseDiffusers(diffusersConfig) with { PerBlockConditioning = perBlock }, diffusersConfig);
+        if (diffusersConfig is not null)
+            return (DiTConfigJson.ParseDiffusers(diffusersConfig) with { PerBlockConditioning = perBlock }, diffusersConfig);
         var dir = Path.GetDirectoryName(Path.GetFullPath(file))!;
         foreach (var candidate in new[] { Path.ChangeExtension(file, ".json"), Path.Combine(dir, "config.json") })
         {
@@ -147,7 +150,8 @@ public static class DiTCheckpoint
         if (format == DiTCheckpointFormat.ReferenceSafetensors)
         {
             var header = SafetensorsHeader.Read(file);
-            if (header.Metadata.TryGetValue("config", out var json)) return (DiTConfigJson.ParseReference(json, file + " (metadata)"), "safetensors metadata");
+            if (header.Metadata.TryGetValue("config", out var json))
+                return (DiTConfigJson.ParseReference(json, file + " (metadata)"), "safetensors metadata");
         }
         var shapes = dict.ToDictionary(kv => kv.Key, kv => kv.Value.shape);
         return (DiTConfigInference.Infer(shapes, file, options.NumHeads), "inferred from tensor shapes");
@@ -164,7 +168,8 @@ public static class DiTCheckpoint
             using (stored)
             {
                 if (stored.dim() != 3 || stored.shape[0] != 1 || stored.shape[2] != trained.HiddenSize)
-                    throw new CheckpointMismatchException(file, [], [], [$"pos_embed: checkpoint [{string.Join(", ", stored.shape)}] vs model [1, T, {trained.HiddenSize}]"]);
+                    throw new CheckpointMismatchException(file, [], [],
+                        [$"pos_embed: checkpoint [{string.Join(", ", stored.shape)}] vs model [1, T, {trained.HiddenSize}]"]);
                 int side = (int)Math.Round(Math.Sqrt(stored.shape[1]));
                 using var expected = PositionEmbedding2D.Create(trained.HiddenSize, side, side);
                 using var diff = (stored[0].to(ScalarType.Float32) - expected).abs().max();

@@ -35,7 +35,9 @@ public static partial class DiTConfigInference
         }
         else throw new CheckpointFormatException(source, "cannot infer the input size: no pos_embed (give the size explicitly).");
         int heads = numHeads ?? DiTConfigs.HeadsForHiddenSize(hidden)
-            ?? throw new CheckpointFormatException(source, $"cannot infer the number of attention heads for hidden size {hidden}; give it explicitly (e.g. --heads), or a config.json beside the checkpoint.");
+            ?? throw new CheckpointFormatException(source,
+                $"cannot infer the number of attention heads for hidden size {hidden}; " +
+                "give it explicitly (e.g. --heads), or a config.json beside the checkpoint.");
         return new DiTConfig(inputSize, patch, inCh, hidden, depth, heads, tableRows - 1, outCh == 2 * inCh) { PerBlockConditioning = perBlock };
     }
 

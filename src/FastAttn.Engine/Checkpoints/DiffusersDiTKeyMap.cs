@@ -42,9 +42,21 @@ public static partial class DiffusersDiTKeyMap
         var qkv = new Dictionary<(int Block, string Param), Tensor?[]>();
         foreach (var (key, tensor) in source)
         {
-            if (key.StartsWith("pos_embed.proj.", StringComparison.Ordinal)) { result["x_embedder.proj." + key["pos_embed.proj.".Length..]] = tensor; continue; }
-            if (key.StartsWith("proj_out_1.", StringComparison.Ordinal)) { result["final_layer.adaLN_modulation.1." + key["proj_out_1.".Length..]] = tensor; continue; }
-            if (key.StartsWith("proj_out_2.", StringComparison.Ordinal)) { result["final_layer.linear." + key["proj_out_2.".Length..]] = tensor; continue; }
+            if (key.StartsWith("pos_embed.proj.", StringComparison.Ordinal))
+            {
+                result["x_embedder.proj." + key["pos_embed.proj.".Length..]] = tensor;
+                continue;
+            }
+            if (key.StartsWith("proj_out_1.", StringComparison.Ordinal))
+            {
+                result["final_layer.adaLN_modulation.1." + key["proj_out_1.".Length..]] = tensor;
+                continue;
+            }
+            if (key.StartsWith("proj_out_2.", StringComparison.Ordinal))
+            {
+                result["final_layer.linear." + key["proj_out_2.".Length..]] = tensor;
+                continue;
+            }
             var m = BlockKey().Match(key);
             if (!m.Success) { result[key] = tensor; continue; }                  // unknown: left for the strict check to report
             int block = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);

@@ -11,7 +11,10 @@ public sealed record PixArtLoadOptions
     /// <summary>The config; null reads the diffusers config.json, or infers it from the tensor shapes (original layout).</summary>
     public PixArtConfig? Config { get; init; }
 
-    /// <summary>Image size the original-layout model was trained at: latent side = size / 8, interpolation scale = max(1, latent / 64) (PixArt-Sigma 512/1024/2048 → 1/2/4).</summary>
+    /// <summary>
+    /// Image size the original-layout model was trained at: latent side = size / 8, interpolation scale = max(1, latent / 64)
+    /// (PixArt-Sigma 512/1024/2048 → 1/2/4).
+    /// </summary>
     public int ImageSize { get; init; } = 1024;
 
     /// <summary>Attention heads of an original-layout model (default: 16 at width 1152, as PixArt-XL).</summary>
@@ -67,7 +70,8 @@ public static class PixArtCheckpoint
         }
     }
 
-    private static PixArtTransformer Build(PixArtConfig config, IReadOnlyDictionary<string, Tensor> weights, string source, PixArtLoadOptions options) =>
+    private static PixArtTransformer Build(PixArtConfig config, IReadOnlyDictionary<string, Tensor> weights, string source,
+        PixArtLoadOptions options) =>
         StrictStateDictLoader.Build(() => new PixArtTransformer(config), weights, source, options.DType, options.Device);
 
     /// <summary>The original layout stores no config: read it off the shapes.</summary>
@@ -76,15 +80,18 @@ public static class PixArtCheckpoint
         Tensor Get(string key) => mapped.TryGetValue(key, out var t) ? t : throw new CheckpointFormatException(source, $"lacks '{key}'.");
         var patch = Get("pos_embed.proj.weight");                                            // (D, C, p, p)
         int hidden = (int)patch.shape[0], inChannels = (int)patch.shape[1], p = (int)patch.shape[2];
-        int layers = mapped.Keys.Where(k => k.StartsWith("transformer_blocks.", StringComparison.Ordinal)).Select(k => int.Parse(k.Split('.')[1], System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(-1).Max() + 1;
+        int layers = mapped.Keys.Where(k => k.StartsWith("transformer_blocks.", StringComparison.Ordinal))
+            .Select(k => int.Parse(k.Split('.')[1], System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(-1).Max() + 1;
         int heads = options.NumHeads ?? DiTConfigs.HeadsForHiddenSize(hidden)
             ?? throw new CheckpointFormatException(source, $"width {hidden} does not fix the number of heads: pass PixArtLoadOptions.NumHeads.");
         int outChannels = (int)Get("proj_out.weight").shape[0] / (p * p);
         int caption = (int)Get("caption_projection.linear_1.weight").shape[1];
         if (options.ImageSize <= 0 || options.ImageSize % (8 * p) != 0)
-            throw new ArgumentException($"Image size {options.ImageSize} must be a positive multiple of {8 * p} (VAE factor 8 × patch {p}).", nameof(options));
+            throw new ArgumentException(
+                $"Image size {options.ImageSize} must be a positive multiple of {8 * p} (VAE factor 8 × patch {p}).", nameof(options));
         int sample = options.ImageSize / 8;
-        return new PixArtConfig(layers, heads, hidden / heads, inChannels, outChannels, p, sample, caption, hidden, Math.Max(1, sample / 64));    // diffusers' rule
+        // diffusers' rule
+        return new PixArtConfig(layers, heads, hidden / heads, inChannels, outChannels, p, sample, caption, hidden, Math.Max(1, sample / 64));
     }
 
     private static (string File, string? Config) Resolve(string path)
@@ -100,6 +107,7 @@ public static class PixArtCheckpoint
         var weights = Path.Combine(folder, WeightsName);
         if (File.Exists(weights)) return (weights, File.Exists(config) ? config : null);
         if (File.Exists(weights + ".index.json")) return (weights + ".index.json", File.Exists(config) ? config : null);
-        throw new CheckpointFormatException(path, $"the folder holds no PixArt weights (expected {WeightsName} or its .index.json, with config.json).");
+        throw new CheckpointFormatException(path,
+            $"the folder holds no PixArt weights (expected {WeightsName} or its .index.json, with config.json).");
     }
 }

@@ -24,7 +24,8 @@ public static partial class PixArtKeyMap
         {
             if (key == "pos_embed") continue;
             if (key.StartsWith("csize_embedder.", StringComparison.Ordinal) || key.StartsWith("ar_embedder.", StringComparison.Ordinal))
-                throw new CheckpointFormatException(source, $"has micro-condition embedders ('{key}', PixArt-α 1024); only PixArt-Sigma-style models are supported.");
+                throw new CheckpointFormatException(source,
+                    $"has micro-condition embedders ('{key}', PixArt-α 1024); only PixArt-Sigma-style models are supported.");
             var block = BlockKey().Match(key);
             if (block.Success)
             {
@@ -32,7 +33,8 @@ public static partial class PixArtKeyMap
                 switch (rest)
                 {
                     case var r when r.StartsWith("attn.qkv.", StringComparison.Ordinal):
-                        Split(result, value, 3, [prefix + "attn1.to_q." + Suffix(r), prefix + "attn1.to_k." + Suffix(r), prefix + "attn1.to_v." + Suffix(r)]);
+                        Split(result, value, 3,
+                            [prefix + "attn1.to_q." + Suffix(r), prefix + "attn1.to_k." + Suffix(r), prefix + "attn1.to_v." + Suffix(r)]);
                         continue;
                     case var r when r.StartsWith("cross_attn.kv_linear.", StringComparison.Ordinal):
                         Split(result, value, 2, [prefix + "attn2.to_k." + Suffix(r), prefix + "attn2.to_v." + Suffix(r)]);
@@ -59,10 +61,12 @@ public static partial class PixArtKeyMap
             if (!m.Success) { result[inverseTop[key]] = value; continue; }
             string prefix = $"blocks.{m.Groups[1].Value}.", rest = m.Groups[2].Value, suffix = Suffix(rest);
             if (rest.StartsWith("attn1.to_q.", StringComparison.Ordinal))
-                result[prefix + "attn.qkv." + suffix] = cat([value, diffusers[key.Replace("to_q", "to_k", StringComparison.Ordinal)], diffusers[key.Replace("to_q", "to_v", StringComparison.Ordinal)]], 0);
+                result[prefix + "attn.qkv." + suffix] = cat([value, diffusers[key.Replace("to_q", "to_k", StringComparison.Ordinal)],
+                    diffusers[key.Replace("to_q", "to_v", StringComparison.Ordinal)]], 0);
             else if (rest.StartsWith("attn2.to_k.", StringComparison.Ordinal))
                 result[prefix + "cross_attn.kv_linear." + suffix] = cat([value, diffusers[key.Replace("to_k", "to_v", StringComparison.Ordinal)]], 0);
-            else if (rest.StartsWith("attn1.to_k.", StringComparison.Ordinal) || rest.StartsWith("attn1.to_v.", StringComparison.Ordinal) || rest.StartsWith("attn2.to_v.", StringComparison.Ordinal))
+            else if (rest.StartsWith("attn1.to_k.", StringComparison.Ordinal) || rest.StartsWith("attn1.to_v.", StringComparison.Ordinal)
+                || rest.StartsWith("attn2.to_v.", StringComparison.Ordinal))
                 continue;
             else
                 result[prefix + inverseBlock[rest]] = value;

@@ -35,8 +35,9 @@ public static class STDiT2Checkpoint
         try
         {
             var (file, _) = Resolve(path);
-            if (!file.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) return Directory.Exists(path) && File.Exists(Path.Combine(path, "config.json"))
-                && File.ReadAllText(Path.Combine(path, "config.json")).Contains("STDiT2", StringComparison.OrdinalIgnoreCase);
+            if (!file.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+                return Directory.Exists(path) && File.Exists(Path.Combine(path, "config.json"))
+                    && File.ReadAllText(Path.Combine(path, "config.json")).Contains("STDiT2", StringComparison.OrdinalIgnoreCase);
             return SafetensorsHeader.Read(file).Tensors.ContainsKey("blocks.0.attn_temp.qkv.weight");
         }
         catch (Exception e) when (e is CheckpointFormatException or IOException)
@@ -65,7 +66,8 @@ public static class STDiT2Checkpoint
         }
         else throw new CheckpointFormatException(path, "no such file or folder.");
 
-        if (file.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) && SafetensorsHeader.Read(file).Metadata.TryGetValue("config", out var embedded))
+        if (file.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)
+            && SafetensorsHeader.Read(file).Metadata.TryGetValue("config", out var embedded))
             return (file, STDiT2Config.Parse(embedded, file));
         if (configPath is not null) return (file, STDiT2Config.Parse(File.ReadAllText(configPath), configPath));
         return (file, STDiT2Config.XL2);

@@ -29,7 +29,8 @@ public static class StateDictReader
                 FileKind.TorchZip => ReadTorchZip(path),
                 FileKind.Safetensors => ReadSafetensors(path),
                 _ => throw new CheckpointFormatException(path,
-                    "not a torch.save zip archive nor a safetensors file (legacy non-zip torch pickles are not supported: re-save with torch.save in PyTorch ≥ 1.6)."),
+                    "not a torch.save zip archive nor a safetensors file " +
+                    "(legacy non-zip torch pickles are not supported: re-save with torch.save in PyTorch ≥ 1.6)."),
             };
         }
         if (upcastToFloat32) UpcastInPlace(dict);

@@ -73,7 +73,8 @@ public sealed class ClassLabels
             .Take(count).Select(x => (x.Id, x.Name)).ToList();
     }
 
-    private static string Normalize(string s) => string.Join(' ', s.ToLowerInvariant().Replace('_', ' ').Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    private static string Normalize(string s) =>
+        string.Join(' ', s.ToLowerInvariant().Replace('_', ' ').Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
     private static int Levenshtein(string a, string b)
     {

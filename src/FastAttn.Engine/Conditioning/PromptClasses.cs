@@ -15,7 +15,9 @@ public static class PromptClasses
         return labels.Count == 10 && Enumerable.Range(0, 10).All(i => labels.NameOf(i) == i.ToString(CultureInfo.InvariantCulture));
     }
 
-    /// <summary>The class <paramref name="prompt"/> asks for; <see cref="UnknownClassException"/> or <see cref="AmbiguousClassException"/> otherwise.</summary>
+    /// <summary>
+    /// The class <paramref name="prompt"/> asks for; <see cref="UnknownClassException"/> or <see cref="AmbiguousClassException"/> otherwise.
+    /// </summary>
     public static int Resolve(ClassLabels labels, string prompt)
     {
         ArgumentNullException.ThrowIfNull(labels);

@@ -17,7 +17,9 @@ public static class AnimatedImageWriter
         ArgumentNullException.ThrowIfNull(path);
         var extension = Path.GetExtension(path).ToLowerInvariant();
         if (extension != ".gif")
-            throw new NotSupportedException($"Animated output is written as .gif (ImageSharp 2.x has no animated WebP encoder); got '{extension}'. Frames are also saved as PNGs.");
+            throw new NotSupportedException(
+                $"Animated output is written as .gif (ImageSharp 2.x has no animated WebP encoder); got '{extension}'. " +
+                "Frames are also saved as PNGs.");
         var gif = EncodeGif(video, fps);
         var framePaths = new List<string>();
         if (framesFolder is not null)
@@ -35,11 +37,14 @@ public static class AnimatedImageWriter
         return framePaths;
     }
 
-    /// <summary>The GIF bytes of <paramref name="video"/> (3, T, H, W): every frame with its own palette, looping, 1/<paramref name="fps"/> s each.</summary>
+    /// <summary>
+    /// The GIF bytes of <paramref name="video"/> (3, T, H, W): every frame with its own palette, looping, 1/<paramref name="fps"/> s each.
+    /// </summary>
     public static byte[] EncodeGif(Tensor video, double fps)
     {
         ArgumentNullException.ThrowIfNull(video);
-        if (video.dim() != 4 || video.shape[0] != 3) throw new ArgumentException($"A clip must be (3, T, H, W); got [{string.Join(", ", video.shape)}].", nameof(video));
+        if (video.dim() != 4 || video.shape[0] != 3)
+            throw new ArgumentException($"A clip must be (3, T, H, W); got [{string.Join(", ", video.shape)}].", nameof(video));
         if (fps <= 0 || double.IsNaN(fps)) throw new ArgumentOutOfRangeException(nameof(fps), $"Frames per second must be positive; got {fps}.");
         int delay = Math.Max(1, (int)Math.Round(100.0 / fps, MidpointRounding.AwayFromZero));  // GIF delays are in 1/100 s
         Image<Rgba32>? gif = null;

@@ -18,7 +18,8 @@ public static class ImageTensorConverter
         using var scope = NewDisposeScope();
         var chw = image.dim() == 4 ? image[0] : image;
         if (chw.dim() != 3 || (chw.shape[0] != 1 && chw.shape[0] != 3))
-            throw new ArgumentException($"Expected an image tensor (C, H, W) with C = 1 or 3; got [{string.Join(", ", image.shape)}].", nameof(image));
+            throw new ArgumentException(
+                $"Expected an image tensor (C, H, W) with C = 1 or 3; got [{string.Join(", ", image.shape)}].", nameof(image));
         channels = (int)chw.shape[0];
         height = (int)chw.shape[1];
         width = (int)chw.shape[2];

@@ -6,7 +6,9 @@ namespace FastAttn.Engine.Sampling;
 /// <summary>Which output channels classifier-free guidance extrapolates.</summary>
 public enum GuidedChannels
 {
-    /// <summary>The reference DiT's choice: only the first 3 channels ("for exact reproducibility"); channel 3 and variance channels unguided.</summary>
+    /// <summary>
+    /// The reference DiT's choice: only the first 3 channels ("for exact reproducibility"); channel 3 and variance channels unguided.
+    /// </summary>
     ReferenceFirstThree,
 
     /// <summary>diffusers' DiTPipeline and PixArt: every latent (ε) channel; variance channels unguided.</summary>

@@ -38,14 +38,16 @@ public static class DiffusersSchedulerConfig
         var schedule = new NoiseSchedule(o["beta_start"]?.GetValue<double>() ?? 1e-4, o["beta_end"]?.GetValue<double>() ?? 0.02,
             o["num_train_timesteps"]?.GetValue<int>() ?? 1000, NoiseSchedule.FromName(Str("beta_schedule", "linear")).Kind);
         Require("prediction_type", "epsilon", "epsilon");
-        if (o["trained_betas"] is JsonArray) throw new CheckpointFormatException(source, "sets trained_betas; only named beta schedules are supported.");
+        if (o["trained_betas"] is JsonArray)
+            throw new CheckpointFormatException(source, "sets trained_betas; only named beta schedules are supported.");
         switch (Str("_class_name", ""))
         {
             case "DPMSolverMultistepScheduler":
                 Require("algorithm_type", "dpmsolver++", "dpmsolver++");
                 Require("solver_type", "midpoint", "midpoint");
                 Require("timestep_spacing", "linspace", "linspace");
-                if (o["use_karras_sigmas"]?.GetValue<bool>() == true) throw new CheckpointFormatException(source, "uses Karras sigmas, which are not supported.");
+                if (o["use_karras_sigmas"]?.GetValue<bool>() == true)
+                    throw new CheckpointFormatException(source, "uses Karras sigmas, which are not supported.");
                 int order = o["solver_order"]?.GetValue<int>() ?? 2;
                 if (order is not (1 or 2)) throw new CheckpointFormatException(source, $"sets solver_order = {order}; 1 or 2 are supported.");
                 var options = new DpmSolverOptions

@@ -20,7 +20,8 @@ public sealed class DpmSolverMultistepScheduler : IDiffusionScheduler
     public DpmSolverMultistepScheduler(int steps, DpmSolverOptions? options = null)
     {
         _options = options ?? new DpmSolverOptions();
-        if (_options.SolverOrder is not (1 or 2)) throw new NotSupportedException($"DPM-Solver++ order {_options.SolverOrder} is not supported; allowed: 1, 2.");
+        if (_options.SolverOrder is not (1 or 2))
+            throw new NotSupportedException($"DPM-Solver++ order {_options.SolverOrder} is not supported; allowed: 1, 2.");
         int train = _options.Schedule.TrainSteps;
         SchedulerRegistry.CheckSteps(steps, train);
         // linspace(0, T−1, N+1).round()[::-1][:-1]

@@ -52,7 +52,8 @@ public sealed class IddpmScheduler : IDiffusionScheduler
         _sqrtRecipAlphasCumprod = ac.Select(a => Math.Sqrt(1.0 / a)).ToArray();
         _sqrtRecipm1AlphasCumprod = ac.Select(a => Math.Sqrt(1.0 / a - 1)).ToArray();
         var posteriorVariance = Enumerable.Range(0, n).Select(i => _betas[i] * (1 - acPrev[i]) / (1 - ac[i])).ToArray();
-        _posteriorLogVarianceClipped = Enumerable.Range(0, n).Select(i => Math.Log(n > 1 && i == 0 ? posteriorVariance[1] : posteriorVariance[i])).ToArray();
+        _posteriorLogVarianceClipped = Enumerable.Range(0, n)
+            .Select(i => Math.Log(n > 1 && i == 0 ? posteriorVariance[1] : posteriorVariance[i])).ToArray();
         _posteriorMeanCoef1 = Enumerable.Range(0, n).Select(i => _betas[i] * Math.Sqrt(acPrev[i]) / (1 - ac[i])).ToArray();
         _posteriorMeanCoef2 = Enumerable.Range(0, n).Select(i => (1 - acPrev[i]) * Math.Sqrt(1 - _betas[i]) / (1 - ac[i])).ToArray();
         _logBetas = _betas.Select(b => Math.Log(b)).ToArray();

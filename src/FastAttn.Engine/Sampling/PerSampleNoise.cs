@@ -28,7 +28,8 @@ public sealed class PerSampleNoise : INoiseSource, IDisposable
     {
         ArgumentNullException.ThrowIfNull(shape);
         if (shape.Length == 0 || shape[0] != _generators.Length)
-            throw new ArgumentException($"Noise batch {(shape.Length == 0 ? 0 : shape[0])} does not match the {_generators.Length} seeds.", nameof(shape));
+            throw new ArgumentException(
+                $"Noise batch {(shape.Length == 0 ? 0 : shape[0])} does not match the {_generators.Length} seeds.", nameof(shape));
         using var scope = torch.NewDisposeScope();
         var one = shape.Skip(1).Prepend(1L).ToArray();
         var parts = _generators.Select(g => torch.randn(one, ScalarType.Float32, torch.CPU, generator: g)).ToArray();

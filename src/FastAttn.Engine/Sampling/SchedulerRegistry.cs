@@ -25,7 +25,8 @@ public static class SchedulerRegistry
     public static IDiffusionSchedulerFactory Get(string name, SchedulerSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return Factories.TryGetValue(name.Trim(), out var f) ? (settings is null || settings == SchedulerSettings.Default ? f : new Factory(f.Name, f.Make, settings))
+        return Factories.TryGetValue(name.Trim(), out var f)
+            ? (settings is null || settings == SchedulerSettings.Default ? f : new Factory(f.Name, f.Make, settings))
             : throw new NotSupportedException($"Unknown scheduler '{name}'. Allowed: {string.Join(", ", Names)} (aliases: dpm++, dpmsolver).");
     }
 
@@ -36,7 +37,8 @@ public static class SchedulerRegistry
             throw new ArgumentOutOfRangeException(nameof(steps), $"Steps must be within 1..{trainSteps}; got {steps}.");
     }
 
-    private sealed class Factory(string name, Func<int, SchedulerSettings, IDiffusionScheduler> create, SchedulerSettings? settings = null) : IDiffusionSchedulerFactory
+    private sealed class Factory(string name, Func<int, SchedulerSettings, IDiffusionScheduler> create, SchedulerSettings? settings = null)
+        : IDiffusionSchedulerFactory
     {
         public string Name => name;
 

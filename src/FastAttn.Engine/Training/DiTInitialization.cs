@@ -19,9 +19,11 @@ public static class DiTInitialization
         manual_seed(seed);
         foreach (var (name, p) in model.named_parameters())
         {
-            if (name.Contains("adaLN_modulation", StringComparison.Ordinal) || name.StartsWith("final_layer.linear", StringComparison.Ordinal)) p.zero_();
+            if (name.Contains("adaLN_modulation", StringComparison.Ordinal) || name.StartsWith("final_layer.linear", StringComparison.Ordinal))
+                p.zero_();
             else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
-            else if (name.Contains("embedding_table", StringComparison.Ordinal) || name.Contains("t_embedder", StringComparison.Ordinal)) nn.init.normal_(p, 0, 0.02);
+            else if (name.Contains("embedding_table", StringComparison.Ordinal) || name.Contains("t_embedder", StringComparison.Ordinal))
+                nn.init.normal_(p, 0, 0.02);
             else if (p.dim() == 4) nn.init.xavier_uniform_(p.view(p.shape[0], -1));
             else if (p.dim() == 2) nn.init.xavier_uniform_(p);
         }

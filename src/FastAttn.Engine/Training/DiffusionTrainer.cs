@@ -29,7 +29,9 @@ public sealed class DiffusionTrainer : IDisposable
     public DiffusionTrainer(DiTConfig config, TrainingOptions options, ILogger<DiffusionTrainer>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        if (config.LearnSigma) throw new NotSupportedException("Training a learned-sigma DiT needs the hybrid variational loss, which is not implemented; train with learn_sigma = false.");
+        if (config.LearnSigma)
+            throw new NotSupportedException(
+                "Training a learned-sigma DiT needs the hybrid variational loss, which is not implemented; train with learn_sigma = false.");
         Options = options ?? throw new ArgumentNullException(nameof(options));
         _alphasCumprod = options.Schedule.AlphasCumprod();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -55,7 +57,8 @@ public sealed class DiffusionTrainer : IDisposable
 
     /// <summary>Trains on (N, C, H, W) images in [−1, 1] with (N) labels until <see cref="TrainingOptions.Steps"/>.</summary>
     /// <returns>The mean loss of the last 100 steps.</returns>
-    public double Train(Tensor images, Tensor labels, string? checkpointDir = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    public double Train(Tensor images, Tensor labels, string? checkpointDir = null, IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(labels);
@@ -68,11 +71,13 @@ public sealed class DiffusionTrainer : IDisposable
             double loss = TrainStep(images, labels);
             recent.Enqueue(loss);
             if (recent.Count > 100) recent.Dequeue();
-            if (Step % 50 == 0 || Step == Options.Steps) progress?.Report(new TrainingProgress(Step, Options.Steps, recent.Average(), stopwatch.Elapsed));
+            if (Step % 50 == 0 || Step == Options.Steps)
+                progress?.Report(new TrainingProgress(Step, Options.Steps, recent.Average(), stopwatch.Elapsed));
             if (checkpointDir is not null && Options.CheckpointEvery > 0 && Step % Options.CheckpointEvery == 0) SaveCheckpoint(checkpointDir);
         }
         if (checkpointDir is not null) SaveCheckpoint(checkpointDir);
-        _logger.LogInformation("Trained to step {Step} in {Seconds:F0}s, loss {Loss:F4}", Step, stopwatch.Elapsed.TotalSeconds, recent.DefaultIfEmpty(0).Average());
+        _logger.LogInformation("Trained to step {Step} in {Seconds:F0}s, loss {Loss:F4}", Step, stopwatch.Elapsed.TotalSeconds,
+            recent.DefaultIfEmpty(0).Average());
         return recent.DefaultIfEmpty(0).Average();
     }
 
@@ -140,20 +145,28 @@ public sealed class DiffusionTrainer : IDisposable
         var tmp = Path.Combine(dir, $".optimizer.{Guid.NewGuid():N}.tmp");
         _optimizer.save_state_dict(tmp);
         File.Move(tmp, Path.Combine(dir, "optimizer.bin"), overwrite: true);
-        AtomicFile.WriteAllText(Path.Combine(dir, "state.json"), JsonSerializer.Serialize(new { step = Step, schedule = Options.Schedule.Name, options = Options with { Schedule = NoiseSchedule.Linear } }));
+        AtomicFile.WriteAllText(Path.Combine(dir, "state.json"),
+            JsonSerializer.Serialize(new
+            {
+                step = Step, schedule = Options.Schedule.Name, options = Options with { Schedule = NoiseSchedule.Linear }
+            }));
         AtomicFile.WriteAllText(Path.Combine(dir, "config.json"), DiTConfigJson.ToReferenceJson(Model.Config));
         if (!File.Exists(Path.Combine(dir, SamplingDefaults.FileName)))
-            AtomicFile.WriteAllText(Path.Combine(dir, SamplingDefaults.FileName), new SamplingDefaults { Schedule = Options.Schedule, ClipSample = true }.ToJson());
+            AtomicFile.WriteAllText(Path.Combine(dir, SamplingDefaults.FileName),
+                new SamplingDefaults { Schedule = Options.Schedule, ClipSample = true }.ToJson());
     }
 
-    /// <summary>Resumes a run from a checkpoint folder written by <see cref="SaveCheckpoint"/>, with (possibly more) <paramref name="options"/>.</summary>
+    /// <summary>
+    /// Resumes a run from a checkpoint folder written by <see cref="SaveCheckpoint"/>, with (possibly more) <paramref name="options"/>.
+    /// </summary>
     public static DiffusionTrainer Resume(string dir, TrainingOptions options, ILogger<DiffusionTrainer>? logger = null)
     {
         var config = DiTConfigJson.ParseReference(File.ReadAllText(Path.Combine(dir, "config.json")), dir);
         using var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "state.json")));
         var trained = state.RootElement.TryGetProperty("schedule", out var s) ? NoiseSchedule.FromName(s.GetString()!) : NoiseSchedule.Linear;
         if (trained != options.Schedule)
-            throw new InvalidOperationException($"The checkpoint in '{dir}' was trained with the {trained.Name} noise schedule; resume it with that schedule, not {options.Schedule.Name}.");
+            throw new InvalidOperationException($"The checkpoint in '{dir}' was trained with the {trained.Name} noise schedule; " +
+                $"resume it with that schedule, not {options.Schedule.Name}.");
         var trainer = new DiffusionTrainer(config, options, logger);
         LoadWeights(trainer.Model, Path.Combine(dir, "model.safetensors"));
         LoadWeights(trainer.Ema, Path.Combine(dir, "ema.safetensors"));
@@ -162,7 +175,9 @@ public sealed class DiffusionTrainer : IDisposable
         return trainer;
     }
 
-    /// <summary>Saves <paramref name="model"/>'s weights (reference keys) as safetensors with its config in the metadata-free file plus config.json beside.</summary>
+    /// <summary>
+    /// Saves <paramref name="model"/>'s weights (reference keys) as safetensors with its config in the metadata-free file plus config.json beside.
+    /// </summary>
     public static void SaveWeights(DiTModel model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);

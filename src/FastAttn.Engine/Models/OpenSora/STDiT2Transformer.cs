@@ -85,9 +85,12 @@ public sealed class STDiT2Transformer : Module<Tensor, Tensor, Tensor, Tensor?, 
             throw new ArgumentException($"STDiT2 input must be (B, {Config.InChannels}, T, H, W); got [{string.Join(", ", x.shape)}].", nameof(x));
         if (caption.dim() == 4) caption = caption.squeeze(1);
         if (caption.dim() != 3 || caption.shape[0] != x.shape[0] || caption.shape[2] != Config.CaptionChannels)
-            throw new ArgumentException($"Caption features must be (B, L, {Config.CaptionChannels}) with B = {x.shape[0]}; got [{string.Join(", ", caption.shape)}].", nameof(caption));
+            throw new ArgumentException(
+                $"Caption features must be (B, L, {Config.CaptionChannels}) with B = {x.shape[0]}; got [{string.Join(", ", caption.shape)}].",
+                nameof(caption));
         if (mask is not null && (mask.shape[0] != x.shape[0] || mask.shape[1] != caption.shape[1]))
-            throw new ArgumentException($"The caption mask must be (B, L) = ({x.shape[0]}, {caption.shape[1]}); got [{string.Join(", ", mask.shape)}].", nameof(mask));
+            throw new ArgumentException(
+                $"The caption mask must be (B, L) = ({x.shape[0]}, {caption.shape[1]}); got [{string.Join(", ", mask.shape)}].", nameof(mask));
         using var scope = NewDisposeScope();
         var dtype = t_block.parameters().First().dtype;
         var device = x.device;
@@ -104,7 +107,8 @@ public sealed class STDiT2Transformer : Module<Tensor, Tensor, Tensor, Tensor?, 
         var (tokens, grid, latent) = x_embedder.Embed(x.to(dtype));                            // (B, N, C)
         int s = grid.H * grid.W;
         double scale = Math.Sqrt(conditions.Height * conditions.Width) / Config.InputSqSize;
-        var table = PositionEmbedding2D.Create(c, grid.H, grid.W, Math.Round(Math.Sqrt(s), MidpointRounding.ToEven), scale).to(dtype, device);   // (S, C)
+        // (S, C)
+        var table = PositionEmbedding2D.Create(c, grid.H, grid.W, Math.Round(Math.Sqrt(s), MidpointRounding.ToEven), scale).to(dtype, device);
         tokens = (tokens.view(b, grid.T, s, c) + table).view(b, (long)grid.T * s, c);
 
         var te = t_embedder.forward(t);                                                        // (B, C)
@@ -117,7 +121,9 @@ public sealed class STDiT2Transformer : Module<Tensor, Tensor, Tensor, Tensor?, 
         return new STDiT2ForwardState(this, tokens, spatial, temporal, te, context, bias, grid, latent);
     }
 
-    /// <summary>Block <paramref name="index"/> on tokens <paramref name="h"/> (B, N, C); <paramref name="runner"/> computes the state's target attention.</summary>
+    /// <summary>
+    /// Block <paramref name="index"/> on tokens <paramref name="h"/> (B, N, C); <paramref name="runner"/> computes the state's target attention.
+    /// </summary>
     public Tensor RunBlock(int index, Tensor h, STDiT2ForwardState state, ISelfAttentionRunner runner)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -140,7 +146,9 @@ public sealed class STDiT2Transformer : Module<Tensor, Tensor, Tensor, Tensor?, 
         return video.to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The reference's SizeEmbedder: each scalar of <paramref name="values"/> through the timestep embedding, concatenated, repeated for the batch.</summary>
+    /// <summary>
+    /// The reference's SizeEmbedder: each scalar of <paramref name="values"/> through the timestep embedding, concatenated, repeated for the batch.
+    /// </summary>
     private static Tensor Embed(TimestepEmbedder embedder, Tensor values, long batch)
     {
         using var scope = NewDisposeScope();
@@ -157,7 +165,8 @@ public sealed class STDiT2Transformer : Module<Tensor, Tensor, Tensor, Tensor?, 
         public PatchEmbed3D(STDiT2Config config) : base("PatchEmbed3D")
         {
             _patch = (config.PatchT, config.PatchH, config.PatchW);
-            proj = Conv3d(config.InChannels, config.HiddenSize, (config.PatchT, config.PatchH, config.PatchW), stride: (config.PatchT, config.PatchH, config.PatchW));
+            proj = Conv3d(config.InChannels, config.HiddenSize, (config.PatchT, config.PatchH, config.PatchW),
+                stride: (config.PatchT, config.PatchH, config.PatchW));
             RegisterComponents();
         }
 
@@ -167,7 +176,8 @@ public sealed class STDiT2Transformer : Module<Tensor, Tensor, Tensor, Tensor?, 
         {
             using var scope = NewDisposeScope();
             long t = x.shape[2], h = x.shape[3], w = x.shape[4];
-            long padT = (_patch.T - t % _patch.T) % _patch.T, padH = (_patch.H - h % _patch.H) % _patch.H, padW = (_patch.W - w % _patch.W) % _patch.W;
+            long padT = (_patch.T - t % _patch.T) % _patch.T, padH = (_patch.H - h % _patch.H) % _patch.H,
+                padW = (_patch.W - w % _patch.W) % _patch.W;
             if (padT + padH + padW > 0) x = functional.pad(x, [0, padW, 0, padH, 0, padT]);
             var y = proj.forward(x);                                                            // (B, C, T', H', W')
             var grid = ((int)y.shape[2], (int)y.shape[3], (int)y.shape[4]);

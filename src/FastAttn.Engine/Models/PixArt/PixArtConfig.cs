@@ -49,13 +49,15 @@ public sealed record PixArtConfig(int NumLayers, int NumHeads, int HeadDim, int 
             if (o["norm_type"]?.GetValue<string>() is string norm && norm != "ada_norm_single")
                 throw new CheckpointFormatException(source, $"has norm_type '{norm}'; PixArt uses ada_norm_single.");
             if (o["use_additional_conditions"]?.GetValue<bool>() == true)
-                throw new CheckpointFormatException(source, "uses resolution/aspect-ratio micro-conditions (PixArt-α 1024); only PixArt-Sigma-style models without them are supported.");
+                throw new CheckpointFormatException(source,
+                    "uses resolution/aspect-ratio micro-conditions (PixArt-α 1024); only PixArt-Sigma-style models without them are supported.");
             int heads = Required(o, "num_attention_heads", source), headDim = Required(o, "attention_head_dim", source);
             int inChannels = o["in_channels"]?.GetValue<int>() ?? 4;
             return new PixArtConfig(
                 Required(o, "num_layers", source), heads, headDim, inChannels, o["out_channels"]?.GetValue<int>() ?? inChannels,
                 o["patch_size"]?.GetValue<int>() ?? 2, Required(o, "sample_size", source), Required(o, "caption_channels", source),
-                o["cross_attention_dim"]?.GetValue<int>() ?? heads * headDim, o["interpolation_scale"]?.GetValue<double>() ?? Math.Max(1, Required(o, "sample_size", source) / 64),
+                o["cross_attention_dim"]?.GetValue<int>() ?? heads * headDim,
+                o["interpolation_scale"]?.GetValue<double>() ?? Math.Max(1, Required(o, "sample_size", source) / 64),
                 o["norm_eps"]?.GetValue<double>() ?? 1e-6);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NullReferenceException)

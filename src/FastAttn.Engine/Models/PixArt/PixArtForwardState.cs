@@ -8,7 +8,8 @@ public sealed class PixArtForwardState : ITransformerPass
 {
     private readonly PixArtTransformer _model;
 
-    internal PixArtForwardState(PixArtTransformer model, Tensor tokens, Tensor modulation, Tensor embedding, Tensor context, Tensor? captionBias, int rows, int cols)
+    internal PixArtForwardState(PixArtTransformer model, Tensor tokens, Tensor modulation, Tensor embedding, Tensor context,
+        Tensor? captionBias, int rows, int cols)
     {
         _model = model;
         Tokens = tokens;

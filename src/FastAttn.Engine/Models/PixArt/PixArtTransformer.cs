@@ -75,9 +75,12 @@ public sealed class PixArtTransformer : Module<Tensor, Tensor, Tensor, Tensor?, 
         ArgumentNullException.ThrowIfNull(caption);
         int p = Config.PatchSize;
         if (x.dim() != 4 || x.shape[1] != Config.InChannels || x.shape[2] % p != 0 || x.shape[3] % p != 0)
-            throw new ArgumentException($"PixArt input must be (B, {Config.InChannels}, H, W) with H and W multiples of the patch size {p}; got [{string.Join(", ", x.shape)}].", nameof(x));
+            throw new ArgumentException(
+                $"PixArt input must be (B, {Config.InChannels}, H, W) with H and W multiples of the patch size {p}; " +
+                $"got [{string.Join(", ", x.shape)}].", nameof(x));
         if (caption.shape[^1] != Config.CaptionChannels)
-            throw new ArgumentException($"Caption features have {caption.shape[^1]} channels; the model takes {Config.CaptionChannels}.", nameof(caption));
+            throw new ArgumentException(
+                $"Caption features have {caption.shape[^1]} channels; the model takes {Config.CaptionChannels}.", nameof(caption));
         using var scope = NewDisposeScope();
         int rows = (int)x.shape[2] / p, cols = (int)x.shape[3] / p;
         var dtype = proj_out.weight!.dtype;

@@ -64,7 +64,8 @@ public sealed class T5Encoder : Module<Tensor, Tensor?, Tensor>
         public T5Stack(T5Config config) : base(nameof(T5Stack))
         {
             _config = config;
-            block = new ModuleList<T5Block>(Enumerable.Range(0, config.NumLayers).Select(i => new T5Block(config, hasRelativeBias: i == 0)).ToArray());
+            block = new ModuleList<T5Block>(
+                Enumerable.Range(0, config.NumLayers).Select(i => new T5Block(config, hasRelativeBias: i == 0)).ToArray());
             final_layer_norm = new RmsNorm(config.DModel, config.LayerNormEpsilon);
             RegisterComponents();
         }

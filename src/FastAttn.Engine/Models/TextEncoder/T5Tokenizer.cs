@@ -28,7 +28,8 @@ public sealed class T5Tokenizer
     {
         ArgumentNullException.ThrowIfNull(path);
         var file = Directory.Exists(path) ? Path.Combine(path, "spiece.model") : path;
-        if (!File.Exists(file)) throw new FileNotFoundException($"No SentencePiece model at '{file}' (a T5 tokenizer folder holds spiece.model).", file);
+        if (!File.Exists(file))
+            throw new FileNotFoundException($"No SentencePiece model at '{file}' (a T5 tokenizer folder holds spiece.model).", file);
         using var stream = File.OpenRead(file);
         return FromStream(stream, file);
     }

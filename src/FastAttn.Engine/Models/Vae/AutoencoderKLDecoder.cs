@@ -38,7 +38,9 @@ public sealed class AutoencoderKLDecoder : Module<Tensor, Tensor>, ILatentDecode
         return decoder.forward(post_quant_conv.forward(z)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Decodes sampled latents: z / scaling_factor (+ shift_factor), then <see cref="forward"/>, in chunks of <see cref="DecodeBatchSize"/>.</summary>
+    /// <summary>
+    /// Decodes sampled latents: z / scaling_factor (+ shift_factor), then <see cref="forward"/>, in chunks of <see cref="DecodeBatchSize"/>.
+    /// </summary>
     public Tensor Decode(Tensor latents)
     {
         ArgumentNullException.ThrowIfNull(latents);
@@ -106,6 +108,7 @@ public sealed class AutoencoderKLDecoder : Module<Tensor, Tensor>, ILatentDecode
                 if (File.Exists(weights)) return (weights, File.Exists(cfg) ? cfg : null);
             }
         }
-        throw new CheckpointFormatException(path, "no VAE weights found (expected diffusion_pytorch_model.safetensors and config.json, directly or under vae/).");
+        throw new CheckpointFormatException(path,
+            "no VAE weights found (expected diffusion_pytorch_model.safetensors and config.json, directly or under vae/).");
     }
 }
