@@ -35,7 +35,7 @@ public sealed class DiTPipeline
     /// Runs a generation, with the request's DiTFastAttn plan when it has one. Honours <paramref name="cancellationToken"/>
     /// between denoising steps.
     /// </summary>
-    public DiTGenerationResult Generate(DiTGenerationRequest request, IProgress<DiffusionProgress>? progress = null,
+    public ImageGenerationResult Generate(DiTGenerationRequest request, IProgress<DiffusionProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -52,7 +52,7 @@ public sealed class DiTPipeline
     }
 
     /// <summary>The sampling loop (request already validated): noise → (guided) denoiser outputs → scheduler steps → decode.</summary>
-    internal DiTGenerationResult Run(DiTGenerationRequest request, IDenoiser denoiser, IProgress<DiffusionProgress>? progress, CancellationToken cancellationToken)
+    internal ImageGenerationResult Run(DiTGenerationRequest request, IDenoiser denoiser, IProgress<DiffusionProgress>? progress, CancellationToken cancellationToken)
     {
         var config = Transformer.Config;
         var stopwatch = Stopwatch.StartNew();
@@ -88,7 +88,7 @@ public sealed class DiTPipeline
         var (images, latents) = LatentImages.Finish(x, Decoder, cancellationToken);
         stopwatch.Stop();
         _logger.LogInformation("Generated {Count} image(s) in {Elapsed:F2}s", batch, stopwatch.Elapsed.TotalSeconds);
-        return new DiTGenerationResult(images, latents, seeds, stopwatch.Elapsed);
+        return new ImageGenerationResult(images, latents, seeds, stopwatch.Elapsed);
     }
 
     /// <summary>The (guided) model output for a chunk of samples at timestep <paramref name="t"/>: [cond; uncond] batch when guided.</summary>

@@ -86,8 +86,9 @@ public sealed class OpenSoraPipeline : IDisposable
         foreach (var (plan, target) in new[] { (request.Plan, VideoAttention.Spatial), (request.TemporalPlan, VideoAttention.Temporal) })
         {
             if (plan is null) continue;
-            if (OpenSoraPlanSearch.TargetOf(plan.Key) != target)
-                throw new ArgumentException($"The {(target == VideoAttention.Spatial ? "Plan" : "TemporalPlan")} was searched for the {OpenSoraPlanSearch.TargetOf(plan.Key).ToString().ToLowerInvariant()} attention.", nameof(request));
+            if (plan.Key.Target != target)
+                throw new ArgumentException($"The {(target == VideoAttention.Spatial ? "Plan" : "TemporalPlan")} was searched for the "
+                    + $"{plan.Key.Target.ToString().ToLowerInvariant()} attention.", nameof(request));
             PlanCompatibility.Check(plan, ModelFingerprint.Of(Transformer), Transformer.Config.Depth, h, request.Steps, scheduler.Name, request.GuidanceScale, w, f);
         }
         var device = Transformer.parameters().First().device;

@@ -96,7 +96,7 @@ public sealed class PixArtPipeline : IDisposable
     }
 
     /// <summary>Runs a generation, with the request's DiTFastAttn plan when it has one. Honours <paramref name="cancellationToken"/> between steps.</summary>
-    public DiTGenerationResult Generate(PixArtGenerationRequest request, IProgress<DiffusionProgress>? progress = null, CancellationToken cancellationToken = default)
+    public ImageGenerationResult Generate(PixArtGenerationRequest request, IProgress<DiffusionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         Validate(request);
@@ -117,7 +117,7 @@ public sealed class PixArtPipeline : IDisposable
     /// The sampling loop (request already validated): prompts → noise → [uncond; cond] outputs of <paramref name="denoiser"/> →
     /// guidance → scheduler steps → decode (when asked) and resize back.
     /// </summary>
-    internal DiTGenerationResult Run(PixArtGenerationRequest request, IDenoiser denoiser, bool decode, IProgress<DiffusionProgress>? progress,
+    internal ImageGenerationResult Run(PixArtGenerationRequest request, IDenoiser denoiser, bool decode, IProgress<DiffusionProgress>? progress,
         CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
@@ -168,7 +168,7 @@ public sealed class PixArtPipeline : IDisposable
         if (!ReferenceEquals(images, latents)) images.DetachFromDisposeScope();
         stopwatch.Stop();
         _logger.LogInformation("Generated {Count} image(s) of {Width}x{Height} in {Elapsed:F2}s", batch, width, height, stopwatch.Elapsed.TotalSeconds);
-        return new DiTGenerationResult(images, latents, seeds, stopwatch.Elapsed);
+        return new ImageGenerationResult(images, latents, seeds, stopwatch.Elapsed);
     }
 
     internal void Validate(PixArtGenerationRequest request)

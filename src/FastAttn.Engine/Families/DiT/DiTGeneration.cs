@@ -12,23 +12,18 @@ internal sealed class DiTGeneration(DiTGenerativeModel model, DiTGenerationReque
     /// <summary>The pipeline request (latent units).</summary>
     public DiTGenerationRequest PipelineRequest => request;
 
-    private PlanSearchOptions Options(double threshold, PlanSearchSettings? settings)
-    {
-        settings ??= new PlanSearchSettings();
-        var config = model.Loaded.Pipeline.Transformer.Config;
-        int side = request.Size!.Value / config.PatchSize;
-        return PlanLookup.SearchOptions(model.Loaded.Pipeline, request, threshold, settings.WindowFor(side * side), settings.CalibrationCount ?? 8,
-            settings.CalibrationSeed, settings.Metric ?? model.Loaded.Defaults.SearchMetric) with { PrefixReuse = settings.PrefixReuse };
-    }
+    private DiTPlanSearch PlanSearch => new(model.Loaded.Pipeline);
+
+    private DiTPlanSearchOptions Options(double threshold, PlanSearchSettings? settings) =>
+        PlanSearch.OptionsFor(request, threshold, settings, model.Loaded.Defaults.SearchMetric);
 
     /// <inheritdoc />
-    public override PlanKey PlanKey(double threshold, PlanSearchSettings? settings = null) =>
-        PlanLookup.KeyFor(model.Loaded.Pipeline, Options(threshold, settings), model.Fingerprint);
+    public override PlanKey PlanKey(double threshold, PlanSearchSettings? settings = null) => PlanSearch.KeyFor(Options(threshold, settings), model.Fingerprint);
 
     /// <inheritdoc />
     public override CompressionPlan SearchPlan(double threshold, PlanSearchSettings? settings = null, IProgress<PlanSearchProgress>? progress = null,
         CancellationToken cancellationToken = default) =>
-        new GreedyPlanSearch(model.Loaded.Pipeline).Search(Options(threshold, settings), progress, cancellationToken);
+        PlanSearch.Search(Options(threshold, settings), progress, cancellationToken);
 
     /// <inheritdoc />
     public override double RawAttentionFlops

@@ -11,13 +11,7 @@ internal sealed class OpenSoraGeneration(OpenSoraGenerativeModel model, VideoGen
 {
     private OpenSoraPlanSearch PlanSearch => new(model.Pipeline);
 
-    private PlanSearchOptions Options(double threshold, PlanSearchSettings? settings)
-    {
-        settings ??= new PlanSearchSettings();
-        int tokens = model.Pipeline.TokensPerCall(request, settings.Target);
-        return PlanSearch.OptionsFor(request, threshold, settings.CalibrationCount, settings.CalibrationSeed, settings.Metric ?? SearchMetric.RawOutput,
-            settings.WindowFor(tokens), settings.Target) with { PrefixReuse = settings.PrefixReuse };
-    }
+    private VideoPlanSearchOptions Options(double threshold, PlanSearchSettings? settings) => PlanSearch.OptionsFor(request, threshold, settings);
 
     /// <inheritdoc />
     public override PlanKey PlanKey(double threshold, PlanSearchSettings? settings = null) => PlanSearch.KeyFor(Options(threshold, settings), model.Fingerprint);

@@ -9,23 +9,17 @@ namespace FastAttn.Engine.Families.PixArt;
 /// <summary>A prepared PixArt generation: plans keyed by the latent bucket generated at, searched on the shipped captions.</summary>
 internal sealed class PixArtGeneration(PixArtGenerativeModel model, PixArtGenerationRequest request) : PreparedGeneration
 {
-    private PlanSearchOptions Options(double threshold, PlanSearchSettings? settings)
-    {
-        settings ??= new PlanSearchSettings();
-        var (rows, cols) = model.Pipeline.LatentSizeFor(request);
-        int patch = model.Pipeline.Transformer.Config.PatchSize;
-        return PlanLookup.SearchOptions(model.Pipeline, request, threshold, settings.WindowFor(rows / patch * (cols / patch)), settings.CalibrationCount,
-            settings.CalibrationSeed, settings.Metric ?? SearchMetric.RawOutput) with { PrefixReuse = settings.PrefixReuse };
-    }
+    private PixArtPlanSearch PlanSearch => new(model.Pipeline);
+
+    private TextPlanSearchOptions Options(double threshold, PlanSearchSettings? settings) => PlanSearch.OptionsFor(request, threshold, settings);
 
     /// <inheritdoc />
-    public override PlanKey PlanKey(double threshold, PlanSearchSettings? settings = null) =>
-        PlanLookup.KeyFor(model.Pipeline, Options(threshold, settings), model.Fingerprint);
+    public override PlanKey PlanKey(double threshold, PlanSearchSettings? settings = null) => PlanSearch.KeyFor(Options(threshold, settings), model.Fingerprint);
 
     /// <inheritdoc />
     public override CompressionPlan SearchPlan(double threshold, PlanSearchSettings? settings = null, IProgress<PlanSearchProgress>? progress = null,
         CancellationToken cancellationToken = default) =>
-        new PixArtPlanSearch(model.Pipeline).Search(Options(threshold, settings), progress, cancellationToken);
+        PlanSearch.Search(Options(threshold, settings), progress, cancellationToken);
 
     /// <inheritdoc />
     public override double RawAttentionFlops
