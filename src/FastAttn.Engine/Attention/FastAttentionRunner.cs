@@ -28,7 +28,8 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
     /// <param name="cfgBatch">Whether forward passes carry a CFG batch (both halves); without one, ASC does not apply.</param>
     /// <param name="order">Order of the CFG halves.</param>
     /// <param name="cacheCapBytes">Optional cap on cache memory; steps whose cache would not fit fall back to full attention.</param>
-    public FastAttentionRunner(AttentionMethod[][] methods, Func<int, WindowSpec> window, bool cfgBatch, CfgBatchOrder order, long? cacheCapBytes = null)
+    public FastAttentionRunner(AttentionMethod[][] methods, Func<int, WindowSpec> window, bool cfgBatch, CfgBatchOrder order,
+        long? cacheCapBytes = null)
         : this(methods, window, cfgBatch, order, searchMode: false, cacheCapBytes)
     {
     }
@@ -93,7 +94,11 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
             // Free caches no step reads any more: outputs are read only by an unbroken run of AST steps, residuals by
             // WA-RS steps before the next full step.
             if (_output[l] is not null && _methods[stepIndex][l] != AttentionMethod.OutputShare) { _output[l]!.Dispose(); _output[l] = null; }
-            if (_residual[l] is not null && (_methods[stepIndex][l].IsFull() || !ResidualReadFrom(_methods, stepIndex, l))) { _residual[l]!.Dispose(); _residual[l] = null; }
+            if (_residual[l] is not null && (_methods[stepIndex][l].IsFull() || !ResidualReadFrom(_methods, stepIndex, l)))
+            {
+                _residual[l]!.Dispose();
+                _residual[l] = null;
+            }
         }
     }
 

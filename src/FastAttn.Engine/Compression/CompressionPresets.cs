@@ -14,7 +14,9 @@ public static class CompressionPresets
     /// <summary>The video preset names, V1 to V5 (δ 0.01 … 0.05).</summary>
     public static IReadOnlyList<string> VideoNames { get; } = ["V1", "V2", "V3", "V4", "V5"];
 
-    /// <summary>δ of a preset ("D3" → 0.075), case-insensitive; "raw" is δ = 0. Unknown names throw <see cref="NotSupportedException"/>.</summary>
+    /// <summary>
+    /// δ of a preset ("D3" → 0.075), case-insensitive; "raw" is δ = 0. Unknown names throw <see cref="NotSupportedException"/>.
+    /// </summary>
     public static double Threshold(string preset)
     {
         ArgumentNullException.ThrowIfNull(preset);

@@ -17,7 +17,7 @@ namespace FastAttn.Engine.Compression;
 /// active while later layers are tried. Trials write no caches, so every step's caches are exactly what a generation
 /// with the final plan has. With prefix reuse, layer i's input is computed once and each candidate only reruns layers i..L−1.
 /// </summary>
-public sealed class DiTPlanSearch
+public sealed class DiTPlanSearch : IPlanSearch<DiTGenerationRequest, DiTPlanSearchOptions>
 {
     private readonly DiTPipeline _pipeline;
     private readonly ILogger _logger;
@@ -67,7 +67,8 @@ public sealed class DiTPlanSearch
     }
 
     /// <summary>Runs the search. Honours <paramref name="cancellationToken"/> between layers.</summary>
-    public CompressionPlan Search(DiTPlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null, CancellationToken cancellationToken = default)
+    public CompressionPlan Search(DiTPlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var model = _pipeline.Transformer;
@@ -93,7 +94,8 @@ public sealed class DiTPlanSearch
         using (var sampled = _pipeline.Run(request, denoiser, null, cancellationToken)) { }
         stopwatch.Stop();
         var key = options.KeyFor(ModelFingerprint.Of(model), size, null, null, denoiser.Window, CalibrationName(options));
-        var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, labels, options.CalibrationSeed);
+        var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, labels,
+            options.CalibrationSeed);
         _logger.LogInformation("Plan search δ={Threshold}: {Forwards:F1} forward-equivalents in {Seconds:F1}s", options.Threshold,
             denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
         return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize));

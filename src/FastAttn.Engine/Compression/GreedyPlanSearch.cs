@@ -10,10 +10,12 @@ public sealed class GreedyPlanSearch
     private readonly DiTPlanSearch _search;
 
     /// <summary>Creates a search over <paramref name="pipeline"/>'s transformer.</summary>
-    public GreedyPlanSearch(DiTPipeline pipeline, ILogger<GreedyPlanSearch>? logger = null) => _search = new DiTPlanSearch(pipeline, (ILogger?)logger);
+    public GreedyPlanSearch(DiTPipeline pipeline, ILogger<GreedyPlanSearch>? logger = null) =>
+        _search = new DiTPlanSearch(pipeline, (ILogger?)logger);
 
     /// <summary>Runs the search (see <see cref="DiTPlanSearch.Search"/>).</summary>
-    public CompressionPlan Search(DiTPlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null, CancellationToken cancellationToken = default) =>
+    public CompressionPlan Search(DiTPlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null,
+        CancellationToken cancellationToken = default) =>
         _search.Search(options, progress, cancellationToken);
 
     /// <summary>The key's calibration description as version 1 plan files wrote it (with ",metric:guided").</summary>

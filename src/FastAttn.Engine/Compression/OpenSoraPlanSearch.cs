@@ -15,7 +15,7 @@ namespace FastAttn.Engine.Compression;
 /// self-attention (the other one, and cross-attention, stay full). The paper searched video with smaller thresholds: see
 /// the V1..V5 presets.
 /// </summary>
-public sealed class OpenSoraPlanSearch
+public sealed class OpenSoraPlanSearch : IPlanSearch<VideoGenerationRequest, VideoPlanSearchOptions>
 {
     private readonly OpenSoraPipeline _pipeline;
     private readonly ILogger _logger;
@@ -68,7 +68,8 @@ public sealed class OpenSoraPlanSearch
     }
 
     /// <summary>Runs the search (options from <see cref="OptionsFor"/>). Reports progress per layer; honours cancellation between layers.</summary>
-    public CompressionPlan Search(VideoPlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null, CancellationToken cancellationToken = default)
+    public CompressionPlan Search(VideoPlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         var key = KeyFor(options);
         var config = _pipeline.Transformer.Config;
@@ -94,7 +95,8 @@ public sealed class OpenSoraPlanSearch
         var stopwatch = Stopwatch.StartNew();
         using (_pipeline.Run(request, targeted, null, cancellationToken)) { }
         stopwatch.Stop();
-        var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, [], options.CalibrationSeed);
+        var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, [],
+            options.CalibrationSeed);
         _logger.LogInformation("Open-Sora plan search δ={Threshold} on {Prompts} prompts: {Forwards:F1} forward-equivalents in {Seconds:F1}s",
             options.Threshold, prompts.Count, denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
         return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize));

@@ -13,7 +13,7 @@ namespace FastAttn.Engine.Compression;
 /// step's methods for the self-attention of every block (cross-attention is never compressed). Same algorithm, same
 /// candidates and thresholds as <see cref="DiTPlanSearch"/>.
 /// </summary>
-public sealed class PixArtPlanSearch
+public sealed class PixArtPlanSearch : IPlanSearch<PixArtGenerationRequest, TextPlanSearchOptions>
 {
     private readonly PixArtPipeline _pipeline;
     private readonly ILogger _logger;
@@ -62,7 +62,8 @@ public sealed class PixArtPlanSearch
     /// Runs the search at the options' latent height × width (the model's trained size when null; any aspect ratio).
     /// Reports progress per layer and honours <paramref name="cancellationToken"/> between layers.
     /// </summary>
-    public CompressionPlan Search(TextPlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null, CancellationToken cancellationToken = default)
+    public CompressionPlan Search(TextPlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var model = _pipeline.Transformer;
@@ -89,7 +90,8 @@ public sealed class PixArtPlanSearch
         using (_pipeline.Run(request, denoiser, decode: false, null, cancellationToken)) { }
         stopwatch.Stop();
         var key = options.KeyFor(ModelFingerprint.Of(model), rows, cols, null, denoiser.Window, CalibrationName(options));
-        var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, [], options.CalibrationSeed);
+        var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, [],
+            options.CalibrationSeed);
         _logger.LogInformation("PixArt plan search δ={Threshold} on {Captions} captions: {Forwards:F1} forward-equivalents in {Seconds:F1}s",
             options.Threshold, captions.Count, denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
         return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize));

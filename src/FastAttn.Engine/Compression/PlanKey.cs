@@ -74,7 +74,10 @@ public sealed record PlanKey(string ModelFingerprint, int LatentHeight, int Step
     public string FileName => FileNameWith(IsVideo ? CompressionPresets.NameOf(Threshold, OutputKind.Video)
         : CompressionPresets.LegacyNameOf(Threshold));                                     // image files keep their names (0.01·k is "Vk")
 
-    /// <summary>The name video plans had before presets were kind-aware (0.05 labelled "D2"), looked for when <see cref="FileName"/> is absent.</summary>
+    /// <summary>
+    /// The name a video plan had before presets were kind-aware (0.05 labelled "D2"), looked for when <see cref="FileName"/>
+    /// is absent; null when the names agree.
+    /// </summary>
     internal string? LegacyFileName => IsVideo && CompressionPresets.LegacyNameOf(Threshold) is var legacy
         && legacy != CompressionPresets.NameOf(Threshold, OutputKind.Video) ? FileNameWith(legacy) : null;
 
@@ -86,8 +89,9 @@ public sealed record PlanKey(string ModelFingerprint, int LatentHeight, int Step
     {
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(CanonicalText)))[..12];
         var delta = preset ?? "d" + Threshold.ToString("0.####", CultureInfo.InvariantCulture);
+        var model = ModelFingerprint[..Math.Min(8, ModelFingerprint.Length)];
         return string.Create(CultureInfo.InvariantCulture,
-            $"{ModelFingerprint[..Math.Min(8, ModelFingerprint.Length)]}-{LatentShape}px-{Steps}{Scheduler.ToLowerInvariant()}-cfg{GuidanceScale:0.##}-{delta}-{hash}.json");
+            $"{model}-{LatentShape}px-{Steps}{Scheduler.ToLowerInvariant()}-cfg{GuidanceScale:0.##}-{delta}-{hash}.json");
     }
 
     private static string Invariant(double value) => value.ToString("R", CultureInfo.InvariantCulture);

@@ -48,8 +48,10 @@ internal static class PlanKeyJson
         var (metric, target) = (SearchMetric.RawOutput, VideoAttention.Spatial);
         if (version < 2)
         {
-            if (calibration.EndsWith(LegacyGuided, StringComparison.Ordinal)) (metric, calibration) = (SearchMetric.GuidedOutput, calibration[..^LegacyGuided.Length]);
-            if (calibration.EndsWith(LegacyTemporal, StringComparison.Ordinal)) (target, calibration) = (VideoAttention.Temporal, calibration[..^LegacyTemporal.Length]);
+            if (calibration.EndsWith(LegacyGuided, StringComparison.Ordinal))
+                (metric, calibration) = (SearchMetric.GuidedOutput, calibration[..^LegacyGuided.Length]);
+            if (calibration.EndsWith(LegacyTemporal, StringComparison.Ordinal))
+                (target, calibration) = (VideoAttention.Temporal, calibration[..^LegacyTemporal.Length]);
         }
         return new PlanKey(Str(k, "modelFingerprint", source), Int(k, version < 2 ? "latentSize" : "latentHeight", source), Int(k, "steps", source),
             Str(k, "scheduler", source), Dbl(k, "guidanceScale", source), window, Dbl(k, "threshold", source), calibration,

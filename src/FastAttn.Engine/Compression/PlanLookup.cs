@@ -26,8 +26,8 @@ public static class PlanLookup
 
     /// <summary>The plan-search options of a PixArt <paramref name="request"/> at δ = <paramref name="threshold"/>.</summary>
     [Obsolete("Use PixArtPlanSearch.OptionsFor (or the model family's PreparedGeneration.PlanKey)")]
-    public static TextPlanSearchOptions SearchOptions(PixArtPipeline pipeline, PixArtGenerationRequest request, double threshold, WindowSpec? window = null,
-        int? captionCount = null, long calibrationSeed = 3, SearchMetric metric = SearchMetric.RawOutput)
+    public static TextPlanSearchOptions SearchOptions(PixArtPipeline pipeline, PixArtGenerationRequest request, double threshold,
+        WindowSpec? window = null, int? captionCount = null, long calibrationSeed = 3, SearchMetric metric = SearchMetric.RawOutput)
     {
         var options = new PixArtPlanSearch(pipeline).OptionsFor(request, threshold, Settings(captionCount, calibrationSeed, metric));
         return options with { Window = window ?? options.Window };

@@ -9,7 +9,9 @@ namespace FastAttn.Engine.Compression;
 /// </summary>
 public sealed record PlanSearchSettings
 {
-    /// <summary>Calibration samples: random class labels (class-conditional; default 8) or the first N shipped captions (text; default all).</summary>
+    /// <summary>
+    /// Calibration samples: random class labels (class-conditional; default 8) or the first N shipped captions (text; default all).
+    /// </summary>
     public int? CalibrationCount { get; init; }
 
     /// <summary>Seed of the calibration labels and noise (3, as the reference).</summary>

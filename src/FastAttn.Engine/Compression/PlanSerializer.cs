@@ -30,7 +30,8 @@ public static class PlanSerializer
             ["version"] = Version,
             ["key"] = PlanKeyJson.Write(plan.Key),
             ["layers"] = plan.Layers,
-            ["methods"] = new JsonArray(plan.Methods.Select(step => (JsonNode)new JsonArray(step.Select(m => (JsonNode)m.ToShortName()).ToArray())).ToArray()),
+            ["methods"] = new JsonArray(plan.Methods
+                .Select(step => (JsonNode)new JsonArray(step.Select(m => (JsonNode)m.ToShortName()).ToArray())).ToArray()),
         };
         if (plan.Shape is PlanModelShape shape)
             root["shape"] = new JsonObject { ["tokens"] = shape.Tokens, ["hidden"] = shape.Hidden };
@@ -45,7 +46,11 @@ public static class PlanSerializer
                 ["seed"] = s.Seed,
             };
         }
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        return root.ToJsonString(new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        });
     }
 
     /// <summary>Writes <paramref name="plan"/> to <paramref name="path"/> atomically.</summary>
@@ -65,7 +70,8 @@ public static class PlanSerializer
         try
         {
             var root = JsonNode.Parse(json)?.AsObject() ?? throw new PlanFormatException(source, "empty document.");
-            if (root["format"]?.GetValue<string>() != Format) throw new PlanFormatException(source, $"not a {Format} file (format field missing or different).");
+            if (root["format"]?.GetValue<string>() != Format)
+                throw new PlanFormatException(source, $"not a {Format} file (format field missing or different).");
             int version = root["version"]?.GetValue<int>() ?? 1;
             if (version is < 1 or > Version)
                 throw new PlanFormatException(source, $"version {version} is not supported (this build reads versions 1 to {Version}).");
@@ -82,7 +88,8 @@ public static class PlanSerializer
             PlanSearchReport? report = null;
             if (root["search"] is JsonObject s)
             {
-                report = new PlanSearchReport(Dbl(s, "forwardEquivalents", source), Dbl(s, "seconds", source), s["prefixReuse"]?.GetValue<bool>() ?? false,
+                report = new PlanSearchReport(Dbl(s, "forwardEquivalents", source), Dbl(s, "seconds", source),
+                    s["prefixReuse"]?.GetValue<bool>() ?? false,
                     s["calibrationLabels"]?.AsArray().Select(n => n!.GetValue<int>()).ToArray() ?? [], s["seed"]?.GetValue<long>() ?? 0);
             }
             PlanModelShape? shape = root["shape"] is JsonObject sh ? new PlanModelShape(Int(sh, "tokens", source), Int(sh, "hidden", source)) : null;

@@ -16,7 +16,9 @@ public interface ITransformerPass : IDisposable
     /// <summary>Number of blocks.</summary>
     int Depth { get; }
 
-    /// <summary>Block <paramref name="index"/> on tokens <paramref name="h"/> (B, N, D) → (B, N, D), its self-attention by <paramref name="runner"/>.</summary>
+    /// <summary>
+    /// Block <paramref name="index"/> on tokens <paramref name="h"/> (B, N, D) → (B, N, D), its self-attention by <paramref name="runner"/>.
+    /// </summary>
     Tensor RunBlock(int index, Tensor h, ISelfAttentionRunner runner);
 
     /// <summary>The final layer and unpatchify: (B, N, D) → the model output (B, C_out, H, W).</summary>

@@ -42,17 +42,22 @@ public sealed class DiTPipeline
         Validate(request, Transformer.Config);
         int size = request.Size ?? Transformer.Config.InputSize;
         if (request.Plan is CompressionPlan plan)
-            PlanCompatibility.Check(plan, ModelFingerprint.Of(Transformer), Transformer.Config.Depth, size, request.Steps, request.Scheduler.Name, request.GuidanceScale);
+            PlanCompatibility.Check(plan, ModelFingerprint.Of(Transformer), Transformer.Config.Depth, size, request.Steps, request.Scheduler.Name,
+                request.GuidanceScale);
         int batch = request.ClassLabels.Count;
         int chunk = request.SamplesPerForward <= 0 ? batch : Math.Min(batch, request.SamplesPerForward);
         using var denoiser = new PlanDenoiser(request.Plan, (batch + chunk - 1) / chunk, request.GuidanceScale > 1.0, CfgBatchOrder.ConditionalFirst,
             request.CacheCapBytes, request.TimeAttention ? Transformer.Device : null);
         var result = Run(request, denoiser, progress, cancellationToken);
-        return result with { AttentionFallbacks = denoiser.Fallbacks, PeakCacheBytes = denoiser.PeakCacheBytes, AttentionTime = denoiser.AttentionTime };
+        return result with
+        {
+            AttentionFallbacks = denoiser.Fallbacks, PeakCacheBytes = denoiser.PeakCacheBytes, AttentionTime = denoiser.AttentionTime,
+        };
     }
 
     /// <summary>The sampling loop (request already validated): noise → (guided) denoiser outputs → scheduler steps → decode.</summary>
-    internal ImageGenerationResult Run(DiTGenerationRequest request, IDenoiser denoiser, IProgress<DiffusionProgress>? progress, CancellationToken cancellationToken)
+    internal ImageGenerationResult Run(DiTGenerationRequest request, IDenoiser denoiser, IProgress<DiffusionProgress>? progress,
+        CancellationToken cancellationToken)
     {
         var config = Transformer.Config;
         var stopwatch = Stopwatch.StartNew();
@@ -123,7 +128,9 @@ public sealed class DiTPipeline
             throw new ArgumentOutOfRangeException(nameof(request), $"Size {size} must be a positive multiple of the patch size {config.PatchSize}.");
         if (request.GuidanceScale > 1.0 && !config.HasNullClass)
             throw new InvalidOperationException("This model has no null class, so classifier-free guidance is unavailable; use guidance 1.");
-        if (request.InitialNoise is Tensor z && (z.shape[0] != request.ClassLabels.Count || z.shape[1] != config.InChannels || z.shape[2] != size || z.shape[3] != size))
-            throw new ArgumentException($"Initial noise shape [{string.Join(", ", z.shape)}] does not match [{request.ClassLabels.Count}, {config.InChannels}, {size}, {size}].", nameof(request));
+        long[] expected = [request.ClassLabels.Count, config.InChannels, size, size];
+        if (request.InitialNoise is Tensor z && !z.shape.SequenceEqual(expected))
+            throw new ArgumentException($"Initial noise shape [{string.Join(", ", z.shape)}] does not match [{string.Join(", ", expected)}].",
+                nameof(request));
     }
 }

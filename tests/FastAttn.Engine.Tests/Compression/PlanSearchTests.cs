@@ -56,7 +56,9 @@ public class PlanSearchTests
             var reuse = search.Search(Options(delta, prefix: true, steps: 10));
             Assert.Equal(plain.Methods, reuse.Methods);
             double ratio = reuse.Search!.ForwardEquivalents / plain.Search!.ForwardEquivalents;
-            Assert.True(ratio <= 0.55, $"δ={delta}: cost ratio {ratio:F3} ({reuse.Search.ForwardEquivalents:F1} vs {plain.Search.ForwardEquivalents:F1}), plan {string.Join(" ", reuse.Counts().Select(kv => $"{kv.Key}:{kv.Value}"))}");
+            var counts = string.Join(" ", reuse.Counts().Select(kv => $"{kv.Key}:{kv.Value}"));
+            Assert.True(ratio <= 0.55,
+                $"δ={delta}: cost ratio {ratio:F3} ({reuse.Search.ForwardEquivalents:F1} vs {plain.Search.ForwardEquivalents:F1}), plan {counts}");
         }
     }
 
@@ -99,8 +101,9 @@ public class PlanSearchTests
         var plan = FullPlanSearch(model, request);
         var e = Assert.Throws<PlanMismatchException>(() => pipeline.Generate(request with { Steps = 7, Plan = plan }));
         Assert.Equal("steps", e.Field);
-        Assert.Equal("scheduler", Assert.Throws<PlanMismatchException>(() => pipeline.Generate(request with { Scheduler = SchedulerRegistry.Get("dpm"), Plan = plan })).Field);
-        Assert.Equal("guidance scale", Assert.Throws<PlanMismatchException>(() => pipeline.Generate(request with { GuidanceScale = 2, Plan = plan })).Field);
+        string Mismatch(DiTGenerationRequest r) => Assert.Throws<PlanMismatchException>(() => pipeline.Generate(r with { Plan = plan })).Field;
+        Assert.Equal("scheduler", Mismatch(request with { Scheduler = SchedulerRegistry.Get("dpm") }));
+        Assert.Equal("guidance scale", Mismatch(request with { GuidanceScale = 2 }));
         using var other = TinyModels.Random(depth: 4, hidden: 96);
         Assert.Equal("model", Assert.Throws<PlanMismatchException>(() => new DiTPipeline(other, null).Generate(request with { Plan = plan })).Field);
     }
@@ -125,7 +128,8 @@ public class PresetOrderingTests
         var search = new DiTPlanSearch(pipeline);
         var raw = new DiTPlanSearchOptions
         {
-            Threshold = CompressionPresets.Threshold("D3"), Steps = 6, Scheduler = SchedulerRegistry.Get("ddim"), GuidanceScale = 4, CalibrationCount = 2,
+            Threshold = CompressionPresets.Threshold("D3"), Steps = 6, Scheduler = SchedulerRegistry.Get("ddim"), GuidanceScale = 4,
+            CalibrationCount = 2,
         };
         var guided = raw with { Metric = SearchMetric.GuidedOutput };
 

@@ -7,42 +7,30 @@ using static TorchSharp.torch;
 namespace FastAttn.Engine.Families.DiT;
 
 /// <summary>A prepared class-conditional DiT generation: plans searched on random calibration labels.</summary>
-internal sealed class DiTGeneration(DiTGenerativeModel model, DiTGenerationRequest request, (int Width, int Height)? resize) : PreparedGeneration
+internal sealed class DiTGeneration(DiTGenerativeModel model, DiTGenerationRequest request, (int Width, int Height)? resize)
+    : SearchedGeneration<DiTGenerationRequest, DiTPlanSearchOptions>(new DiTPlanSearch(model.Loaded.Pipeline), request, model.Fingerprint,
+        model.Loaded.Defaults.SearchMetric)
 {
-    /// <summary>The pipeline request (latent units).</summary>
-    public DiTGenerationRequest PipelineRequest => request;
-
-    private DiTPlanSearch PlanSearch => new(model.Loaded.Pipeline);
-
-    private DiTPlanSearchOptions Options(double threshold, PlanSearchSettings? settings) =>
-        PlanSearch.OptionsFor(request, threshold, settings, model.Loaded.Defaults.SearchMetric);
-
-    /// <inheritdoc />
-    public override PlanKey PlanKey(double threshold, PlanSearchSettings? settings = null) => PlanSearch.KeyFor(Options(threshold, settings), model.Fingerprint);
-
-    /// <inheritdoc />
-    public override CompressionPlan SearchPlan(double threshold, PlanSearchSettings? settings = null, IProgress<PlanSearchProgress>? progress = null,
-        CancellationToken cancellationToken = default) =>
-        PlanSearch.Search(Options(threshold, settings), progress, cancellationToken);
-
     /// <inheritdoc />
     public override double RawAttentionFlops
     {
         get
         {
             var config = model.Loaded.Pipeline.Transformer.Config;
-            int side = request.Size!.Value / config.PatchSize;
-            bool cfg = request.GuidanceScale > 1;
-            var (perSample, _) = AttentionFlops.Layer(AttentionMethod.Full, false, new FlopsShape(side * side, config.HiddenSize, config.Depth, cfg), 0);
-            return perSample * (cfg ? 2 : 1) * config.Depth * request.Steps * request.ClassLabels.Count;
+            int side = PipelineRequest.Size!.Value / config.PatchSize;
+            bool cfg = PipelineRequest.GuidanceScale > 1;
+            var shape = new FlopsShape(side * side, config.HiddenSize, config.Depth, cfg);
+            var (perSample, _) = AttentionFlops.Layer(AttentionMethod.Full, false, shape, 0);
+            return perSample * (cfg ? 2 : 1) * config.Depth * PipelineRequest.Steps * PipelineRequest.ClassLabels.Count;
         }
     }
 
     /// <inheritdoc />
-    public override GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null, CancellationToken cancellationToken = default)
+    public override GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         using var noGrad = no_grad();
-        var result = model.Loaded.Pipeline.Generate(request with { Plan = plan }, progress, cancellationToken);
+        var result = model.Loaded.Pipeline.Generate(PipelineRequest with { Plan = plan }, progress, cancellationToken);
         if (!ReferenceEquals(result.Latents, result.Images)) result.Latents.Dispose();
         return new GenerationOutput(result.Images, result.Seeds, result.Elapsed, resize)
         {
