@@ -1,7 +1,7 @@
 namespace FastAttn.Engine.Attention;
 
 /// <summary>What a <see cref="FastAttentionRunner"/> does with the caches a forward pass would write.</summary>
-public enum CacheWriteMode
+internal enum CacheWriteMode
 {
     /// <summary>Write them (a real generation step).</summary>
     Commit,

@@ -23,14 +23,26 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
     private int _step;
 
     /// <summary>Creates the runner.</summary>
-    /// <param name="methods">The plan, [step][layer]; read live, so a search may change it between forward passes.</param>
+    /// <param name="methods">The plan, [step][layer].</param>
     /// <param name="window">The window for a sequence of N tokens.</param>
     /// <param name="cfgBatch">Whether forward passes carry a CFG batch (both halves); without one, ASC does not apply.</param>
     /// <param name="order">Order of the CFG halves.</param>
-    /// <param name="searchMode">Compute residuals at every full step and cache every output (the plan is not final yet).</param>
     /// <param name="cacheCapBytes">Optional cap on cache memory; steps whose cache would not fit fall back to full attention.</param>
     public FastAttentionRunner(AttentionMethod[][] methods, Func<int, WindowSpec> window, bool cfgBatch, CfgBatchOrder order,
-        bool searchMode = false, long? cacheCapBytes = null)
+        long? cacheCapBytes = null)
+        : this(methods, window, cfgBatch, order, searchMode: false, cacheCapBytes)
+    {
+    }
+
+    /// <summary>Creates the runner; in <paramref name="searchMode"/> (the plan search) <paramref name="methods"/> is read live.</summary>
+    /// <param name="methods">The plan, [step][layer]; read live, so a search may change it between forward passes.</param>
+    /// <param name="window">The window for a sequence of N tokens.</param>
+    /// <param name="cfgBatch">Whether forward passes carry a CFG batch.</param>
+    /// <param name="order">Order of the CFG halves.</param>
+    /// <param name="searchMode">Compute residuals at every full step and cache every output (the plan is not final yet).</param>
+    /// <param name="cacheCapBytes">Optional cap on cache memory.</param>
+    internal FastAttentionRunner(AttentionMethod[][] methods, Func<int, WindowSpec> window, bool cfgBatch, CfgBatchOrder order, bool searchMode,
+        long? cacheCapBytes)
     {
         _methods = methods ?? throw new ArgumentNullException(nameof(methods));
         _window = window ?? throw new ArgumentNullException(nameof(window));
@@ -53,13 +65,13 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
     public CfgBatchOrder Order { get; }
 
     /// <summary>Whether residuals and outputs are cached at every step (plan search).</summary>
-    public bool SearchMode { get; }
+    internal bool SearchMode { get; }
 
-    /// <summary>What happens to cache writes during the next forward passes.</summary>
-    public CacheWriteMode WriteMode { get; set; } = CacheWriteMode.Commit;
+    /// <summary>What happens to cache writes during the next forward passes (the plan search's trials).</summary>
+    internal CacheWriteMode WriteMode { get; set; } = CacheWriteMode.Commit;
 
     /// <summary>The layer whose writes are kept aside in <see cref="CacheWriteMode.PendingLayer"/> mode.</summary>
-    public int PendingLayer { get; set; } = -1;
+    internal int PendingLayer { get; set; } = -1;
 
     /// <summary>Steps × layers that fell back to full attention (missing cache or cache cap).</summary>
     public int Fallbacks { get; private set; }
@@ -82,7 +94,11 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
             // Free caches no step reads any more: outputs are read only by an unbroken run of AST steps, residuals by
             // WA-RS steps before the next full step.
             if (_output[l] is not null && _methods[stepIndex][l] != AttentionMethod.OutputShare) { _output[l]!.Dispose(); _output[l] = null; }
-            if (_residual[l] is not null && (_methods[stepIndex][l].IsFull() || !ResidualReadFrom(_methods, stepIndex, l))) { _residual[l]!.Dispose(); _residual[l] = null; }
+            if (_residual[l] is not null && (_methods[stepIndex][l].IsFull() || !ResidualReadFrom(_methods, stepIndex, l)))
+            {
+                _residual[l]!.Dispose();
+                _residual[l] = null;
+            }
         }
     }
 
@@ -147,7 +163,7 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
     }
 
     /// <summary>Makes the pending layer's writes real (the search chose the candidate that produced them).</summary>
-    public void PromotePending()
+    internal void PromotePending()
     {
         for (int l = 0; l < _output.Length; l++)
         {
@@ -158,7 +174,7 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
     }
 
     /// <summary>Drops the pending layer's writes.</summary>
-    public void DiscardPending()
+    internal void DiscardPending()
     {
         for (int l = 0; l < _output.Length; l++)
         {

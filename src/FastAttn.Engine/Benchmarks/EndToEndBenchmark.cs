@@ -105,7 +105,7 @@ public static class EndToEndBenchmark
         }, shape, cases, repetitions, progress, cancellationToken);
     }
 
-    private static EndToEndTiming Timing(DiTGenerationResult result)
+    private static EndToEndTiming Timing(ImageGenerationResult result)
     {
         using (result) return new EndToEndTiming(result.Elapsed.TotalSeconds, result.AttentionTime?.TotalSeconds, result.AttentionFallbacks);
     }

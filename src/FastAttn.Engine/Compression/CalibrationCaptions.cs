@@ -49,18 +49,23 @@ public static class CalibrationCaptions
         return $"captions:custom{captions.Count}-{hash}";
     }
 
-    /// <summary>
-    /// The calibration part of a plan key for a text-conditioned search: the caption set, seed, negative prompt (when not
-    /// empty), the video attention when temporal, and metric.
-    /// </summary>
-    public static string KeyName(PlanSearchOptions options, bool video)
+    /// <summary>The captions a search with <paramref name="options"/> calibrates on (the shipped video set for video options).</summary>
+    public static IReadOnlyList<string> For(TextPlanSearchOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var name = $"{Describe(Take(options.CalibrationPrompts, options.CalibrationCaptionCount, video))},seed:{options.CalibrationSeed}";
-        if (options.CalibrationNegativePrompt.Length > 0)
-            name += ",negative:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(options.CalibrationNegativePrompt)))[..8];
-        if (options.VideoAttention == Models.OpenSora.VideoAttention.Temporal) name += ",target:temporal";
-        return options.Metric == SearchMetric.GuidedOutput && options.GuidanceScale > 1.0 ? name + ",metric:guided" : name;
+        return Take(options.CalibrationPrompts, options.CalibrationCaptionCount, options is VideoPlanSearchOptions);
+    }
+
+    /// <summary>
+    /// The calibration part of a plan key for a text-conditioned search: the caption set, seed and negative prompt (when
+    /// not empty). The metric and video target are typed fields of the key.
+    /// </summary>
+    public static string KeyName(TextPlanSearchOptions options)
+    {
+        var name = $"{Describe(For(options))},seed:{options.CalibrationSeed}";
+        return options.CalibrationNegativePrompt.Length == 0
+            ? name
+            : name + ",negative:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(options.CalibrationNegativePrompt)))[..8];
     }
 
     private static IReadOnlyList<string> Load(string resourceName)

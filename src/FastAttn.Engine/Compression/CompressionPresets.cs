@@ -1,3 +1,5 @@
+using FastAttn.Engine.Generation;
+
 namespace FastAttn.Engine.Compression;
 
 /// <summary>
@@ -12,7 +14,9 @@ public static class CompressionPresets
     /// <summary>The video preset names, V1 to V5 (δ 0.01 … 0.05).</summary>
     public static IReadOnlyList<string> VideoNames { get; } = ["V1", "V2", "V3", "V4", "V5"];
 
-    /// <summary>δ of a preset ("D3" → 0.075), case-insensitive; "raw" is δ = 0. Unknown names throw <see cref="NotSupportedException"/>.</summary>
+    /// <summary>
+    /// δ of a preset ("D3" → 0.075), case-insensitive; "raw" is δ = 0. Unknown names throw <see cref="NotSupportedException"/>.
+    /// </summary>
     public static double Threshold(string preset)
     {
         ArgumentNullException.ThrowIfNull(preset);
@@ -20,14 +24,30 @@ public static class CompressionPresets
         if (p == "RAW") return 0;
         if (p.Length == 2 && p[0] == 'D' && p[1] is >= '1' and <= '6') return 0.025 * (p[1] - '0');
         if (p.Length == 2 && p[0] == 'V' && p[1] is >= '1' and <= '5') return 0.01 * (p[1] - '0');
-        throw new NotSupportedException($"Unknown preset '{preset}'. Allowed: raw, {string.Join(", ", Names)}, video {string.Join(", ", VideoNames)} (or give a threshold δ).");
+        throw new NotSupportedException(
+            $"Unknown preset '{preset}'. Allowed: raw, {string.Join(", ", Names)}, video {string.Join(", ", VideoNames)} (or give a threshold δ).");
     }
 
-    /// <summary>The preset name of a threshold, if it is one (0.05 → "D2").</summary>
-    public static string? NameOf(double threshold)
+    /// <summary>
+    /// The preset name of a threshold for a model of kind <paramref name="output"/>, if it is one of that kind's presets:
+    /// images D1..D6 (0.05 → "D2"), video V1..V5 (0.05 → "V5"); δ = 0 is "raw".
+    /// </summary>
+    public static string? NameOf(double threshold, OutputKind output)
     {
-        for (int k = 1; k <= 6; k++) if (Math.Abs(threshold - 0.025 * k) < 1e-9) return $"D{k}";
-        for (int k = 1; k <= 5; k++) if (Math.Abs(threshold - 0.01 * k) < 1e-9) return $"V{k}";
-        return threshold == 0 ? "raw" : null;
+        if (threshold == 0) return "raw";
+        return output == OutputKind.Video ? Match(threshold, 0.01, VideoNames) : Match(threshold, 0.025, Names);
+    }
+
+    /// <summary>The preset name of a threshold, image presets first (0.05 → "D2", even for a video plan).</summary>
+    [Obsolete("Use NameOf(threshold, OutputKind): 0.05 is D2 for images and V5 for video")]
+    public static string? NameOf(double threshold) => LegacyNameOf(threshold);
+
+    /// <summary>The name every plan had before presets were kind-aware: an image preset's, else a video preset's.</summary>
+    internal static string? LegacyNameOf(double threshold) => NameOf(threshold, OutputKind.Image) ?? NameOf(threshold, OutputKind.Video);
+
+    private static string? Match(double threshold, double step, IReadOnlyList<string> names)
+    {
+        for (int k = 1; k <= names.Count; k++) if (Math.Abs(threshold - step * k) < 1e-9) return names[k - 1];
+        return null;
     }
 }

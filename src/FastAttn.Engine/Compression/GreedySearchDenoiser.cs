@@ -37,11 +37,12 @@ internal sealed class GreedySearchDenoiser : IDenoiser
         CfgBatchOrder order, bool samplerUsesVariance, IProgress<PlanSearchProgress>? progress, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Threshold < 0 || double.IsNaN(options.Threshold)) throw new ArgumentOutOfRangeException(nameof(options), $"The threshold δ must be ≥ 0; got {options.Threshold}.");
+        if (options.Threshold < 0 || double.IsNaN(options.Threshold))
+            throw new ArgumentOutOfRangeException(nameof(options), $"The threshold δ must be ≥ 0; got {options.Threshold}.");
         bool guided = options.GuidanceScale > 1.0;
         var candidates = options.Candidates.Where(m => guided || !m.SharesCfg()).ToArray();
         var methods = Enumerable.Range(0, options.Steps).Select(_ => Enumerable.Repeat(AttentionMethod.Full, depth).ToArray()).ToArray();
-        Func<Tensor, Tensor>? metricView = options.Metric == SearchMetric.GuidedOutput && guided
+        Func<Tensor, Tensor>? metricView = options.EffectiveMetric == SearchMetric.GuidedOutput
             ? output => samplerUsesVariance
                 ? ClassifierFreeGuidance.Combine(output, options.GuidanceScale, latentChannels, guidedChannels, order)
                 : ClassifierFreeGuidance.Combine(output, options.GuidanceScale, latentChannels, guidedChannels, order)[.., ..latentChannels]
@@ -74,7 +75,7 @@ internal sealed class GreedySearchDenoiser : IDenoiser
         _depth = methods[0].Length;
         _cancel = cancel;
         Window = window;
-        _runner = new FastAttentionRunner(methods, _ => window, guided, order, searchMode: true);
+        _runner = new FastAttentionRunner(methods, _ => window, guided, order, searchMode: true, cacheCapBytes: null);
     }
 
     /// <summary>The plan being decided ([step][layer]); complete once the calibration run has finished.</summary>

@@ -15,7 +15,7 @@ namespace FastAttn.Engine.Compression;
 /// self-attention (the other one, and cross-attention, stay full). The paper searched video with smaller thresholds: see
 /// the V1..V5 presets.
 /// </summary>
-public sealed class OpenSoraPlanSearch
+public sealed class OpenSoraPlanSearch : IPlanSearch<VideoGenerationRequest, VideoPlanSearchOptions>
 {
     private readonly OpenSoraPipeline _pipeline;
     private readonly ILogger _logger;
@@ -27,55 +27,54 @@ public sealed class OpenSoraPlanSearch
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
-    /// <summary>The search options for a plan for <paramref name="request"/> at δ = <paramref name="threshold"/>.</summary>
-    public PlanSearchOptions OptionsFor(VideoGenerationRequest request, double threshold, int? promptCount = null, long calibrationSeed = 3,
-        SearchMetric metric = SearchMetric.RawOutput, WindowSpec? window = null, VideoAttention target = VideoAttention.Spatial)
+    /// <summary>
+    /// The options a plan for <paramref name="request"/> at δ = <paramref name="threshold"/> is searched with:
+    /// <paramref name="settings"/> (null: the defaults — spatial target, all 12 shipped prompts), with
+    /// <paramref name="defaultMetric"/> when they name no metric.
+    /// </summary>
+    public VideoPlanSearchOptions OptionsFor(VideoGenerationRequest request, double threshold, PlanSearchSettings? settings = null,
+        SearchMetric defaultMetric = SearchMetric.RawOutput)
     {
         ArgumentNullException.ThrowIfNull(request);
+        settings ??= new PlanSearchSettings();
         var (frames, rows, cols) = _pipeline.LatentSizeFor(request);
-        int tokens = _pipeline.TokensPerCall(request, target);
-        return new PlanSearchOptions
+        var options = new VideoPlanSearchOptions
         {
             Threshold = threshold,
             Steps = request.Steps,
             Scheduler = request.Scheduler ?? SchedulerRegistry.Get("iddpm"),
             GuidanceScale = request.GuidanceScale,
-            GuidedChannels = GuidedChannels.ReferenceFirstThree,
-            CalibrationCaptionCount = promptCount,
-            CalibrationSeed = calibrationSeed,
-            LatentSize = rows,
+            CalibrationCaptionCount = settings.CalibrationCount,
+            LatentHeight = rows,
             LatentWidth = cols,
             LatentFrames = frames,
-            Window = window ?? WindowSpec.ForTokens(tokens),
-            Metric = metric,
-            VideoAttention = target,
+            Target = settings.Target,
         };
+        return settings.Apply(options, _pipeline.TokensPerCall(request, settings.Target), defaultMetric);
     }
 
     /// <summary>Which attention a plan compresses, from its key.</summary>
-    public static VideoAttention TargetOf(PlanKey key)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        return key.Calibration.Contains(",target:temporal", StringComparison.Ordinal) ? VideoAttention.Temporal : VideoAttention.Spatial;
-    }
+    [Obsolete("Use PlanKey.Target")]
+    public static VideoAttention TargetOf(PlanKey key) => (key ?? throw new ArgumentNullException(nameof(key))).Target;
 
     /// <summary>The key of the plan <paramref name="options"/> give; <paramref name="fingerprint"/> saves hashing the model again.</summary>
-    public PlanKey KeyFor(PlanSearchOptions options, string? fingerprint = null)
+    public PlanKey KeyFor(VideoPlanSearchOptions options, string? fingerprint = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.LatentSize is not int rows || options.LatentWidth is not int cols || options.LatentFrames is not int frames || options.Window is not WindowSpec window)
-            throw new ArgumentException("Video plan options need the latent frames, height, width and window (use OptionsFor).", nameof(options));
-        return new PlanKey(fingerprint ?? ModelFingerprint.Of(_pipeline.Transformer), rows, options.Steps, options.Scheduler.Name, options.GuidanceScale,
-            window, options.Threshold, CalibrationCaptions.KeyName(options, video: true), cols, frames);
+        if (options.LatentHeight is not int rows || options.LatentWidth is not int cols || options.Window is not WindowSpec window)
+            throw new ArgumentException("Video plan options need the latent height, width and window (use OptionsFor).", nameof(options));
+        return options.KeyFor(fingerprint ?? ModelFingerprint.Of(_pipeline.Transformer), rows, cols, options.LatentFrames, window,
+            CalibrationCaptions.KeyName(options), options.Target);
     }
 
     /// <summary>Runs the search (options from <see cref="OptionsFor"/>). Reports progress per layer; honours cancellation between layers.</summary>
-    public CompressionPlan Search(PlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null, CancellationToken cancellationToken = default)
+    public CompressionPlan Search(VideoPlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         var key = KeyFor(options);
         var config = _pipeline.Transformer.Config;
-        int rows = key.LatentSize, cols = key.Width, frames = key.LatentFrames!.Value;
-        var prompts = CalibrationCaptions.Take(options.CalibrationPrompts, options.CalibrationCaptionCount, video: true);
+        int rows = key.LatentHeight, cols = key.Width, frames = key.LatentFrames!.Value;
+        var prompts = CalibrationCaptions.For(options);
         var request = new VideoGenerationRequest
         {
             Prompts = prompts,
@@ -89,14 +88,15 @@ public sealed class OpenSoraPlanSearch
             Decode = false,
         };
         _pipeline.Validate(request);
-        int tokens = _pipeline.TokensPerCall(request, options.VideoAttention);
+        int tokens = _pipeline.TokensPerCall(request, options.Target);
         using var denoiser = GreedySearchDenoiser.For(options, config.Depth, tokens, config.InChannels, GuidedChannels.ReferenceFirstThree,
             CfgBatchOrder.ConditionalFirst, samplerUsesVariance: true, progress, cancellationToken);
-        var targeted = new VideoAttentionDenoiser(denoiser, options.VideoAttention, FullAttentionRunner.Instance);   // the other attention stays full
+        var targeted = new VideoAttentionDenoiser(denoiser, options.Target, FullAttentionRunner.Instance);   // the other attention stays full
         var stopwatch = Stopwatch.StartNew();
         using (_pipeline.Run(request, targeted, null, cancellationToken)) { }
         stopwatch.Stop();
-        var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, [], options.CalibrationSeed);
+        var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, [],
+            options.CalibrationSeed);
         _logger.LogInformation("Open-Sora plan search δ={Threshold} on {Prompts} prompts: {Forwards:F1} forward-equivalents in {Seconds:F1}s",
             options.Threshold, prompts.Count, denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
         return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize));

@@ -4,7 +4,6 @@ using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Sampling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using static TorchSharp.torch;
 
 namespace FastAttn.Engine.Compression;
 
@@ -12,9 +11,9 @@ namespace FastAttn.Engine.Compression;
 /// The greedy compression-plan search on a PixArt pipeline: the calibration captions (the shipped set by default) are
 /// denoised together, [uncond; cond] batched as PixArt does, while <see cref="GreedySearchDenoiser"/> decides each
 /// step's methods for the self-attention of every block (cross-attention is never compressed). Same algorithm, same
-/// candidates and thresholds as <see cref="GreedyPlanSearch"/> on DiT.
+/// candidates and thresholds as <see cref="DiTPlanSearch"/>.
 /// </summary>
-public sealed class PixArtPlanSearch
+public sealed class PixArtPlanSearch : IPlanSearch<PixArtGenerationRequest, TextPlanSearchOptions>
 {
     private readonly PixArtPipeline _pipeline;
     private readonly ILogger _logger;
@@ -27,20 +26,53 @@ public sealed class PixArtPlanSearch
     }
 
     /// <summary>
-    /// Runs the search at <see cref="PlanSearchOptions.LatentSize"/> × <see cref="PlanSearchOptions.LatentWidth"/> (the model's
-    /// trained size when null; any aspect ratio).
+    /// The options a plan for <paramref name="request"/> (at its size after resolution binning, any aspect ratio) at
+    /// δ = <paramref name="threshold"/> is searched with: <paramref name="settings"/> (null: the defaults; the calibration
+    /// count takes the first shipped captions), with <paramref name="defaultMetric"/> when they name no metric.
+    /// </summary>
+    public TextPlanSearchOptions OptionsFor(PixArtGenerationRequest request, double threshold, PlanSearchSettings? settings = null,
+        SearchMetric defaultMetric = SearchMetric.RawOutput)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        settings ??= new PlanSearchSettings();
+        var (rows, cols) = _pipeline.LatentSizeFor(request);
+        var options = new TextPlanSearchOptions
+        {
+            Threshold = threshold,
+            Steps = request.Steps,
+            Scheduler = request.Scheduler ?? _pipeline.Scheduler,
+            GuidanceScale = request.GuidanceScale,
+            CalibrationCaptionCount = settings.CalibrationCount,
+            LatentHeight = rows,
+            LatentWidth = cols,
+        };
+        return settings.Apply(options, Tokens(rows, cols), defaultMetric);
+    }
+
+    /// <summary>The key of the plan <paramref name="options"/> give; <paramref name="fingerprint"/> saves hashing the model again.</summary>
+    public PlanKey KeyFor(TextPlanSearchOptions options, string? fingerprint = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var (rows, cols) = LatentOf(options);
+        return options.KeyFor(fingerprint ?? ModelFingerprint.Of(_pipeline.Transformer), rows, cols, null,
+            options.Window ?? WindowSpec.ForTokens(Tokens(rows, cols)), CalibrationName(options));
+    }
+
+    /// <summary>
+    /// Runs the search at the options' latent height × width (the model's trained size when null; any aspect ratio).
     /// Reports progress per layer and honours <paramref name="cancellationToken"/> between layers.
     /// </summary>
-    public CompressionPlan Search(PlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null, CancellationToken cancellationToken = default)
+    public CompressionPlan Search(TextPlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var model = _pipeline.Transformer;
         var config = model.Config;
-        int size = options.LatentSize ?? config.SampleSize, width = options.LatentWidth ?? size;
-        int tokens = (size / config.PatchSize) * (width / config.PatchSize);
-        var captions = CalibrationCaptions.Take(options.CalibrationPrompts, options.CalibrationCaptionCount);
-        using var denoiser = GreedySearchDenoiser.For(options, config.NumLayers, tokens, config.InChannels, GuidedChannels.AllLatent, CfgBatchOrder.UnconditionalFirst,
-            samplerUsesVariance: false, progress, cancellationToken);
+        var (rows, cols) = LatentOf(options);
+        int tokens = Tokens(rows, cols);
+        var captions = CalibrationCaptions.For(options);
+        using var denoiser = GreedySearchDenoiser.For(options, config.NumLayers, tokens, config.InChannels, GuidedChannels.AllLatent,
+            CfgBatchOrder.UnconditionalFirst, samplerUsesVariance: false, progress, cancellationToken);
         var request = new PixArtGenerationRequest
         {
             Prompts = captions,
@@ -49,22 +81,34 @@ public sealed class PixArtPlanSearch
             Steps = options.Steps,
             Scheduler = options.Scheduler,
             GuidanceScale = options.GuidanceScale,
-            Width = width * _pipeline.VaeFactor,
-            Height = size * _pipeline.VaeFactor,
+            Width = cols * _pipeline.VaeFactor,
+            Height = rows * _pipeline.VaeFactor,
             ResolutionBinning = false,
         };
         _pipeline.Validate(request);
         var stopwatch = Stopwatch.StartNew();
         using (_pipeline.Run(request, denoiser, decode: false, null, cancellationToken)) { }
         stopwatch.Stop();
-        var key = new PlanKey(ModelFingerprint.Of(model), size, options.Steps, options.Scheduler.Name, options.GuidanceScale, denoiser.Window,
-            options.Threshold, CalibrationName(options), width);
-        var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, [], options.CalibrationSeed);
+        var key = options.KeyFor(ModelFingerprint.Of(model), rows, cols, null, denoiser.Window, CalibrationName(options));
+        var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, [],
+            options.CalibrationSeed);
         _logger.LogInformation("PixArt plan search δ={Threshold} on {Captions} captions: {Forwards:F1} forward-equivalents in {Seconds:F1}s",
             options.Threshold, captions.Count, denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
         return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize));
     }
 
-    /// <summary>The key's calibration description: the caption set, seed, negative prompt (when not empty) and metric.</summary>
-    public static string CalibrationName(PlanSearchOptions options) => CalibrationCaptions.KeyName(options, video: false);
+    /// <summary>The key's calibration description: the caption set, seed and negative prompt (when not empty).</summary>
+    public static string CalibrationName(TextPlanSearchOptions options) => CalibrationCaptions.KeyName(options);
+
+    private (int Rows, int Cols) LatentOf(TextPlanSearchOptions options)
+    {
+        int rows = options.LatentHeight ?? _pipeline.Transformer.Config.SampleSize;
+        return (rows, options.LatentWidth ?? rows);
+    }
+
+    private int Tokens(int rows, int cols)
+    {
+        int patch = _pipeline.Transformer.Config.PatchSize;
+        return rows / patch * (cols / patch);
+    }
 }

@@ -21,13 +21,21 @@ public sealed class PlanDirectory
         return path;
     }
 
-    /// <summary>The plan for <paramref name="key"/>, or null when none was saved. A corrupt file throws <see cref="PlanFormatException"/>.</summary>
-    public CompressionPlan? TryLoad(PlanKey key)
+    /// <summary>
+    /// The plan for <paramref name="key"/>, or null when none was saved; a video plan saved under its name from before
+    /// presets were kind-aware (δ 0.05 named "D2") is found too. A corrupt file throws <see cref="PlanFormatException"/>.
+    /// </summary>
+    public CompressionPlan? TryLoad(PlanKey key) => Find(key)?.Plan;
+
+    /// <summary>The plan for <paramref name="key"/> and the file it was read from, or null when none was saved.</summary>
+    public (CompressionPlan Plan, string Path)? Find(PlanKey key)
     {
+        ArgumentNullException.ThrowIfNull(key);
         var path = PathFor(key);
+        if (!File.Exists(path) && key.LegacyFileName is string legacy) path = System.IO.Path.Combine(Path, legacy);
         if (!File.Exists(path)) return null;
         var plan = PlanSerializer.Load(path);
         if (plan.Key != key) throw new PlanFormatException(path, "its key does not match its file name (edited or copied by hand?).");
-        return plan;
+        return (plan, path);
     }
 }

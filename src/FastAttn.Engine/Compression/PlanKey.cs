@@ -2,48 +2,97 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using FastAttn.Engine.Attention;
+using FastAttn.Engine.Generation;
+using FastAttn.Engine.Models.OpenSora;
 
 namespace FastAttn.Engine.Compression;
 
 /// <summary>
-/// Everything a compression plan depends on besides its methods: the model (fingerprint), latent size, step count,
-/// scheduler, guidance scale, window, threshold δ and calibration set. Its <see cref="FileName"/> names the plan in a
-/// plan directory, so that any preset or custom δ is found again.
+/// Everything a compression plan depends on besides its methods: the model (fingerprint), latent shape, step count,
+/// scheduler, guidance scale, window, threshold δ, calibration set and the search settings that change a plan (metric,
+/// video target, candidate order, search scope). Its <see cref="FileName"/> names the plan in a plan directory, so that
+/// any preset or custom δ is found again, and a plan searched one way is never found for another.
 /// </summary>
 /// <param name="ModelFingerprint">SHA-256 over the model's state-dict names, shapes and values.</param>
-/// <param name="LatentSize">Side of the latent (or pixel) input.</param>
+/// <param name="LatentHeight">Height of the latent (or pixel) input; its side when square.</param>
 /// <param name="Steps">Denoising steps.</param>
 /// <param name="Scheduler">Sampler name.</param>
 /// <param name="GuidanceScale">Classifier-free guidance scale.</param>
 /// <param name="Window">Window semantics and size.</param>
 /// <param name="Threshold">The search threshold δ.</param>
-/// <param name="Calibration">Description of the calibration inputs (e.g. "labels:8,seed:3").</param>
+/// <param name="Calibration">Description of the calibration inputs (e.g. "labels:random8,seed:3").</param>
 /// <param name="LatentWidth">Width of a non-square latent (text-to-image aspect-ratio buckets); null when square.</param>
 /// <param name="LatentFrames">Latent frames of a video model; null for images.</param>
-public sealed record PlanKey(string ModelFingerprint, int LatentSize, int Steps, string Scheduler, double GuidanceScale,
+public sealed record PlanKey(string ModelFingerprint, int LatentHeight, int Steps, string Scheduler, double GuidanceScale,
     WindowSpec Window, double Threshold, string Calibration, int? LatentWidth = null, int? LatentFrames = null)
 {
-    /// <summary>Width of a non-square latent, or null when square (<see cref="LatentSize"/> is then both sides; a width equal to it is stored as null).</summary>
-    public int? LatentWidth { get; init; } = LatentWidth is int w && w != LatentSize ? w : null;
+    /// <summary>Width of a non-square latent, or null when square (a width equal to <see cref="LatentHeight"/> is stored as null).</summary>
+    public int? LatentWidth { get; init; } = LatentWidth is int w && w != LatentHeight ? w : null;
 
-    /// <summary>Latent width: <see cref="LatentWidth"/>, or <see cref="LatentSize"/> when square.</summary>
-    public int Width => LatentWidth ?? LatentSize;
+    /// <summary>The latent height (the side of a square latent).</summary>
+    [Obsolete("Use LatentHeight")]
+    public int LatentSize => LatentHeight;
+
+    /// <summary>Latent width: <see cref="LatentWidth"/>, or <see cref="LatentHeight"/> when square.</summary>
+    public int Width => LatentWidth ?? LatentHeight;
+
+    /// <summary>What the search compared candidates on (<see cref="SearchMetric.RawOutput"/> for every unguided search).</summary>
+    public SearchMetric Metric { get; init; } = SearchMetric.RawOutput;
+
+    /// <summary>Video models: which self-attention the plan compresses (spatial for images).</summary>
+    public VideoAttention Target { get; init; } = VideoAttention.Spatial;
+
+    /// <summary>The order the search tried candidates in.</summary>
+    public CandidateOrder CandidateOrder { get; init; } = CandidateOrder.Reference;
+
+    /// <summary>What one decision of the search covered.</summary>
+    public SearchScope SearchScope { get; init; } = SearchScope.Attention;
+
+    /// <summary>Whether the plan is for a video model (it has latent frames).</summary>
+    public bool IsVideo => LatentFrames is not null;
 
     /// <summary>"32" for a square latent, "32x48" (height x width) otherwise, "16f-30x53" for 16 frames of video.</summary>
-    public string LatentShape => (LatentFrames is int f ? $"{f}f-" : "") + (LatentWidth is int w ? $"{LatentSize}x{w}" : LatentSize.ToString(CultureInfo.InvariantCulture));
+    public string LatentShape => (LatentFrames is int f ? $"{f}f-" : "")
+        + (LatentWidth is int w ? $"{LatentHeight}x{w}" : LatentHeight.ToString(CultureInfo.InvariantCulture));
 
-    /// <summary>A stable, readable file name: model prefix, size, steps, scheduler, guidance, δ and a hash of the whole key.</summary>
-    public string FileName
+    /// <summary>
+    /// Every field of the key as one line, hashed into <see cref="FileName"/>. The typed fields are written the way plan
+    /// files of version 1 carried them in the calibration text (",target:temporal", ",metric:guided"), and the candidate
+    /// order and scope only when not the default, so every plan file named before they were typed keeps its name.
+    /// </summary>
+    public string CanonicalText =>
+        string.Join('|', ModelFingerprint, LatentHeight, Steps, Scheduler.ToLowerInvariant(), Invariant(GuidanceScale), Window.Semantics,
+            Window.HalfWidth, Window.BlockSize, Window.BlockRadius, Invariant(Threshold), LegacyCalibration)
+        + (LatentWidth is int w ? $"|width:{w}" : "") + (LatentFrames is int f ? $"|frames:{f}" : "")
+        + (CandidateOrder != CandidateOrder.Reference ? $"|order:{CandidateOrder.ToString().ToLowerInvariant()}" : "")
+        + (SearchScope != SearchScope.Attention ? $"|scope:{SearchScope.ToString().ToLowerInvariant()}" : "");
+
+    /// <summary>
+    /// A stable, readable file name: model prefix, shape, steps, scheduler, guidance, preset (D1..D6 for images, V1..V5
+    /// for video) or δ, and a hash of <see cref="CanonicalText"/>.
+    /// </summary>
+    public string FileName => FileNameWith(IsVideo ? CompressionPresets.NameOf(Threshold, OutputKind.Video)
+        : CompressionPresets.LegacyNameOf(Threshold));                                     // image files keep their names (0.01·k is "Vk")
+
+    /// <summary>
+    /// The name a video plan had before presets were kind-aware (0.05 labelled "D2"), looked for when <see cref="FileName"/>
+    /// is absent; null when the names agree.
+    /// </summary>
+    internal string? LegacyFileName => IsVideo && CompressionPresets.LegacyNameOf(Threshold) is var legacy
+        && legacy != CompressionPresets.NameOf(Threshold, OutputKind.Video) ? FileNameWith(legacy) : null;
+
+    /// <summary>The calibration text with the typed fields written as version 1 files carried them.</summary>
+    internal string LegacyCalibration => Calibration + (Target == VideoAttention.Temporal ? ",target:temporal" : "")
+        + (Metric == SearchMetric.GuidedOutput ? ",metric:guided" : "");
+
+    private string FileNameWith(string? preset)
     {
-        get
-        {
-            var canonical = string.Join('|', ModelFingerprint, LatentSize, Steps, Scheduler.ToLowerInvariant(),
-                GuidanceScale.ToString("R", CultureInfo.InvariantCulture), Window.Semantics, Window.HalfWidth, Window.BlockSize, Window.BlockRadius,
-                Threshold.ToString("R", CultureInfo.InvariantCulture), Calibration) + (LatentWidth is int w ? $"|width:{w}" : "") + (LatentFrames is int f ? $"|frames:{f}" : "");
-            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..12];
-            var delta = CompressionPresets.NameOf(Threshold) ?? "d" + Threshold.ToString("0.####", CultureInfo.InvariantCulture);
-            return string.Create(CultureInfo.InvariantCulture,
-                $"{ModelFingerprint[..Math.Min(8, ModelFingerprint.Length)]}-{LatentShape}px-{Steps}{Scheduler.ToLowerInvariant()}-cfg{GuidanceScale:0.##}-{delta}-{hash}.json");
-        }
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(CanonicalText)))[..12];
+        var delta = preset ?? "d" + Threshold.ToString("0.####", CultureInfo.InvariantCulture);
+        var model = ModelFingerprint[..Math.Min(8, ModelFingerprint.Length)];
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{model}-{LatentShape}px-{Steps}{Scheduler.ToLowerInvariant()}-cfg{GuidanceScale:0.##}-{delta}-{hash}.json");
     }
+
+    private static string Invariant(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -9,7 +9,9 @@ namespace FastAttn.Engine.Compression;
 /// </summary>
 public sealed record PlanSearchSettings
 {
-    /// <summary>Calibration samples: random class labels (class-conditional; default 8) or the first N shipped captions (text; default all).</summary>
+    /// <summary>
+    /// Calibration samples: random class labels (class-conditional; default 8) or the first N shipped captions (text; default all).
+    /// </summary>
     public int? CalibrationCount { get; init; }
 
     /// <summary>Seed of the calibration labels and noise (3, as the reference).</summary>
@@ -30,6 +32,27 @@ public sealed record PlanSearchSettings
     /// <summary>Video models: which self-attention the plan compresses (spatial by default).</summary>
     public VideoAttention Target { get; init; } = VideoAttention.Spatial;
 
+    /// <summary>The order candidates are tried in (the reference's by default); part of the plan's key.</summary>
+    public CandidateOrder CandidateOrder { get; init; } = CandidateOrder.Reference;
+
+    /// <summary>What one decision of the search covers (one attention module by default); part of the plan's key.</summary>
+    public SearchScope SearchScope { get; init; } = SearchScope.Attention;
+
     /// <summary>The window for a sequence of <paramref name="tokens"/> tokens.</summary>
     public WindowSpec WindowFor(int tokens) => WindowSpec.ForTokens(tokens, WindowSemantics, WindowHalfWidth);
+
+    /// <summary>
+    /// <paramref name="options"/> (a family's, shape filled in) with these settings' common fields: seed, window for
+    /// <paramref name="tokens"/> tokens, metric (<paramref name="defaultMetric"/> when unset), prefix reuse, order and scope.
+    /// </summary>
+    internal T Apply<T>(T options, int tokens, SearchMetric defaultMetric) where T : PlanSearchOptions =>
+        (T)((PlanSearchOptions)options with
+        {
+            CalibrationSeed = CalibrationSeed,
+            Window = WindowFor(tokens),
+            Metric = Metric ?? defaultMetric,
+            PrefixReuse = PrefixReuse,
+            CandidateOrder = CandidateOrder,
+            SearchScope = SearchScope,
+        });
 }

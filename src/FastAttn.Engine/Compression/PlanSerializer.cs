@@ -7,8 +7,10 @@ using FastAttn.Engine.Imaging;
 namespace FastAttn.Engine.Compression;
 
 /// <summary>
-/// Reads and writes plans as versioned JSON (<c>"format": "fastattn-plan", "version": 1</c>): the key, then one array
-/// of method names per step. Writes are atomic; reads fail with <see cref="PlanFormatException"/> naming the problem.
+/// Reads and writes plans as versioned JSON (<c>"format": "fastattn-plan", "version": 2</c>): the key, then one array
+/// of method names per step. Files of version 1 (or without a version) still load: their key's calibration text is
+/// migrated to the typed fields (see <see cref="PlanKey"/>). Writes are atomic; reads fail with
+/// <see cref="PlanFormatException"/> naming the problem.
 /// </summary>
 public static class PlanSerializer
 {
@@ -16,38 +18,20 @@ public static class PlanSerializer
     public const string Format = "fastattn-plan";
 
     /// <summary>The current version.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>The plan as JSON text.</summary>
     public static string ToJson(CompressionPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var k = plan.Key;
         var root = new JsonObject
         {
             ["format"] = Format,
             ["version"] = Version,
-            ["key"] = new JsonObject
-            {
-                ["modelFingerprint"] = k.ModelFingerprint,
-                ["latentSize"] = k.LatentSize,
-                ["latentWidth"] = k.LatentWidth,
-                ["latentFrames"] = k.LatentFrames,
-                ["steps"] = k.Steps,
-                ["scheduler"] = k.Scheduler,
-                ["guidanceScale"] = k.GuidanceScale,
-                ["window"] = new JsonObject
-                {
-                    ["semantics"] = k.Window.Semantics.ToString(),
-                    ["halfWidth"] = k.Window.HalfWidth,
-                    ["blockSize"] = k.Window.BlockSize,
-                    ["blockRadius"] = k.Window.BlockRadius,
-                },
-                ["threshold"] = k.Threshold,
-                ["calibration"] = k.Calibration,
-            },
+            ["key"] = PlanKeyJson.Write(plan.Key),
             ["layers"] = plan.Layers,
-            ["methods"] = new JsonArray(plan.Methods.Select(step => (JsonNode)new JsonArray(step.Select(m => (JsonNode)m.ToShortName()).ToArray())).ToArray()),
+            ["methods"] = new JsonArray(plan.Methods
+                .Select(step => (JsonNode)new JsonArray(step.Select(m => (JsonNode)m.ToShortName()).ToArray())).ToArray()),
         };
         if (plan.Shape is PlanModelShape shape)
             root["shape"] = new JsonObject { ["tokens"] = shape.Tokens, ["hidden"] = shape.Hidden };
@@ -62,7 +46,11 @@ public static class PlanSerializer
                 ["seed"] = s.Seed,
             };
         }
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        return root.ToJsonString(new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        });
     }
 
     /// <summary>Writes <paramref name="plan"/> to <paramref name="path"/> atomically.</summary>
@@ -82,18 +70,12 @@ public static class PlanSerializer
         try
         {
             var root = JsonNode.Parse(json)?.AsObject() ?? throw new PlanFormatException(source, "empty document.");
-            if (root["format"]?.GetValue<string>() != Format) throw new PlanFormatException(source, $"not a {Format} file (format field missing or different).");
-            int version = root["version"]?.GetValue<int>() ?? 0;
-            if (version != Version) throw new PlanFormatException(source, $"version {version} is not supported (this build reads version {Version}).");
-            var k = root["key"]?.AsObject() ?? throw new PlanFormatException(source, "the key is missing.");
-            var w = k["window"]?.AsObject() ?? throw new PlanFormatException(source, "the window is missing.");
-            if (!Enum.TryParse<WindowSemantics>(Str(w, "semantics", source), out var semantics))
-                throw new PlanFormatException(source, $"unknown window semantics '{w["semantics"]}'.");
-            var key = new PlanKey(Str(k, "modelFingerprint", source), Int(k, "latentSize", source), Int(k, "steps", source),
-                Str(k, "scheduler", source), Dbl(k, "guidanceScale", source),
-                new WindowSpec(semantics, Int(w, "halfWidth", source), Int(w, "blockSize", source), Int(w, "blockRadius", source)),
-                Dbl(k, "threshold", source), Str(k, "calibration", source), k["latentWidth"] is null ? null : Int(k, "latentWidth", source),
-                k["latentFrames"] is null ? null : Int(k, "latentFrames", source));
+            if (root["format"]?.GetValue<string>() != Format)
+                throw new PlanFormatException(source, $"not a {Format} file (format field missing or different).");
+            int version = root["version"]?.GetValue<int>() ?? 1;
+            if (version is < 1 or > Version)
+                throw new PlanFormatException(source, $"version {version} is not supported (this build reads versions 1 to {Version}).");
+            var key = PlanKeyJson.Read(root["key"]?.AsObject() ?? throw new PlanFormatException(source, "the key is missing."), version, source);
             int layers = Int(root, "layers", source);
             var rows = root["methods"]?.AsArray() ?? throw new PlanFormatException(source, "the methods are missing.");
             var methods = rows.Select((row, s) =>
@@ -106,7 +88,8 @@ public static class PlanSerializer
             PlanSearchReport? report = null;
             if (root["search"] is JsonObject s)
             {
-                report = new PlanSearchReport(Dbl(s, "forwardEquivalents", source), Dbl(s, "seconds", source), s["prefixReuse"]?.GetValue<bool>() ?? false,
+                report = new PlanSearchReport(Dbl(s, "forwardEquivalents", source), Dbl(s, "seconds", source),
+                    s["prefixReuse"]?.GetValue<bool>() ?? false,
                     s["calibrationLabels"]?.AsArray().Select(n => n!.GetValue<int>()).ToArray() ?? [], s["seed"]?.GetValue<long>() ?? 0);
             }
             PlanModelShape? shape = root["shape"] is JsonObject sh ? new PlanModelShape(Int(sh, "tokens", source), Int(sh, "hidden", source)) : null;
@@ -118,14 +101,9 @@ public static class PlanSerializer
         }
     }
 
-    private static string Str(JsonObject o, string name, string source) =>
-        o[name]?.GetValue<string>() ?? throw new PlanFormatException(source, $"field '{name}' is missing.");
+    private static int Int(JsonObject o, string name, string source) => PlanKeyJson.Int(o, name, source);
 
-    private static int Int(JsonObject o, string name, string source) =>
-        o[name]?.GetValue<int>() ?? throw new PlanFormatException(source, $"field '{name}' is missing.");
-
-    private static double Dbl(JsonObject o, string name, string source) =>
-        o[name] is JsonValue v ? v.GetValue<double>() : throw new PlanFormatException(source, $"field '{name}' is missing.");
+    private static double Dbl(JsonObject o, string name, string source) => PlanKeyJson.Dbl(o, name, source);
 
     /// <summary>Culture-invariant formatting helper for messages.</summary>
     internal static string Invariant(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);

@@ -6,7 +6,7 @@ namespace FastAttn.Engine.Models;
 /// <summary>
 /// One forward pass of a diffusion transformer, prepared (embeddings and conditioning computed) and split into its
 /// blocks, so that a caller can run every block with an attention runner — or, as the plan search does, rerun only the
-/// blocks after a layer. DiT and PixArt both expose their passes this way.
+/// blocks after a layer. Every family's transformer exposes its passes this way (video ones as <see cref="IVideoTransformerPass"/>).
 /// </summary>
 public interface ITransformerPass : IDisposable
 {

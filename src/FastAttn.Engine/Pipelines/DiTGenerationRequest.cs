@@ -51,7 +51,7 @@ public sealed record DiTGenerationRequest
     public long? CacheCapBytes { get; init; }
 
     /// <summary>
-    /// Time the self-attention modules (the result's <see cref="DiTGenerationResult.AttentionTime"/>); on a GPU this
+    /// Time the self-attention modules (the result's <see cref="ImageGenerationResult.AttentionTime"/>); on a GPU this
     /// synchronises the device around every attention call, so leave it off outside benchmarks.
     /// </summary>
     public bool TimeAttention { get; init; }

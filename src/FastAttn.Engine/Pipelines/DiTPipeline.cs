@@ -35,24 +35,29 @@ public sealed class DiTPipeline
     /// Runs a generation, with the request's DiTFastAttn plan when it has one. Honours <paramref name="cancellationToken"/>
     /// between denoising steps.
     /// </summary>
-    public DiTGenerationResult Generate(DiTGenerationRequest request, IProgress<DiffusionProgress>? progress = null,
+    public ImageGenerationResult Generate(DiTGenerationRequest request, IProgress<DiffusionProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         Validate(request, Transformer.Config);
         int size = request.Size ?? Transformer.Config.InputSize;
         if (request.Plan is CompressionPlan plan)
-            PlanCompatibility.Check(plan, ModelFingerprint.Of(Transformer), Transformer.Config.Depth, size, request.Steps, request.Scheduler.Name, request.GuidanceScale);
+            PlanCompatibility.Check(plan, ModelFingerprint.Of(Transformer), Transformer.Config.Depth, size, request.Steps, request.Scheduler.Name,
+                request.GuidanceScale);
         int batch = request.ClassLabels.Count;
         int chunk = request.SamplesPerForward <= 0 ? batch : Math.Min(batch, request.SamplesPerForward);
         using var denoiser = new PlanDenoiser(request.Plan, (batch + chunk - 1) / chunk, request.GuidanceScale > 1.0, CfgBatchOrder.ConditionalFirst,
             request.CacheCapBytes, request.TimeAttention ? Transformer.Device : null);
         var result = Run(request, denoiser, progress, cancellationToken);
-        return result with { AttentionFallbacks = denoiser.Fallbacks, PeakCacheBytes = denoiser.PeakCacheBytes, AttentionTime = denoiser.AttentionTime };
+        return result with
+        {
+            AttentionFallbacks = denoiser.Fallbacks, PeakCacheBytes = denoiser.PeakCacheBytes, AttentionTime = denoiser.AttentionTime,
+        };
     }
 
     /// <summary>The sampling loop (request already validated): noise → (guided) denoiser outputs → scheduler steps → decode.</summary>
-    internal DiTGenerationResult Run(DiTGenerationRequest request, IDenoiser denoiser, IProgress<DiffusionProgress>? progress, CancellationToken cancellationToken)
+    internal ImageGenerationResult Run(DiTGenerationRequest request, IDenoiser denoiser, IProgress<DiffusionProgress>? progress,
+        CancellationToken cancellationToken)
     {
         var config = Transformer.Config;
         var stopwatch = Stopwatch.StartNew();
@@ -88,7 +93,7 @@ public sealed class DiTPipeline
         var (images, latents) = LatentImages.Finish(x, Decoder, cancellationToken);
         stopwatch.Stop();
         _logger.LogInformation("Generated {Count} image(s) in {Elapsed:F2}s", batch, stopwatch.Elapsed.TotalSeconds);
-        return new DiTGenerationResult(images, latents, seeds, stopwatch.Elapsed);
+        return new ImageGenerationResult(images, latents, seeds, stopwatch.Elapsed);
     }
 
     /// <summary>The (guided) model output for a chunk of samples at timestep <paramref name="t"/>: [cond; uncond] batch when guided.</summary>
@@ -123,7 +128,9 @@ public sealed class DiTPipeline
             throw new ArgumentOutOfRangeException(nameof(request), $"Size {size} must be a positive multiple of the patch size {config.PatchSize}.");
         if (request.GuidanceScale > 1.0 && !config.HasNullClass)
             throw new InvalidOperationException("This model has no null class, so classifier-free guidance is unavailable; use guidance 1.");
-        if (request.InitialNoise is Tensor z && (z.shape[0] != request.ClassLabels.Count || z.shape[1] != config.InChannels || z.shape[2] != size || z.shape[3] != size))
-            throw new ArgumentException($"Initial noise shape [{string.Join(", ", z.shape)}] does not match [{request.ClassLabels.Count}, {config.InChannels}, {size}, {size}].", nameof(request));
+        long[] expected = [request.ClassLabels.Count, config.InChannels, size, size];
+        if (request.InitialNoise is Tensor z && !z.shape.SequenceEqual(expected))
+            throw new ArgumentException($"Initial noise shape [{string.Join(", ", z.shape)}] does not match [{string.Join(", ", expected)}].",
+                nameof(request));
     }
 }

@@ -36,7 +36,9 @@ public sealed class OpenSoraPipeline : IDisposable
     {
         Transformer = transformer ?? throw new ArgumentNullException(nameof(transformer));
         if (encoder is not null && encoder.Config.DModel != transformer.Config.CaptionChannels)
-            throw new ArgumentException($"The text encoder gives {encoder.Config.DModel} channels; the transformer takes {transformer.Config.CaptionChannels}.", nameof(encoder));
+            throw new ArgumentException(
+                $"The text encoder gives {encoder.Config.DModel} channels; the transformer takes {transformer.Config.CaptionChannels}.",
+                nameof(encoder));
         Prompts = new PromptEncoder(encoder, tokenizer, transformer.parameters().First().device, ownsModels);
         Decoder = decoder;
         _ownsModels = ownsModels;
@@ -76,7 +78,8 @@ public sealed class OpenSoraPipeline : IDisposable
     }
 
     /// <summary>Runs a generation, with the request's plan when it has one. Honours <paramref name="cancellationToken"/> between steps.</summary>
-    public VideoGenerationResult Generate(VideoGenerationRequest request, IProgress<DiffusionProgress>? progress = null, CancellationToken cancellationToken = default)
+    public VideoGenerationResult Generate(VideoGenerationRequest request, IProgress<DiffusionProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         Validate(request);
@@ -86,16 +89,20 @@ public sealed class OpenSoraPipeline : IDisposable
         foreach (var (plan, target) in new[] { (request.Plan, VideoAttention.Spatial), (request.TemporalPlan, VideoAttention.Temporal) })
         {
             if (plan is null) continue;
-            if (OpenSoraPlanSearch.TargetOf(plan.Key) != target)
-                throw new ArgumentException($"The {(target == VideoAttention.Spatial ? "Plan" : "TemporalPlan")} was searched for the {OpenSoraPlanSearch.TargetOf(plan.Key).ToString().ToLowerInvariant()} attention.", nameof(request));
-            PlanCompatibility.Check(plan, ModelFingerprint.Of(Transformer), Transformer.Config.Depth, h, request.Steps, scheduler.Name, request.GuidanceScale, w, f);
+            if (plan.Key.Target != target)
+                throw new ArgumentException($"The {(target == VideoAttention.Spatial ? "Plan" : "TemporalPlan")} was searched for the "
+                    + $"{plan.Key.Target.ToString().ToLowerInvariant()} attention.", nameof(request));
+            PlanCompatibility.Check(plan, ModelFingerprint.Of(Transformer), Transformer.Config.Depth, h, request.Steps, scheduler.Name,
+                request.GuidanceScale, w, f);
         }
         var device = Transformer.parameters().First().device;
-        using var denoiser = new PlanDenoiser(request.Plan, 1, guided, CfgBatchOrder.ConditionalFirst, request.CacheCapBytes, request.TimeAttention ? device : null);
+        using var denoiser = new PlanDenoiser(request.Plan, 1, guided, CfgBatchOrder.ConditionalFirst, request.CacheCapBytes,
+            request.TimeAttention ? device : null);
         using var temporal = request.TemporalPlan is CompressionPlan tp
             ? new FastAttentionRunner(tp.Methods, _ => tp.Key.Window, guided, CfgBatchOrder.ConditionalFirst, cacheCapBytes: request.CacheCapBytes)
             : null;
-        var result = Run(request, temporal is null ? denoiser : (IDenoiser)new VideoAttentionDenoiser(denoiser, VideoAttention.Spatial, temporal), progress, cancellationToken);
+        var both = temporal is null ? denoiser : (IDenoiser)new VideoAttentionDenoiser(denoiser, VideoAttention.Spatial, temporal);
+        var result = Run(request, both, progress, cancellationToken);
         return result with
         {
             AttentionFallbacks = denoiser.Fallbacks + (temporal?.Fallbacks ?? 0),
@@ -104,8 +111,11 @@ public sealed class OpenSoraPipeline : IDisposable
         };
     }
 
-    /// <summary>The sampling loop (request validated): captions → noise → guided outputs of <paramref name="denoiser"/> → IDDPM → frames.</summary>
-    internal VideoGenerationResult Run(VideoGenerationRequest request, IDenoiser denoiser, IProgress<DiffusionProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// The sampling loop (request validated): captions → noise → guided outputs of <paramref name="denoiser"/> → IDDPM → frames.
+    /// </summary>
+    internal VideoGenerationResult Run(VideoGenerationRequest request, IDenoiser denoiser, IProgress<DiffusionProgress>? progress,
+        CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         var config = Transformer.Config;
@@ -124,7 +134,9 @@ public sealed class OpenSoraPipeline : IDisposable
             ? (given.Features.to(ScalarType.Float32, device), given.Mask.to(device))
             : Prompts.Encode(request.Prompts, request.MaxTokens ?? config.ModelMaxLength, request.CleanCaption);
         if (caption.shape[1] != config.ModelMaxLength)
-            throw new ArgumentException($"The captions have {caption.shape[1]} tokens; this model's null caption has {config.ModelMaxLength}: encode to that length.", nameof(request));
+            throw new ArgumentException(
+                $"The captions have {caption.shape[1]} tokens; this model's null caption has {config.ModelMaxLength}: encode to that length.",
+                nameof(request));
         if (guided)
         {
             var nullCaption = Transformer.NullCaption.to(ScalarType.Float32, device).unsqueeze(0).expand(batch, -1, -1);
@@ -142,7 +154,8 @@ public sealed class OpenSoraPipeline : IDisposable
             using (var pass = Transformer.Prepare(modelIn.to(dtype), t, caption, mask, conditions))
                 output = denoiser.Forward(0, pass).to(ScalarType.Float32);
             return guided
-                ? ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, GuidedChannels.ReferenceFirstThree, CfgBatchOrder.ConditionalFirst)
+                ? ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, GuidedChannels.ReferenceFirstThree,
+                    CfgBatchOrder.ConditionalFirst)
                 : output;
         }, progress, stopwatch, cancellationToken);
         try
@@ -153,7 +166,8 @@ public sealed class OpenSoraPipeline : IDisposable
             var videos = request.Decode && Decoder is not null ? DecodeFrames(latents, cancellationToken) : latents;
             if (!ReferenceEquals(videos, latents)) videos.DetachFromDisposeScope();                // the result owns them, not the encoding scope
             stopwatch.Stop();
-            _logger.LogInformation("Generated {Count} clip(s) of {Frames} frames at {Width}x{Height} in {Elapsed:F2}s", batch, request.Frames, request.Width,
+            _logger.LogInformation("Generated {Count} clip(s) of {Frames} frames at {Width}x{Height} in {Elapsed:F2}s", batch, request.Frames,
+                request.Width,
                 request.Height, stopwatch.Elapsed.TotalSeconds);
             return new VideoGenerationResult(videos, latents, seeds, request.OutputFps, stopwatch.Elapsed);
         }
@@ -186,13 +200,18 @@ public sealed class OpenSoraPipeline : IDisposable
         if (request.Count == 0) throw new ArgumentException("At least one prompt is required.", nameof(request));
         if (request.Seeds.Count != 1 && request.Seeds.Count != request.Count)
             throw new ArgumentException($"Give one seed or one per prompt ({request.Count}); got {request.Seeds.Count}.", nameof(request));
-        if (request.Steps < 1 || request.Steps > 1000) throw new ArgumentOutOfRangeException(nameof(request), $"Steps must be within 1..1000; got {request.Steps}.");
-        if (request.Frames < 1 || request.Frames > 256) throw new ArgumentOutOfRangeException(nameof(request), $"Frames must be within 1..256; got {request.Frames}.");
+        if (request.Steps < 1 || request.Steps > 1000)
+            throw new ArgumentOutOfRangeException(nameof(request), $"Steps must be within 1..1000; got {request.Steps}.");
+        if (request.Frames < 1 || request.Frames > 256)
+            throw new ArgumentOutOfRangeException(nameof(request), $"Frames must be within 1..256; got {request.Frames}.");
         if (request.Height < VaeFactor * config.PatchH || request.Width < VaeFactor * config.PatchW)
-            throw new ArgumentOutOfRangeException(nameof(request), $"The clip must be at least {VaeFactor * config.PatchW}x{VaeFactor * config.PatchH} pixels; got {request.Width}x{request.Height}.");
-        if (request.ConditionFps <= 0 || request.OutputFps <= 0) throw new ArgumentOutOfRangeException(nameof(request), "Frame rates must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(request),
+                $"The clip must be at least {VaeFactor * config.PatchW}x{VaeFactor * config.PatchH} pixels; got {request.Width}x{request.Height}.");
+        if (request.ConditionFps <= 0 || request.OutputFps <= 0)
+            throw new ArgumentOutOfRangeException(nameof(request), "Frame rates must be positive.");
         if (request.MaxTokens is int m && m != config.ModelMaxLength)
-            throw new ArgumentException($"This model's captions have {config.ModelMaxLength} tokens (its null caption's length); got MaxTokens {m}.", nameof(request));
+            throw new ArgumentException(
+                $"This model's captions have {config.ModelMaxLength} tokens (its null caption's length); got MaxTokens {m}.", nameof(request));
     }
 
     /// <inheritdoc />

@@ -41,7 +41,9 @@ public sealed class PixArtPipeline : IDisposable
         Scheduler = scheduler ?? throw new ArgumentNullException(nameof(scheduler));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         if (encoder is not null && encoder.Config.DModel != transformer.Config.CaptionChannels)
-            throw new ArgumentException($"The text encoder gives {encoder.Config.DModel} channels; the transformer takes {transformer.Config.CaptionChannels}.", nameof(encoder));
+            throw new ArgumentException(
+                $"The text encoder gives {encoder.Config.DModel} channels; the transformer takes {transformer.Config.CaptionChannels}.",
+                nameof(encoder));
     }
 
     /// <summary>The denoising transformer.</summary>
@@ -78,7 +80,8 @@ public sealed class PixArtPipeline : IDisposable
     /// Caption features (B, L, C) and mask (B, L) for <paramref name="texts"/> after the reference's preprocessing
     /// (<see cref="CaptionCleaner.Preprocess"/>), cached per preprocessed text.
     /// </summary>
-    public (Tensor Embeddings, Tensor Mask) Encode(IReadOnlyList<string> texts, int maxTokens = T5Tokenizer.PixArtMaxLength, bool cleanCaption = true) =>
+    public (Tensor Embeddings, Tensor Mask) Encode(IReadOnlyList<string> texts, int maxTokens = T5Tokenizer.PixArtMaxLength,
+        bool cleanCaption = true) =>
         Prompts.Encode(texts, maxTokens, cleanCaption);
 
     /// <summary>
@@ -95,8 +98,11 @@ public sealed class PixArtPipeline : IDisposable
         return (h / VaeFactor, w / VaeFactor);
     }
 
-    /// <summary>Runs a generation, with the request's DiTFastAttn plan when it has one. Honours <paramref name="cancellationToken"/> between steps.</summary>
-    public DiTGenerationResult Generate(PixArtGenerationRequest request, IProgress<DiffusionProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs a generation, with the request's DiTFastAttn plan when it has one. Honours <paramref name="cancellationToken"/> between steps.
+    /// </summary>
+    public ImageGenerationResult Generate(PixArtGenerationRequest request, IProgress<DiffusionProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         Validate(request);
@@ -108,16 +114,20 @@ public sealed class PixArtPipeline : IDisposable
                 (request.Scheduler ?? Scheduler).Name, request.GuidanceScale, cols);
         }
         var device = Transformer.parameters().First().device;
-        using var denoiser = new PlanDenoiser(request.Plan, 1, guided, CfgBatchOrder.UnconditionalFirst, request.CacheCapBytes, request.TimeAttention ? device : null);
+        using var denoiser = new PlanDenoiser(request.Plan, 1, guided, CfgBatchOrder.UnconditionalFirst, request.CacheCapBytes,
+            request.TimeAttention ? device : null);
         var result = Run(request, denoiser, decode: true, progress, cancellationToken);
-        return result with { AttentionFallbacks = denoiser.Fallbacks, PeakCacheBytes = denoiser.PeakCacheBytes, AttentionTime = denoiser.AttentionTime };
+        return result with
+        {
+            AttentionFallbacks = denoiser.Fallbacks, PeakCacheBytes = denoiser.PeakCacheBytes, AttentionTime = denoiser.AttentionTime,
+        };
     }
 
     /// <summary>
     /// The sampling loop (request already validated): prompts → noise → [uncond; cond] outputs of <paramref name="denoiser"/> →
     /// guidance → scheduler steps → decode (when asked) and resize back.
     /// </summary>
-    internal DiTGenerationResult Run(PixArtGenerationRequest request, IDenoiser denoiser, bool decode, IProgress<DiffusionProgress>? progress,
+    internal ImageGenerationResult Run(PixArtGenerationRequest request, IDenoiser denoiser, bool decode, IProgress<DiffusionProgress>? progress,
         CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
@@ -143,7 +153,9 @@ public sealed class PixArtPipeline : IDisposable
                 ? (n.Features.to(ScalarType.Float32, device).expand(batch, -1, -1), n.Mask.to(device).expand(batch, -1))
                 : Encode(Enumerable.Repeat(request.NegativePrompt, batch).ToList(), request.MaxTokens, request.CleanCaption);
             if (negative.shape[1] != prompt.shape[1])
-                throw new ArgumentException($"The negative embeddings have {negative.shape[1]} tokens; the prompt embeddings {prompt.shape[1]}: pad both to one length.", nameof(request));
+                throw new ArgumentException(
+                    $"The negative embeddings have {negative.shape[1]} tokens; the prompt embeddings {prompt.shape[1]}: pad both to one length.",
+                    nameof(request));
             caption = cat([negative, prompt], 0);                                            // [uncond; cond], as PixArt
             mask = cat([negativeMask, promptMask], 0);
         }
@@ -158,17 +170,21 @@ public sealed class PixArtPipeline : IDisposable
             using (var pass = Transformer.Prepare(modelIn.to(dtype), t, caption, mask))
                 output = denoiser.Forward(0, pass).to(ScalarType.Float32);
             if (guided)
-                output = ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, GuidedChannels.AllLatent, CfgBatchOrder.UnconditionalFirst);
+                output = ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, GuidedChannels.AllLatent,
+                    CfgBatchOrder.UnconditionalFirst);
             return output[.., ..config.InChannels];                                              // learned variance dropped
         }, progress, stopwatch, cancellationToken);
         var (decoded, latents) = LatentImages.Finish(x, decode ? Decoder : null, cancellationToken);
-        var images = ReferenceEquals(decoded, latents) ? latents : PixArtResolutionBins.ResizeAndCrop(decoded, width, height);   // back to the requested size
+        var images = ReferenceEquals(decoded, latents)
+            ? latents
+            : PixArtResolutionBins.ResizeAndCrop(decoded, width, height);                   // back to the requested size
         if (!ReferenceEquals(decoded, images)) decoded.Dispose();
         latents.DetachFromDisposeScope();                                                 // the result owns them, not the encoding scope
         if (!ReferenceEquals(images, latents)) images.DetachFromDisposeScope();
         stopwatch.Stop();
-        _logger.LogInformation("Generated {Count} image(s) of {Width}x{Height} in {Elapsed:F2}s", batch, width, height, stopwatch.Elapsed.TotalSeconds);
-        return new DiTGenerationResult(images, latents, seeds, stopwatch.Elapsed);
+        _logger.LogInformation("Generated {Count} image(s) of {Width}x{Height} in {Elapsed:F2}s", batch, width, height,
+            stopwatch.Elapsed.TotalSeconds);
+        return new ImageGenerationResult(images, latents, seeds, stopwatch.Elapsed);
     }
 
     internal void Validate(PixArtGenerationRequest request)
@@ -182,17 +198,20 @@ public sealed class PixArtPipeline : IDisposable
         {
             negative.Check(Transformer.Config.CaptionChannels, nameof(request.NegativeEmbeddings));
             if (negative.Count != 1 && negative.Count != request.Count)
-                throw new ArgumentException($"Give one row of negative embeddings or one per image ({request.Count}); got {negative.Count}.", nameof(request));
+                throw new ArgumentException(
+                    $"Give one row of negative embeddings or one per image ({request.Count}); got {negative.Count}.", nameof(request));
         }
         if (request.Count == 0) throw new ArgumentException("At least one prompt is required.", nameof(request));
         if (request.Seeds.Count != 1 && request.Seeds.Count != request.Count)
             throw new ArgumentException($"Give one seed or one per prompt ({request.Count}); got {request.Seeds.Count}.", nameof(request));
-        if (request.Steps < 1 || request.Steps > 1000) throw new ArgumentOutOfRangeException(nameof(request), $"Steps must be within 1..1000; got {request.Steps}.");
+        if (request.Steps < 1 || request.Steps > 1000)
+            throw new ArgumentOutOfRangeException(nameof(request), $"Steps must be within 1..1000; got {request.Steps}.");
         if (request.MaxTokens < 1) throw new ArgumentOutOfRangeException(nameof(request), "MaxTokens must be at least 1.");
         int multiple = VaeFactor * Transformer.Config.PatchSize;
         foreach (var (name, value) in new[] { ("Width", request.Width ?? DefaultSize), ("Height", request.Height ?? DefaultSize) })
             if (value <= 0 || value % multiple != 0)
-                throw new ArgumentOutOfRangeException(nameof(request), $"{name} {value} must be a positive multiple of {multiple} (VAE factor {VaeFactor} × patch {Transformer.Config.PatchSize}).");
+                throw new ArgumentOutOfRangeException(nameof(request),
+                    $"{name} {value} must be a positive multiple of {multiple} (VAE factor {VaeFactor} × patch {Transformer.Config.PatchSize}).");
     }
 
     /// <inheritdoc />

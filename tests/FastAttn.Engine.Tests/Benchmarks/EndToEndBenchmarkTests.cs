@@ -40,8 +40,8 @@ public class EndToEndBenchmarkTests
     {
         using var model = TinyModels.Random(depth: 4, seed: 2);
         var pipeline = new DiTPipeline(model, null);
-        var search = new GreedyPlanSearch(pipeline);
-        var options = PlanLookup.SearchOptions(pipeline, Request, 0.3, calibrationCount: 2);
+        var search = new DiTPlanSearch(pipeline);
+        var options = search.OptionsFor(Request, 0.3, new PlanSearchSettings { CalibrationCount = 2 });
         var plan = search.Search(options);
         var rows = EndToEndBenchmark.Run(pipeline, Request, [new EndToEndCase("D-test", plan)], repetitions: 2);
 
@@ -77,7 +77,7 @@ public class EndToEndBenchmarkTests
         var a = AttentionMethod.FullCfgShare;
         var key = new PlanKey("src", 8, 3, "ddim", 4, WindowSpec.ForTokens(16), 0.1, "c");
         var source = new CompressionPlan(key, [[f, f], [o, w], [a, o]]);
-        var target = key with { ModelFingerprint = "dst", Steps = 5, LatentSize = 32, Window = WindowSpec.ForTokens(256) };
+        var target = key with { ModelFingerprint = "dst", Steps = 5, LatentHeight = 32, Window = WindowSpec.ForTokens(256) };
         var resampled = PlanResampler.Resample(source, target, 4, new PlanModelShape(256, 64));
 
         Assert.Equal(target, resampled.Key);

@@ -1,5 +1,6 @@
 using FastAttn.Engine.Attention;
 using FastAttn.Engine.Compression;
+using FastAttn.Engine.Generation;
 using FastAttn.Engine.Models.OpenSora;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Tests.Support;
@@ -24,7 +25,7 @@ public sealed class OpenSoraPlanSearchTests : IDisposable
         Assert.Equal(CalibrationCaptions.Video.Count, CalibrationCaptions.Video.Distinct().Count());
         Assert.Equal($"captions:{CalibrationCaptions.VideoName}[3]", CalibrationCaptions.Describe(CalibrationCaptions.Take(null, 3, video: true)));
         Assert.Equal([0.01, 0.02, 0.03, 0.04, 0.05], CompressionPresets.VideoNames.Select(CompressionPresets.Threshold));
-        Assert.Equal("V3", CompressionPresets.NameOf(0.03));
+        Assert.Equal("V3", CompressionPresets.NameOf(0.03, OutputKind.Video));
     }
 
     [Fact]
@@ -32,10 +33,10 @@ public sealed class OpenSoraPlanSearchTests : IDisposable
     {
         using var pipeline = OpenSoraPipelineFolder.Load(_dir);
         var search = new OpenSoraPlanSearch(pipeline);
-        var zero = search.Search(search.OptionsFor(Request(), 0, promptCount: 2));
+        var zero = search.Search(search.OptionsFor(Request(), 0, Prompts(2)));
         Assert.All(zero.Methods.SelectMany(r => r), m => Assert.Equal(AttentionMethod.Full, m));
 
-        var options = search.OptionsFor(Request(), 0.3, promptCount: 2);
+        var options = search.OptionsFor(Request(), 0.3, Prompts(2));
         var plain = search.Search(options with { PrefixReuse = false });
         var plan = search.Search(options);
         Assert.Equal(plain.Methods, plan.Methods);
@@ -61,14 +62,14 @@ public sealed class OpenSoraPlanSearchTests : IDisposable
     {
         using var pipeline = OpenSoraPipelineFolder.Load(_dir);
         var search = new OpenSoraPlanSearch(pipeline);
-        var options = search.OptionsFor(Request(), 0.3, promptCount: 2, target: VideoAttention.Temporal);
+        var options = search.OptionsFor(Request(), 0.3, Prompts(2) with { Target = VideoAttention.Temporal });
         var temporal = search.Search(options);
-        Assert.EndsWith(",target:temporal", temporal.Key.Calibration);
-        Assert.Equal(VideoAttention.Temporal, OpenSoraPlanSearch.TargetOf(temporal.Key));
+        Assert.Equal(VideoAttention.Temporal, temporal.Key.Target);
+        Assert.DoesNotContain("target", temporal.Key.Calibration);
         Assert.Equal(4, temporal.Shape!.Tokens);                                              // a location's 4 frames
         Assert.Equal(search.KeyFor(options), temporal.Key);
         Assert.True(temporal.Counts()[AttentionMethod.Full] < temporal.Methods.Length * temporal.Layers, "δ = 0.3 compresses something");
-        var spatial = search.Search(search.OptionsFor(Request(), 0.3, promptCount: 2));
+        var spatial = search.Search(search.OptionsFor(Request(), 0.3, Prompts(2)));
         Assert.NotEqual(spatial.Key, temporal.Key);
 
         using var raw = pipeline.Generate(Request());
@@ -82,6 +83,8 @@ public sealed class OpenSoraPlanSearchTests : IDisposable
         Assert.Throws<ArgumentException>(() => pipeline.Generate(Request() with { Plan = temporal }));
         Assert.Throws<ArgumentException>(() => pipeline.Generate(Request() with { TemporalPlan = spatial }));
     }
+
+    private static PlanSearchSettings Prompts(int count) => new() { CalibrationCount = count };
 
     public void Dispose()
     {

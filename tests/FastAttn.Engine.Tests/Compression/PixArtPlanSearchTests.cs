@@ -36,11 +36,11 @@ public sealed class PixArtPlanSearchTests : IDisposable
     {
         using var pipeline = PixArtPipelineFolder.Load(_dir);
         var search = new PixArtPlanSearch(pipeline);
-        var zero = search.Search(PlanLookup.SearchOptions(pipeline, Request(), 0, captionCount: 3));
+        var zero = search.Search(search.OptionsFor(Request(), 0, Captions(3)));
         Assert.All(zero.Methods.SelectMany(r => r), m => Assert.Equal(AttentionMethod.Full, m));
         foreach (double delta in new[] { 0.05, 0.5 })
         {
-            var options = PlanLookup.SearchOptions(pipeline, Request(), delta, captionCount: 3);
+            var options = search.OptionsFor(Request(), delta, Captions(3));
             var plain = search.Search(options with { PrefixReuse = false });
             var reuse = search.Search(options);
             Assert.Equal(plain.Methods, reuse.Methods);
@@ -54,7 +54,8 @@ public sealed class PixArtPlanSearchTests : IDisposable
     public void AHugeThresholdTakesTheFirstCandidateEverywhereAfterStepZero()
     {
         using var pipeline = PixArtPipelineFolder.Load(_dir);
-        var plan = new PixArtPlanSearch(pipeline).Search(PlanLookup.SearchOptions(pipeline, Request(), 100, captionCount: 2));
+        var search = new PixArtPlanSearch(pipeline);
+        var plan = search.Search(search.OptionsFor(Request(), 100, Captions(2)));
         Assert.All(plan.Methods.Skip(1).SelectMany(r => r), m => Assert.Equal(AttentionMethods.SearchOrder[0], m));
     }
 
@@ -63,22 +64,24 @@ public sealed class PixArtPlanSearchTests : IDisposable
     {
         using var pipeline = PixArtPipelineFolder.Load(_dir);
         var request = Request();
-        var options = PlanLookup.SearchOptions(pipeline, request, 0.3);                         // all 40 shipped captions
+        var options = Search(pipeline).OptionsFor(request, 0.3);                         // all 40 shipped captions
         var progress = new List<PlanSearchProgress>();
         var plan = new PixArtPlanSearch(pipeline).Search(options, new SynchronousProgress<PlanSearchProgress>(progress.Add));
-        Assert.Equal(PlanLookup.KeyFor(pipeline, options), plan.Key);
+        Assert.Equal(Search(pipeline).KeyFor(options), plan.Key);
         Assert.Contains($"captions:{CalibrationCaptions.DefaultName}[{CalibrationCaptions.Default.Count}]", plan.Key.Calibration);
-        Assert.Equal(pipeline.DefaultSize / pipeline.VaeFactor, plan.Key.LatentSize);
+        Assert.Equal(pipeline.DefaultSize / pipeline.VaeFactor, plan.Key.LatentHeight);
         Assert.Equal("dpm", plan.Key.Scheduler);
         Assert.Contains(progress, p => p.Step == request.Steps - 1 && p.Layer == 1);
         Assert.True(plan.Counts()[AttentionMethod.Full] < plan.Methods.Length * plan.Layers, "δ = 0.3 compresses something");
 
         var dir = Directory.CreateTempSubdirectory("pixart-plans").FullName;
         new PlanDirectory(dir).Save(plan);
-        var found = PlanLookup.Find(PlanLookup.KeyFor(pipeline, PlanLookup.SearchOptions(pipeline, request, 0.3)), [dir]);
+        (CompressionPlan Plan, string Path)? Find(PlanSearchSettings? settings) =>
+            PlanLookup.Find(Search(pipeline).KeyFor(Search(pipeline).OptionsFor(request, 0.3, settings)), [dir]);
+        var found = Find(null);
         Assert.NotNull(found);
-        Assert.Null(PlanLookup.Find(PlanLookup.KeyFor(pipeline, PlanLookup.SearchOptions(pipeline, request, 0.3, captionCount: 8)), [dir]));
-        Assert.Null(PlanLookup.Find(PlanLookup.KeyFor(pipeline, PlanLookup.SearchOptions(pipeline, request, 0.3, metric: SearchMetric.GuidedOutput)), [dir]));
+        Assert.Null(Find(Captions(8)));
+        Assert.Null(Find(new PlanSearchSettings { Metric = SearchMetric.GuidedOutput }));
 
         using var raw = pipeline.Generate(request);
         using var compressed = pipeline.Generate(request with { Plan = found.Value.Plan });
@@ -92,12 +95,13 @@ public sealed class PixArtPlanSearchTests : IDisposable
     public void TheGuidedMetricSearchesOnTheUnconditionalFirstBatch()
     {
         using var pipeline = PixArtPipelineFolder.Load(_dir);
-        var options = PlanLookup.SearchOptions(pipeline, Request(), 0.1, captionCount: 3, metric: SearchMetric.GuidedOutput);
+        var options = Search(pipeline).OptionsFor(Request(), 0.1, Captions(3) with { Metric = SearchMetric.GuidedOutput });
         var plan = new PixArtPlanSearch(pipeline).Search(options);
-        Assert.EndsWith(",metric:guided", plan.Key.Calibration);
+        Assert.Equal(SearchMetric.GuidedOutput, plan.Key.Metric);
+        Assert.DoesNotContain("metric", plan.Key.Calibration);
         using var compressed = pipeline.Generate(Request() with { Plan = plan });
         Assert.Equal(0, compressed.AttentionFallbacks);
-        var unguided = PlanLookup.SearchOptions(pipeline, Request() with { GuidanceScale = 1 }, 0.5, captionCount: 2);
+        var unguided = Search(pipeline).OptionsFor(Request() with { GuidanceScale = 1 }, 0.5, Captions(2));
         var noCfg = new PixArtPlanSearch(pipeline).Search(unguided);
         Assert.DoesNotContain(noCfg.Methods.SelectMany(r => r), m => m.SharesCfg());             // no CFG batch, no ASC candidates
     }
@@ -107,14 +111,14 @@ public sealed class PixArtPlanSearchTests : IDisposable
     {
         using var pipeline = PixArtPipelineFolder.Load(_dir);
         var wide = Request() with { Width = pipeline.DefaultSize * 2 };
-        var options = PlanLookup.SearchOptions(pipeline, wide, 0.3, captionCount: 2);
-        Assert.Equal((8, 16), (options.LatentSize, options.LatentWidth));
+        var options = Search(pipeline).OptionsFor(wide, 0.3, Captions(2));
+        Assert.Equal((8, 16), (options.LatentHeight, options.LatentWidth));
         var plan = new PixArtPlanSearch(pipeline).Search(options);
         Assert.Equal("8x16", plan.Key.LatentShape);
         Assert.Contains("-8x16px-", plan.Key.FileName);
         Assert.Equal(32, plan.Shape!.Tokens);
-        Assert.Equal(PlanLookup.KeyFor(pipeline, options), plan.Key);
-        Assert.NotEqual(PlanLookup.KeyFor(pipeline, PlanLookup.SearchOptions(pipeline, Request(), 0.3, captionCount: 2)), plan.Key);
+        Assert.Equal(Search(pipeline).KeyFor(options), plan.Key);
+        Assert.NotEqual(Search(pipeline).KeyFor(Search(pipeline).OptionsFor(Request(), 0.3, Captions(2))), plan.Key);
         var path = Path.Combine(_dir, "wide.json");
         PlanSerializer.Save(plan, path);
         Assert.Equal(plan.Key, PlanSerializer.Load(path).Key);
@@ -127,9 +131,13 @@ public sealed class PixArtPlanSearchTests : IDisposable
     public void BadThresholdsAreRefused()
     {
         using var pipeline = PixArtPipelineFolder.Load(_dir);
-        var options = PlanLookup.SearchOptions(pipeline, Request(), 0.1) with { Threshold = -1 };
+        var options = Search(pipeline).OptionsFor(Request(), 0.1) with { Threshold = -1 };
         Assert.Throws<ArgumentOutOfRangeException>(() => new PixArtPlanSearch(pipeline).Search(options));
     }
+
+    private static PixArtPlanSearch Search(PixArtPipeline pipeline) => new(pipeline);
+
+    private static PlanSearchSettings Captions(int count) => new() { CalibrationCount = count };
 
     public void Dispose()
     {

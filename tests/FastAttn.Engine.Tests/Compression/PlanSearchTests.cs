@@ -11,7 +11,7 @@ namespace FastAttn.Engine.Tests.Compression;
 [Collection(SequentialCollection.Name)]
 public class PlanSearchTests
 {
-    private static PlanSearchOptions Options(double threshold, bool prefix = true, int steps = 8) => new()
+    private static DiTPlanSearchOptions Options(double threshold, bool prefix = true, int steps = 8) => new()
     {
         Threshold = threshold,
         Steps = steps,
@@ -25,7 +25,7 @@ public class PlanSearchTests
     public void ZeroThresholdGivesAnAllFullPlan()
     {
         using var model = TinyModels.SamplingDiT();
-        var plan = new GreedyPlanSearch(new DiTPipeline(model, null)).Search(Options(0));
+        var plan = new DiTPlanSearch(new DiTPipeline(model, null)).Search(Options(0));
         Assert.All(plan.Methods.SelectMany(r => r), m => Assert.Equal(AttentionMethod.Full, m));
     }
 
@@ -33,7 +33,7 @@ public class PlanSearchTests
     public void PrefixReuseFindsTheSamePlanAsThePlainSearchForLess()
     {
         using var model = TinyModels.Random(depth: 8, seed: 3);
-        var search = new GreedyPlanSearch(new DiTPipeline(model, null));
+        var search = new DiTPlanSearch(new DiTPipeline(model, null));
         foreach (double delta in new[] { 0.05, 0.5 })
         {
             var plain = search.Search(Options(delta, prefix: false));
@@ -49,14 +49,16 @@ public class PlanSearchTests
     public void PrefixReuseCostsAtMost55PercentOfThePlainSearchOnA28LayerModel()
     {
         using var model = TinyModels.Random(depth: 28, hidden: 32, heads: 2, inputSize: 8, seed: 4);
-        var search = new GreedyPlanSearch(new DiTPipeline(model, null));
+        var search = new DiTPlanSearch(new DiTPipeline(model, null));
         foreach (double delta in new[] { 0.02, 0.3 })
         {
             var plain = search.Search(Options(delta, prefix: false, steps: 10));
             var reuse = search.Search(Options(delta, prefix: true, steps: 10));
             Assert.Equal(plain.Methods, reuse.Methods);
             double ratio = reuse.Search!.ForwardEquivalents / plain.Search!.ForwardEquivalents;
-            Assert.True(ratio <= 0.55, $"δ={delta}: cost ratio {ratio:F3} ({reuse.Search.ForwardEquivalents:F1} vs {plain.Search.ForwardEquivalents:F1}), plan {string.Join(" ", reuse.Counts().Select(kv => $"{kv.Key}:{kv.Value}"))}");
+            var counts = string.Join(" ", reuse.Counts().Select(kv => $"{kv.Key}:{kv.Value}"));
+            Assert.True(ratio <= 0.55,
+                $"δ={delta}: cost ratio {ratio:F3} ({reuse.Search.ForwardEquivalents:F1} vs {plain.Search.ForwardEquivalents:F1}), plan {counts}");
         }
     }
 
@@ -66,7 +68,7 @@ public class PlanSearchTests
         using var model = TinyModels.SamplingDiT();
         var pipeline = new DiTPipeline(model, null);
         var request = new DiTGenerationRequest { ClassLabels = [3, 4], Seeds = [5], Steps = 6, Scheduler = SchedulerRegistry.Get("ddim") };
-        var full = GreedyPlanSearch_Full(model, request);
+        var full = FullPlanSearch(model, request);
         using var raw = pipeline.Generate(request);
         using var planned = pipeline.Generate(request with { Plan = full });
         Assert.True(raw.Images.equal(planned.Images).all().item<bool>());
@@ -77,7 +79,7 @@ public class PlanSearchTests
     {
         using var model = TinyModels.SamplingDiT();
         var pipeline = new DiTPipeline(model, null);
-        var plan = new GreedyPlanSearch(pipeline).Search(Options(0.3));
+        var plan = new DiTPlanSearch(pipeline).Search(Options(0.3));
         var counts = plan.Counts();
         Assert.True(counts[AttentionMethod.Full] < plan.Methods.Length * plan.Layers, "δ = 0.3 compresses something");
         var request = new DiTGenerationRequest { ClassLabels = [3], Seeds = [1], Steps = 8, Scheduler = SchedulerRegistry.Get("ddim"), Plan = plan };
@@ -96,16 +98,17 @@ public class PlanSearchTests
         using var model = TinyModels.SamplingDiT();
         var pipeline = new DiTPipeline(model, null);
         var request = new DiTGenerationRequest { ClassLabels = [3], Steps = 6, Scheduler = SchedulerRegistry.Get("ddim") };
-        var plan = GreedyPlanSearch_Full(model, request);
+        var plan = FullPlanSearch(model, request);
         var e = Assert.Throws<PlanMismatchException>(() => pipeline.Generate(request with { Steps = 7, Plan = plan }));
         Assert.Equal("steps", e.Field);
-        Assert.Equal("scheduler", Assert.Throws<PlanMismatchException>(() => pipeline.Generate(request with { Scheduler = SchedulerRegistry.Get("dpm"), Plan = plan })).Field);
-        Assert.Equal("guidance scale", Assert.Throws<PlanMismatchException>(() => pipeline.Generate(request with { GuidanceScale = 2, Plan = plan })).Field);
+        string Mismatch(DiTGenerationRequest r) => Assert.Throws<PlanMismatchException>(() => pipeline.Generate(r with { Plan = plan })).Field;
+        Assert.Equal("scheduler", Mismatch(request with { Scheduler = SchedulerRegistry.Get("dpm") }));
+        Assert.Equal("guidance scale", Mismatch(request with { GuidanceScale = 2 }));
         using var other = TinyModels.Random(depth: 4, hidden: 96);
         Assert.Equal("model", Assert.Throws<PlanMismatchException>(() => new DiTPipeline(other, null).Generate(request with { Plan = plan })).Field);
     }
 
-    private static CompressionPlan GreedyPlanSearch_Full(FastAttn.Engine.Models.DiT.DiTModel model, DiTGenerationRequest request)
+    private static CompressionPlan FullPlanSearch(FastAttn.Engine.Models.DiT.DiTModel model, DiTGenerationRequest request)
     {
         int size = request.Size ?? model.Config.InputSize;
         var key = new PlanKey(ModelFingerprint.Of(model), size, request.Steps, request.Scheduler.Name, request.GuidanceScale,
@@ -122,10 +125,11 @@ public class PresetOrderingTests
     {
         using var model = TinyModels.SamplingDiT();
         var pipeline = new DiTPipeline(model, null);
-        var search = new GreedyPlanSearch(pipeline);
-        var raw = new PlanSearchOptions
+        var search = new DiTPlanSearch(pipeline);
+        var raw = new DiTPlanSearchOptions
         {
-            Threshold = CompressionPresets.Threshold("D3"), Steps = 6, Scheduler = SchedulerRegistry.Get("ddim"), GuidanceScale = 4, CalibrationCount = 2,
+            Threshold = CompressionPresets.Threshold("D3"), Steps = 6, Scheduler = SchedulerRegistry.Get("ddim"), GuidanceScale = 4,
+            CalibrationCount = 2,
         };
         var guided = raw with { Metric = SearchMetric.GuidedOutput };
 
@@ -139,10 +143,11 @@ public class PresetOrderingTests
         var rawPlan = search.Search(raw);
         var guidedPlan = search.Search(guided);
         Assert.NotEqual(rawPlan.Key, guidedPlan.Key);
-        Assert.EndsWith(",metric:guided", guidedPlan.Key.Calibration, StringComparison.Ordinal);
+        Assert.Equal(SearchMetric.GuidedOutput, guidedPlan.Key.Metric);
+        Assert.Equal(SearchMetric.RawOutput, guidedNoCfg.Key.Metric);
         var request = new DiTGenerationRequest { ClassLabels = [0], Steps = 6, Scheduler = raw.Scheduler, GuidanceScale = 4 };
-        var lookup = PlanLookup.SearchOptions(pipeline, request, raw.Threshold, calibrationCount: 2, metric: SearchMetric.GuidedOutput);
-        Assert.Equal(guidedPlan.Key, PlanLookup.KeyFor(pipeline, lookup));
+        var lookup = search.OptionsFor(request, raw.Threshold, new PlanSearchSettings { CalibrationCount = 2, Metric = SearchMetric.GuidedOutput });
+        Assert.Equal(guidedPlan.Key, search.KeyFor(lookup));
 
         // Guidance 4 amplifies the cond − uncond error that CFG sharing makes: the guided metric admits no more of it.
         int Shared(CompressionPlan p) => p.Methods.Sum(row => row.Count(m => m.SharesCfg()));
@@ -154,8 +159,8 @@ public class PresetOrderingTests
     public void LargerThresholdsCompressAtLeastAsMuch()
     {
         using var model = TinyModels.SamplingDiT();
-        var search = new GreedyPlanSearch(new DiTPipeline(model, null));
-        var options = new PlanSearchOptions { Threshold = 0, Steps = 8, Scheduler = SchedulerRegistry.Get("ddim"), CalibrationCount = 2 };
+        var search = new DiTPlanSearch(new DiTPipeline(model, null));
+        var options = new DiTPlanSearchOptions { Threshold = 0, Steps = 8, Scheduler = SchedulerRegistry.Get("ddim"), CalibrationCount = 2 };
         var d1 = search.Search(options with { Threshold = CompressionPresets.Threshold("D1") });
         var d6 = search.Search(options with { Threshold = CompressionPresets.Threshold("D6") });
         Assert.True(d6.Flops!.ModuleFraction <= d1.Flops!.ModuleFraction, $"D1 {d1.Flops.ModuleFraction:F3}, D6 {d6.Flops.ModuleFraction:F3}");

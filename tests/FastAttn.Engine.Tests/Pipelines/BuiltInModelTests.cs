@@ -1,6 +1,7 @@
 using FastAttn.Engine.Checkpoints;
 using FastAttn.Engine.Compression;
 using FastAttn.Engine.Evaluation;
+using FastAttn.Engine.Generation;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Sampling;
 using FastAttn.Engine.Tests.Support;
@@ -19,7 +20,8 @@ public class BuiltInModelTests
         using var loaded = DiTModelFolder.Load(BuiltInModels.Default);
         Assert.Equal(1, loaded.Pipeline.Transformer.Config.InChannels);
         using var classifier = new DigitClassifier();
-        var weights = StateDictReader.Read(Path.Combine(Path.GetDirectoryName(BuiltInModels.TryResolve(BuiltInModels.Default)!)!, "classifier.safetensors"));
+        var folder = Path.GetDirectoryName(BuiltInModels.TryResolve(BuiltInModels.Default)!)!;
+        var weights = StateDictReader.Read(Path.Combine(folder, "classifier.safetensors"));
         StrictStateDictLoader.Load(classifier, weights, "classifier");
         classifier.eval();
         var d = loaded.Defaults;
@@ -37,11 +39,13 @@ public class BuiltInModelTests
     public void ShippedPlansMatchTheModelAndD6CompressesMoreThanD1()
     {
         using var loaded = DiTModelFolder.Load(BuiltInModels.Default);
-        var plans = Directory.GetFiles(loaded.ShippedPlans!, "*.json").Select(PlanSerializer.Load).ToDictionary(p => CompressionPresets.NameOf(p.Key.Threshold)!);
+        var plans = Directory.GetFiles(loaded.ShippedPlans!, "*.json").Select(PlanSerializer.Load)
+            .ToDictionary(p => CompressionPresets.NameOf(p.Key.Threshold, OutputKind.Image)!);
         Assert.Equal(CompressionPresets.Names.Order(), plans.Keys.Order());
         var fingerprint = ModelFingerprint.Of(loaded.Pipeline.Transformer);
         foreach (var plan in plans.Values)
-            PlanCompatibility.Check(plan, fingerprint, loaded.Pipeline.Transformer.Config.Depth, plan.Key.LatentSize, loaded.Defaults.Steps, loaded.Defaults.Scheduler, loaded.Defaults.GuidanceScale);
+            PlanCompatibility.Check(plan, fingerprint, loaded.Pipeline.Transformer.Config.Depth, plan.Key.LatentHeight, loaded.Defaults.Steps,
+                loaded.Defaults.Scheduler, loaded.Defaults.GuidanceScale);
         Assert.True(plans["D6"].Flops!.ModuleFraction < plans["D1"].Flops!.ModuleFraction);
         Assert.True(plans["D6"].Flops!.ModuleFraction <= 0.6, $"D6 attention FLOPs {plans["D6"].Flops!.ModuleFraction:P1}");
     }

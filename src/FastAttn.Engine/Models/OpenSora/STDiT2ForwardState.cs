@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace FastAttn.Engine.Models.OpenSora;
 
 /// <summary>What <see cref="STDiT2Transformer.Prepare"/> computes once per forward pass: tokens, modulations, caption.</summary>
-public sealed class STDiT2ForwardState : ITransformerPass
+public sealed class STDiT2ForwardState : IVideoTransformerPass
 {
     private readonly STDiT2Transformer _model;
 
@@ -46,17 +46,14 @@ public sealed class STDiT2ForwardState : ITransformerPass
     /// <summary>Latent size before padding to the patch grid.</summary>
     public (long T, long H, long W) Latent { get; }
 
-    /// <summary>Which self-attention the runner given to <see cref="RunBlock"/> computes (spatial by default).</summary>
-    public VideoAttention Target { get; set; } = VideoAttention.Spatial;
-
-    /// <summary>The runner of the other self-attention (full attention by default; e.g. a temporal plan's runner).</summary>
-    public ISelfAttentionRunner OtherRunner { get; set; } = FullAttentionRunner.Instance;
-
     /// <inheritdoc />
     public int Depth => _model.Config.Depth;
 
     /// <inheritdoc />
     public Tensor RunBlock(int index, Tensor h, ISelfAttentionRunner runner) => _model.RunBlock(index, h, this, runner);
+
+    /// <inheritdoc />
+    public ITransformerPass Targeting(VideoAttention target, ISelfAttentionRunner other) => new TargetedPass(this, target, other);
 
     /// <inheritdoc />
     public Tensor Head(Tensor h) => _model.Head(h, this);
@@ -70,5 +67,23 @@ public sealed class STDiT2ForwardState : ITransformerPass
         Timestep.Dispose();
         Context.Dispose();
         KeyBias?.Dispose();
+    }
+
+    /// <summary>The pass with its runner on one self-attention and another runner on the other.</summary>
+    private sealed class TargetedPass(STDiT2ForwardState state, VideoAttention target, ISelfAttentionRunner other) : ITransformerPass
+    {
+        public Tensor Tokens => state.Tokens;
+
+        public int Depth => state.Depth;
+
+        public Tensor RunBlock(int index, Tensor h, ISelfAttentionRunner runner) => target == VideoAttention.Spatial
+            ? state._model.RunBlock(index, h, state, runner, other)
+            : state._model.RunBlock(index, h, state, other, runner);
+
+        public Tensor Head(Tensor h) => state.Head(h);
+
+        public void Dispose()
+        {
+        }
     }
 }

@@ -122,13 +122,15 @@ public sealed class STDiT2Transformer : Module<Tensor, Tensor, Tensor, Tensor?, 
     }
 
     /// <summary>
-    /// Block <paramref name="index"/> on tokens <paramref name="h"/> (B, N, C); <paramref name="runner"/> computes the state's target attention.
+    /// Block <paramref name="index"/> on tokens <paramref name="h"/> (B, N, C): <paramref name="spatial"/> computes its
+    /// spatial self-attention, <paramref name="temporal"/> (full attention when null) its temporal one.
     /// </summary>
-    public Tensor RunBlock(int index, Tensor h, STDiT2ForwardState state, ISelfAttentionRunner runner)
+    public Tensor RunBlock(int index, Tensor h, STDiT2ForwardState state, ISelfAttentionRunner spatial,
+        ISelfAttentionRunner? temporal = null)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var (spatial, temporal) = state.Target == VideoAttention.Spatial ? (runner, state.OtherRunner) : (state.OtherRunner, runner);
-        return blocks[index].Forward(h, state.Spatial, state.Temporal, state.Context, state.KeyBias, state.Grid.T, index, spatial, temporal);
+        return blocks[index].Forward(h, state.Spatial, state.Temporal, state.Context, state.KeyBias, state.Grid.T, index, spatial,
+            temporal ?? FullAttentionRunner.Instance);
     }
 
     /// <summary>The final layer, unpatchify and crop of the padding: (B, N, C) → (B, C_out, T, H, W) in fp32.</summary>

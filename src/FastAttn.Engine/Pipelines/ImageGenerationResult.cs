@@ -2,12 +2,12 @@ using static TorchSharp.torch;
 
 namespace FastAttn.Engine.Pipelines;
 
-/// <summary>The output of a <see cref="DiTPipeline"/> run. Owns its tensors: dispose it.</summary>
+/// <summary>The output of an image pipeline run (<see cref="DiTPipeline"/>, <see cref="PixArtPipeline"/>). Owns its tensors: dispose it.</summary>
 /// <param name="Images">(B, 3 or C, H, W) images in about [-1, 1], not clamped (CPU, fp32).</param>
 /// <param name="Latents">(B, C, h, w) final latents (CPU, fp32); the same tensor as the images for pixel-space models.</param>
 /// <param name="Seeds">The seed each image used.</param>
 /// <param name="Elapsed">Wall time of the whole generation.</param>
-public sealed record DiTGenerationResult(Tensor Images, Tensor Latents, IReadOnlyList<long> Seeds, TimeSpan Elapsed) : IDisposable
+public sealed record ImageGenerationResult(Tensor Images, Tensor Latents, IReadOnlyList<long> Seeds, TimeSpan Elapsed) : IDisposable
 {
     /// <summary>(step, layer) attention computations that fell back to full attention (missing cache or cache cap).</summary>
     public int AttentionFallbacks { get; init; }

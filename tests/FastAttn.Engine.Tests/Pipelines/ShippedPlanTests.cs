@@ -1,0 +1,35 @@
+using FastAttn.Engine.Pipelines;
+using FastAttn.Engine.Compression;
+using FastAttn.Engine.Families;
+using FastAttn.Engine.Generation;
+using FastAttn.Engine.Tests.Support;
+using Xunit;
+
+namespace FastAttn.Engine.Tests.Pipelines;
+
+[Collection(SequentialCollection.Name)]
+public class ShippedPlanTests
+{
+    [Fact]
+    public async Task TheShippedTinyMnistPlansAreFoundForTheD1ToD6Requests()
+    {
+        using var model = ModelFamilyRegistry.Default.Load(BuiltInModels.Default, ModelLoadSettings.For("cpu"));
+        var shipped = Directory.GetFiles(Assert.Single(model.PlanFolders), "*.json");
+        Assert.Equal(6, shipped.Length);
+        var user = Directory.CreateTempSubdirectory("fastattn-user-").FullName;
+        var resolver = new PlanResolver(new PlanResolverOptions { UserFolder = user });
+        foreach (var preset in CompressionPresets.Names)
+        {
+            var generation = model.Prepare(new GenerationRequest { Prompt = "7", Preset = preset });
+            var resolved = await resolver.ResolveAsync(model, generation, search: false);
+            Assert.NotNull(resolved);
+            Assert.Equal(PlanSource.Folder, resolved.Source);
+            Assert.Contains(resolved.Path, shipped);
+            Assert.Equal(SearchMetric.GuidedOutput, resolved.Plan.Key.Metric);                  // migrated from ",metric:guided"
+            Assert.Equal(Path.GetFileName(resolved.Path), resolved.Plan.Key.FileName);
+        }
+        Assert.Equal(0, resolver.Searches);
+        Assert.Empty(Directory.GetFiles(user));
+        Directory.Delete(user);
+    }
+}
