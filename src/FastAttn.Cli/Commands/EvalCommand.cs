@@ -1,8 +1,10 @@
 using System.CommandLine;
 using FastAttn.Cli.Reporting;
 using FastAttn.Engine.Checkpoints;
+using FastAttn.Engine.Attention;
 using FastAttn.Engine.Compression;
-using FastAttn.Engine.Pipelines;
+using FastAttn.Engine.Families;
+using FastAttn.Engine.Families.DiT;
 using FastAttn.Engine.Evaluation;
 using FastAttn.Engine.Imaging;
 using FastAttn.Engine.Training;
@@ -58,36 +60,38 @@ internal static class EvalCommand
         foreach (var o in common.Sampling.Concat(common.Planning)) command.Options.Add(o);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var loaded = common.Load(parse);
+            using var model = common.Load(parse);
+            var loaded = (model as DiTGenerativeModel)?.Loaded
+                ?? throw new ArgumentException($"eval measures class-conditional digit models (tiny-mnist and its kind); '{model.Source}' is a {model.Family} model.");
             var folder = Directory.Exists(loaded.TransformerPath) ? loaded.TransformerPath : Path.GetDirectoryName(Path.GetFullPath(loaded.TransformerPath))!;
             using var classifier = new DigitClassifier();
             var weights = StateDictReader.Read(parse.GetValue(classifierPath) ?? Path.Combine(folder, ClassifierFile));
             StrictStateDictLoader.Load(classifier, weights, "classifier");
             classifier.eval();
             var (held, _) = MnistDigits.Load(parse.GetValue(data)!).HeldOut();
-            int steps = common.StepsFor(parse, loaded);
-            var scheduler = common.SchedulerFor(parse, loaded);
-            double cfg = common.CfgFor(parse, loaded);
-            int latent = common.LatentSize(parse, loaded);
-            var window = common.WindowFor(parse, loaded, latent);
+            var request = common.Request(parse, model) with { Prompt = PlanSearchNames.SamplePrompt(model) };
+            var raw = model.Prepare(request);
+            var resolver = common.Resolver(parse, cancellationToken);
             var entries = new List<(string, CompressionPlan?)>();
+            WindowSpec? window = null;
             foreach (var name in parse.GetValue(presets)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                double delta = CompressionPresets.Threshold(name);
-                if (delta == 0) { entries.Add((name, null)); continue; }
-                var request = new DiTGenerationRequest { ClassLabels = [0], Steps = steps, Scheduler = scheduler, GuidanceScale = cfg, Size = latent };
-                var options = PlanLookup.SearchOptions(loaded.Pipeline, request, delta, window, parse.GetValue(common.Calibration), parse.GetValue(common.CalibrationSeed),
-                    common.MetricFor(parse, loaded));
-                var plan = PlanLookup.Find(PlanLookup.KeyFor(loaded.Pipeline, options), common.PlanSearchPath(parse, loaded))?.Plan
-                    ?? throw new InvalidOperationException($"No plan for {name} with these settings: run `fastattn search --model {loaded.TransformerPath} --preset {name}` first.");
+                var generation = model.Prepare(request with { Preset = name });
+                var plan = generation.Request.Delta == 0 ? null
+                    : (await resolver.ResolveAsync(model, generation, search: false, cancellationToken: cancellationToken))?.Plan
+                        ?? throw new InvalidOperationException($"No plan for {name} with these settings: run `fastattn search --model {model.Source} --preset {name}` first.");
+                window ??= plan?.Key.Window;
                 entries.Add((name, plan));
             }
+            int steps = raw.Steps;
+            var scheduler = loaded.Defaults.CreateScheduler(raw.Scheduler);
+            double cfg = raw.GuidanceScale;
             var (rows, grid) = await Task.Run(() => PresetEvaluation.Run(loaded.Pipeline, entries, classifier, held, parse.GetValue(samples), parse.GetValue(seed),
                 steps, scheduler, cfg, progress: new Progress<string>(m => Console.Error.WriteLine(m)), cancellationToken: cancellationToken), cancellationToken);
             var report = new BenchReport($"DiTFastAttn presets on {Path.GetFileName(folder)}: quality and cost",
                 ["preset", "accuracy", "fid", "mrae", "psnr", "flopsFraction", "transformerFlopsFraction", "latencyFraction", "seconds"]);
             report.Provenance["model"] = loaded.TransformerPath;
-            report.Provenance["sampling"] = $"{steps} {scheduler.Name} steps, guidance {cfg}, window {window.Semantics} w={window.HalfWidth}";
+            report.Provenance["sampling"] = $"{steps} {scheduler.Name} steps, guidance {cfg}" + (window is null ? "" : $", window {window.Semantics} w={window.HalfWidth}");
             report.Provenance["samples"] = $"{parse.GetValue(samples)} per preset (labels cycling 0-9, seeds from {parse.GetValue(seed)}); FID vs the 1,000 held-out digits";
             report.Provenance["machine"] = $"{Environment.ProcessorCount} cores, {torch.get_num_threads()} threads, fp32 CPU";
             foreach (var r in rows)

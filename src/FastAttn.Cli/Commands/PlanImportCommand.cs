@@ -1,6 +1,6 @@
 using System.CommandLine;
 using FastAttn.Engine.Compression;
-using FastAttn.Engine.Sampling;
+using FastAttn.Engine.Families;
 using Spectre.Console;
 
 namespace FastAttn.Cli.Commands;
@@ -19,16 +19,13 @@ internal static class PlanImportCommand
         foreach (var o in common.Sampling.Concat(common.Planning)) command.Options.Add(o);
         command.SetAction(parse =>
         {
-            using var loaded = common.Load(parse);
-            int latent = common.LatentSize(parse, loaded);
-            var config = loaded.Pipeline.Transformer.Config;
-            var key = new PlanKey(ModelFingerprint.Of(loaded.Pipeline.Transformer), latent, common.StepsFor(parse, loaded),
-                common.SchedulerFor(parse, loaded).Name, common.CfgFor(parse, loaded), common.WindowFor(parse, loaded, latent),
-                parse.GetValue(threshold), parse.GetValue(calibration)!);
+            using var model = common.Load(parse);
+            var generation = model.Prepare(common.Request(parse, model) with { Prompt = PlanSearchNames.SamplePrompt(model) });
+            var shape = generation.AttentionShape ?? throw new NotSupportedException($"The {model.Family} family gives no attention shape to import a plan onto.");
+            var key = generation.PlanKey(parse.GetValue(threshold), common.SearchSettings(parse)) with { Calibration = parse.GetValue(calibration)! };
             var imported = XDiTPlanImporter.Import(parse.GetRequiredValue(file), key);
-            if (imported.Layers != config.Depth) throw new InvalidDataException($"The xDiT plan has {imported.Layers} blocks; the model has {config.Depth}.");
-            int tokens = (latent / config.PatchSize) * (latent / config.PatchSize);
-            var plan = new CompressionPlan(key, imported.Methods, shape: new PlanModelShape(tokens, config.HiddenSize));
+            if (imported.Layers != shape.Layers) throw new InvalidDataException($"The xDiT plan has {imported.Layers} blocks; the model has {shape.Layers}.");
+            var plan = new CompressionPlan(key, imported.Methods, shape: new PlanModelShape(shape.Tokens, shape.Hidden));
             var cached = new PlanDirectory(common.PlanDirectory(parse)).Save(plan);
             if (parse.GetValue(output) is string path) PlanSerializer.Save(plan, path);
             PlanCommand.Print(plan);

@@ -44,6 +44,17 @@ internal sealed class DiTGeneration(DiTGenerativeModel model, DiTGenerationReque
     }
 
     /// <inheritdoc />
+    public override FlopsShape AttentionShape
+    {
+        get
+        {
+            var config = model.Loaded.Pipeline.Transformer.Config;
+            int side = request.Size!.Value / config.PatchSize;
+            return new FlopsShape(side * side, config.HiddenSize, config.Depth, request.GuidanceScale > 1);
+        }
+    }
+
+    /// <inheritdoc />
     public override GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         using var noGrad = no_grad();

@@ -41,10 +41,23 @@ internal sealed class OpenSoraGeneration(OpenSoraGenerativeModel model, VideoGen
     }
 
     /// <inheritdoc />
+    public override FlopsShape AttentionShape
+    {
+        get
+        {
+            var config = model.Pipeline.Transformer.Config;
+            return new FlopsShape(model.Pipeline.TokensPerCall(request), config.HiddenSize, config.Depth, request.GuidanceScale > 1,
+                CaptionTokens: config.ModelMaxLength);
+        }
+    }
+
+    /// <inheritdoc />
     public override GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         using var noGrad = no_grad();
-        var result = model.Pipeline.Generate(request with { Plan = plan }, progress, cancellationToken);
+        var run = request with { Plan = plan };
+        if (model.Captions is StandInCaptions captions) run = run with { Prompts = [], PromptEmbeddings = captions.Prompt(request.Count) };
+        var result = model.Pipeline.Generate(run, progress, cancellationToken);
         if (!ReferenceEquals(result.Latents, result.Videos)) result.Latents.Dispose();
         return new VideoOutput(result.Videos, result.Seeds, result.Fps, result.Elapsed)
         {

@@ -111,6 +111,13 @@ public sealed class PixArtGenerativeModel : IGenerativeModel
         };
     }
 
+    /// <summary>Random caption features standing in for the text encoder (random-weight models for timing), else null.</summary>
+    internal StandInCaptions? Captions { get; init; }
+
     /// <inheritdoc />
-    public void Dispose() => Pipeline.Dispose();
+    public void Dispose()
+    {
+        Pipeline.Dispose();
+        Captions?.Dispose();
+    }
 }
