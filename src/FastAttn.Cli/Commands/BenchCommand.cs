@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.CommandLine;
 using FastAttn.Cli.Reporting;
 using FastAttn.Engine.Benchmarks;
@@ -11,13 +12,22 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var seqs = new Option<int[]>("--seq") { Description = "Sequence lengths N (comma-separated).", DefaultValueFactory = _ => [1024, 4096], CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',')).Select(int.Parse).ToArray() };
+        var seqs = new Option<int[]>("--seq")
+        {
+            Description = "Sequence lengths N (comma-separated).",
+            DefaultValueFactory = _ => [1024, 4096],
+            CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',')).Select(int.Parse).ToArray(),
+        };
         var heads = new Option<int>("--heads") { Description = "Attention heads.", DefaultValueFactory = _ => 16 };
         var headDim = new Option<int>("--head-dim") { Description = "Head width.", DefaultValueFactory = _ => 72 };
         var batch = new Option<int>("--batch") { Description = "Batch (a CFG pair = 2).", DefaultValueFactory = _ => 2 };
         var reps = new Option<int>("--reps") { Description = "Interleaved repetitions (median reported).", DefaultValueFactory = _ => 5 };
         var window = new Option<int?>("--window") { Description = "Window half-width w (default N/8)." };
-        var output = new Option<string>("--out", "-o") { Description = "Output base path (writes .json, .md, .png).", DefaultValueFactory = _ => "bench/attention" };
+        var output = new Option<string>("--out", "-o")
+        {
+            Description = "Output base path (writes .json, .md, .png).",
+            DefaultValueFactory = _ => "bench/attention",
+        };
         var attention = new Command("attention", "Attention variants vs fused full attention: FLOPs and latency fractions (paper Table 2).")
         {
             seqs, heads, headDim, batch, reps, window, output,
@@ -26,7 +36,7 @@ internal static class BenchCommand
         {
             var report = new BenchReport("DiTFastAttn attention: fractions of full attention",
                 ["method", "level", "seq", "flopsFraction", "latencyFraction", "ratio", "medianMs", "spreadMs"]);
-            report.Provenance["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
+            report.Provenance["machine"] = $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}";
             report.Provenance["threads"] = torch.get_num_threads();
             report.Provenance["shape"] = $"batch {parse.GetValue(batch)}, {parse.GetValue(heads)} heads × {parse.GetValue(headDim)}, fp32 CPU";
             report.Provenance["window"] = parse.GetValue(window) is int w ? $"w = {w}" : "w = N/8 (block band: r = 1)";
@@ -35,18 +45,18 @@ internal static class BenchCommand
             foreach (var n in parse.GetValue(seqs)!)
             {
                 var measured = await Task.Run(() => AttentionBenchmark.Run(n, parse.GetValue(heads), parse.GetValue(headDim), parse.GetValue(batch),
-                    parse.GetValue(reps), parse.GetValue(window), new Progress<string>(m => Console.Error.WriteLine(m)), cancellationToken), cancellationToken);
+                    parse.GetValue(reps), parse.GetValue(window), new Progress<string>(m => Console.Error.WriteLine(m)), cancellationToken),
+                        cancellationToken);
                 rows.AddRange(measured);
             }
             foreach (var r in rows)
-                report.Add(new() { ["method"] = r.Method, ["level"] = r.Level, ["seq"] = r.Seq, ["flopsFraction"] = r.FlopsFraction, ["latencyFraction"] = r.LatencyFraction, ["ratio"] = r.Ratio, ["medianMs"] = r.MedianMs, ["spreadMs"] = r.SpreadMs });
+                report.Add(new() { ["method"] = r.Method, ["level"] = r.Level, ["seq"] = r.Seq, ["flopsFraction"] = r.FlopsFraction,
+                    ["latencyFraction"] = r.LatencyFraction, ["ratio"] = r.Ratio, ["medianMs"] = r.MedianMs, ["spreadMs"] = r.SpreadMs });
             report.Write(parse.GetValue(output)!, plot =>
             {
                 var labels = rows.Select(r => $"{r.Method}/{r.Level[0]} N={r.Seq}").ToArray();
-                var flops = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * 3, Value = r.FlopsFraction, FillColor = ScottPlot.Colors.SteelBlue }).ToArray());
-                var latency = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * 3 + 1, Value = r.LatencyFraction, FillColor = ScottPlot.Colors.OrangeRed }).ToArray());
-                flops.LegendText = "FLOPs fraction";
-                latency.LegendText = "latency fraction";
+                BenchReport.AddBars(plot, rows, 3, 0, r => r.FlopsFraction, ScottPlot.Colors.SteelBlue, "FLOPs fraction");
+                BenchReport.AddBars(plot, rows, 3, 1, r => r.LatencyFraction, ScottPlot.Colors.OrangeRed, "latency fraction");
                 plot.Axes.Bottom.SetTicks(rows.Select((_, i) => i * 3 + 0.5).ToArray(), labels);
                 plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
                 plot.Axes.Bottom.TickLabelStyle.Alignment = ScottPlot.Alignment.MiddleLeft;
@@ -56,6 +66,7 @@ internal static class BenchCommand
             });
             return ExitCodes.Ok;
         });
-        return new Command("bench", "Benchmarks: speed as ratios measured side by side.") { attention, BenchEndToEndCommand.Create(), BenchSearchCommand.Create(), BenchEncoderCommand.Create(), BenchClusterCommand.Create() };
+        return new Command("bench", "Benchmarks: speed as ratios measured side by side.") { attention, BenchEndToEndCommand.Create(),
+            BenchSearchCommand.Create(), BenchEncoderCommand.Create(), BenchClusterCommand.Create() };
     }
 }

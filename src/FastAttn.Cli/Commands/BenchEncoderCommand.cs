@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.CommandLine;
 using FastAttn.Cli.Reporting;
 using FastAttn.Engine.Benchmarks;
@@ -10,11 +11,29 @@ internal static class BenchEncoderCommand
 {
     public static Command Create()
     {
-        var config = new Option<string>("--config") { Description = $"Encoder shape: {string.Join(", ", TextEncoderMemoryBenchmark.Configs.Keys)} (xxl: T5-v1.1-XXL, the text-conditioned models' encoder).", DefaultValueFactory = _ => "xxl" };
-        var dtype = new Option<string>("--dtype") { Description = "Weight dtype: bf16 (computes in fp32 a matrix at a time) or fp32.", DefaultValueFactory = _ => "bf16" };
-        var tokens = new Option<int>("--tokens") { Description = $"Prompt tokens (default {TextEncoderMemoryBenchmark.DefaultTokens}, the text-to-image models' length).", DefaultValueFactory = _ => TextEncoderMemoryBenchmark.DefaultTokens };
-        var output = new Option<string>("--out", "-o") { Description = "Output base path (writes .json, .md, .png).", DefaultValueFactory = _ => "bench/encoder" };
-        var command = new Command("encoder", "Peak memory and time of encoding one prompt with a random-weight T5 encoder (T5-XXL by default; target ≤ 12 GB).")
+        var config = new Option<string>("--config")
+        {
+            Description = $"Encoder shape: {string.Join(", ", TextEncoderMemoryBenchmark.Configs.Keys)} " +
+                "(xxl: T5-v1.1-XXL, the text-conditioned models' encoder).",
+            DefaultValueFactory = _ => "xxl",
+        };
+        var dtype = new Option<string>("--dtype")
+        {
+            Description = "Weight dtype: bf16 (computes in fp32 a matrix at a time) or fp32.",
+            DefaultValueFactory = _ => "bf16",
+        };
+        var tokens = new Option<int>("--tokens")
+        {
+            Description = $"Prompt tokens (default {TextEncoderMemoryBenchmark.DefaultTokens}, the text-to-image models' length).",
+            DefaultValueFactory = _ => TextEncoderMemoryBenchmark.DefaultTokens,
+        };
+        var output = new Option<string>("--out", "-o")
+        {
+            Description = "Output base path (writes .json, .md, .png).",
+            DefaultValueFactory = _ => "bench/encoder",
+        };
+        var command = new Command("encoder",
+            "Peak memory and time of encoding one prompt with a random-weight T5 encoder (T5-XXL by default; target ≤ 12 GB).")
         {
             config, dtype, tokens, output,
         };
@@ -22,13 +41,17 @@ internal static class BenchEncoderCommand
         {
             var shape = TextEncoderMemoryBenchmark.Config(parse.GetValue(config)!);
             var weights = CommonOptions.WeightDType(parse.GetValue(dtype)!, "--dtype");
-            var row = await Task.Run(() => TextEncoderMemoryBenchmark.Run(shape, weights, parse.GetValue(tokens), new Progress<string>(m => Console.Error.WriteLine(m))), cancellationToken);
+            var row = await Task.Run(() => TextEncoderMemoryBenchmark.Run(shape, weights, parse.GetValue(tokens), new Progress<string>(m =>
+                Console.Error.WriteLine(m))), cancellationToken);
             const double GiB = 1024.0 * 1024 * 1024;
             var report = new BenchReport("T5 encoder: peak resident memory of encoding one prompt",
                 ["config", "dtype", "parameters", "weightGiB", "residentAfterLoadGiB", "peakResidentGiB", "encodeSeconds", "targetGiB"]);
-            report.Provenance["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, CPU, {torch.get_num_threads()} threads";
-            report.Provenance["encoder"] = $"random weights, {shape.NumLayers} layers, d_model {shape.DModel}, {shape.NumHeads} heads × {shape.DKv}, d_ff {shape.DFf}, vocab {shape.VocabSize}; {parse.GetValue(tokens)} tokens";
-            report.Provenance["measure"] = "VmRSS after building the encoder; VmHWM (peak, reset before encoding) of the whole process while encoding";
+            report.Provenance["machine"] = $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, " +
+                $"CPU, {torch.get_num_threads()} threads";
+            report.Provenance["encoder"] = $"random weights, {shape.NumLayers} layers, d_model {shape.DModel}, {shape.NumHeads} heads × " +
+                $"{shape.DKv}, d_ff {shape.DFf}, vocab {shape.VocabSize}; {parse.GetValue(tokens)} tokens";
+            report.Provenance["measure"] = "VmRSS after building the encoder; VmHWM (peak, reset before encoding) of the whole process while " +
+                "encoding";
             report.Add(new()
             {
                 ["config"] = parse.GetValue(config), ["dtype"] = weights.ToString(), ["parameters"] = row.Parameters,
@@ -40,8 +63,10 @@ internal static class BenchEncoderCommand
                 var bars = plot.Add.Bars(new[]
                 {
                     new ScottPlot.Bar { Position = 0, Value = row.WeightBytes / GiB, FillColor = ScottPlot.Colors.Gray, Label = "weights" },
-                    new ScottPlot.Bar { Position = 1, Value = row.ResidentAfterLoadBytes / GiB, FillColor = ScottPlot.Colors.SteelBlue, Label = "resident after load" },
-                    new ScottPlot.Bar { Position = 2, Value = row.PeakResidentBytes / GiB, FillColor = ScottPlot.Colors.OrangeRed, Label = "peak while encoding" },
+                    new ScottPlot.Bar { Position = 1, Value = row.ResidentAfterLoadBytes / GiB, FillColor = ScottPlot.Colors.SteelBlue, Label =
+                        "resident after load" },
+                    new ScottPlot.Bar { Position = 2, Value = row.PeakResidentBytes / GiB, FillColor = ScottPlot.Colors.OrangeRed, Label =
+                        "peak while encoding" },
                 });
                 plot.Axes.Bottom.SetTicks([0, 1, 2], ["weights", "resident after load", "peak while encoding"]);
                 var target = plot.Add.HorizontalLine(12);

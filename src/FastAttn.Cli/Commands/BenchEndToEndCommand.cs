@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.CommandLine;
 using FastAttn.Cli.Reporting;
 using FastAttn.Engine.Benchmarks;
@@ -22,27 +23,53 @@ internal static class BenchEndToEndCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var model = new Option<string?>("--model", "-m") { Description = "A model of any family (real weights, its own plans). Default: a random-weight --config model." };
+        var model = new Option<string?>("--model", "-m")
+        {
+            Description = "A model of any family (real weights, its own plans). Default: a random-weight --config model.",
+        };
         var config = new Option<string>("--config")
         {
             Description = $"Random-weight config when no --model: {string.Join(", ", RandomModels.Names)}.", DefaultValueFactory = _ => "DiT-XL/2",
         };
-        var resolution = new Option<int?>("--resolution") { Description = "Square image configs: the image side in pixels (latent = /8; default: the config's)." };
-        var depth = new Option<int?>("--depth") { Description = "Layers of the random-weight model (default: the config's; fewer keeps a CPU run short)." };
-        var presets = new Option<string>("--presets") { Description = "Presets to time (raw is always included).", DefaultValueFactory = _ => "raw,D1,D2,D3,D4,D5,D6" };
+        var resolution = new Option<int?>("--resolution")
+        {
+            Description = "Square image configs: the image side in pixels (latent = /8; default: the config's).",
+        };
+        var depth = new Option<int?>("--depth")
+        {
+            Description = "Layers of the random-weight model (default: the config's; fewer keeps a CPU run short).",
+        };
+        var presets = new Option<string>("--presets")
+        {
+            Description = "Presets to time (raw is always included).",
+            DefaultValueFactory = _ => "raw,D1,D2,D3,D4,D5,D6",
+        };
         var images = new Option<int>("--images") { Description = "Images (or clips) per generation (one batch).", DefaultValueFactory = _ => 1 };
         var reps = new Option<int>("--reps") { Description = "Timed rounds after a warm-up round (medians reported).", DefaultValueFactory = _ => 3 };
         var planFrom = new Option<string>("--plan-from")
         {
-            Description = "Random weights: the built-in model whose searched plans are resampled onto the model's steps × layers.", DefaultValueFactory = _ => BuiltInModels.Default,
+            Description = "Random weights: the built-in model whose searched plans are resampled onto the model's steps × layers.",
+                DefaultValueFactory = _ => BuiltInModels.Default,
         };
-        var search = new Option<bool>("--search") { Description = "Real model: search the plans it lacks (calibration --calib, seed 3) instead of failing." };
-        var frames = new Option<int?>("--frames") { Description = "Video models: frames per clip (default: the model's)." };
-        var videoSize = new Option<string?>("--video-size") { Description = "Video models: HEIGHTxWIDTH in pixels (default: the model's, 240p: 240x426)." };
-        var output = new Option<string>("--out", "-o") { Description = "Output base path (writes .json, .md, .png).", DefaultValueFactory = _ => "bench/e2e" };
-        var command = new Command("e2e", "End-to-end latency per preset vs raw, attention share, and the fraction FLOPs predict (1 − share·(1 − attention FLOPs fraction)).")
+        var search = new Option<bool>("--search")
         {
-            model, common.Family, config, resolution, depth, common.Steps, common.Scheduler, common.Cfg, presets, images, reps, planFrom, common.PlanDir,
+            Description = "Real model: search the plans it lacks (calibration --calib, seed 3) instead of failing.",
+        };
+        var frames = new Option<int?>("--frames") { Description = "Video models: frames per clip (default: the model's)." };
+        var videoSize = new Option<string?>("--video-size")
+        {
+            Description = "Video models: HEIGHTxWIDTH in pixels (default: the model's, 240p: 240x426).",
+        };
+        var output = new Option<string>("--out", "-o")
+        {
+            Description = "Output base path (writes .json, .md, .png).",
+            DefaultValueFactory = _ => "bench/e2e",
+        };
+        var command = new Command("e2e",
+            "End-to-end latency per preset vs raw, attention share, and the fraction FLOPs predict (1 − share·(1 − attention FLOPs fraction)).")
+        {
+            model, common.Family, config, resolution, depth, common.Steps, common.Scheduler, common.Cfg, presets, images, reps, planFrom,
+                common.PlanDir,
             search, common.Calibration, common.Device, frames, videoSize, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -50,10 +77,13 @@ internal static class BenchEndToEndCommand
             var dev = DeviceSelector.Resolve(DeviceSelector.Parse(parse.GetValue(common.Device)!));
             var names = parse.GetValue(presets)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             foreach (var name in names) CompressionPresets.Threshold(name);                  // unknown presets fail before any loading
-            var size = parse.GetValue(videoSize) is string text ? CommonOptions.ParseSize(text, heightFirst: true, "--video-size") : ((int Width, int Height)?)null;
+            var size = parse.GetValue(videoSize) is string text ? CommonOptions.ParseSize(text, heightFirst: true, "--video-size") : ((int Width,
+                int Height)?)null;
             using IGenerativeModel subject = parse.GetValue(model) is string path
-                ? ModelFamilyRegistry.Default.Load(path, new ModelLoadSettings { Device = dev, DType = DeviceSelector.DefaultDType(dev) }, parse.GetValue(common.Family))
-                : RandomModels.Create(parse.GetValue(config)!, new RandomModelOptions { Device = dev, Depth = parse.GetValue(depth), Resolution = parse.GetValue(resolution) });
+                ? ModelFamilyRegistry.Default.Load(path, new ModelLoadSettings { Device = dev, DType = DeviceSelector.DefaultDType(dev) },
+                    parse.GetValue(common.Family))
+                : RandomModels.Create(parse.GetValue(config)!, new RandomModelOptions { Device = dev, Depth = parse.GetValue(depth), Resolution =
+                    parse.GetValue(resolution) });
             bool video = subject.Output == OutputKind.Video;
             GenerationRequest request = video ? new VideoRequest { Frames = parse.GetValue(frames) } : new GenerationRequest();
             request = request with
@@ -65,7 +95,8 @@ internal static class BenchEndToEndCommand
             var generation = subject.Prepare(request);
             var plans = subject is RandomModel
                 ? EndToEndPlans.Resample(generation, names, parse.GetValue(planFrom)!)
-                : await EndToEndPlans.ResolveAsync(subject, request, names, new PlanResolver(new PlanResolverOptions { UserFolder = common.PlanDirectory(parse) }),
+                : await EndToEndPlans.ResolveAsync(subject, request, names, new PlanResolver(new PlanResolverOptions { UserFolder =
+                    common.PlanDirectory(parse) }),
                     parse.GetValue(search), new PlanSearchSettings { CalibrationCount = parse.GetValue(common.Calibration) }, cancellationToken);
             var report = new BenchReport("End-to-end latency per preset vs raw",
                 ["preset", "plan", "flopsFraction", "kernelFlopsFraction", "attentionShare", "predictedFraction", "latencyFraction", "savingRatio",
@@ -80,14 +111,16 @@ internal static class BenchEndToEndCommand
     }
 
     /// <summary>The report's provenance: machine, model, plans, sampling, timing and prediction.</summary>
-    private static void Describe(BenchReport report, IGenerativeModel model, PreparedGeneration generation, IReadOnlyList<EndToEndPlan> plans, int reps,
+    private static void Describe(BenchReport report, IGenerativeModel model, PreparedGeneration generation, IReadOnlyList<EndToEndPlan> plans, int
+        reps,
         torch.Device device)
     {
         var random = model as RandomModel;
         string attention = random?.Attention ?? (model.Output == OutputKind.Video ? "spatial self-attention" : "self-attention");
         var notes = plans.Select(p => p.Note).OfType<string>().ToList();
         var shape = generation.AttentionShape;
-        report.Provenance["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {device.type}, " +
+        report.Provenance["machine"] = $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, " +
+            $"{device.type}, " +
             $"{torch.get_num_threads()} threads";
         report.Provenance["model"] = random?.Describe(generation) ?? $"{model.Source} (real weights)";
         report.Provenance["plans"] = (notes.Count == 0 ? "none" : string.Join("; ", notes)) + $" — applied to every block's {attention}";
@@ -114,19 +147,13 @@ internal static class BenchEndToEndCommand
             });
         report.Write(output, plot =>
         {
-            var predicted = plot.Add.Bars(Bars(rows, 0, r => r.PredictedFraction, ScottPlot.Colors.Gray));
-            var measured = plot.Add.Bars(Bars(rows, 1, r => r.LatencyFraction, ScottPlot.Colors.OrangeRed));
-            var attention = plot.Add.Bars(Bars(rows, 2, r => r.AttentionLatencyFraction, ScottPlot.Colors.SteelBlue));
-            predicted.LegendText = "end to end, predicted by FLOPs";
-            measured.LegendText = "end to end, measured";
-            attention.LegendText = "attention modules, measured";
+            BenchReport.AddBars(plot, rows, 4, 0, r => r.PredictedFraction, ScottPlot.Colors.Gray, "end to end, predicted by FLOPs");
+            BenchReport.AddBars(plot, rows, 4, 1, r => r.LatencyFraction, ScottPlot.Colors.OrangeRed, "end to end, measured");
+            BenchReport.AddBars(plot, rows, 4, 2, r => r.AttentionLatencyFraction, ScottPlot.Colors.SteelBlue, "attention modules, measured");
             plot.Axes.Bottom.SetTicks(rows.Select((_, i) => i * 4 + 1.0).ToArray(), rows.Select(r => r.Preset).ToArray());
             plot.Axes.Left.Label.Text = "latency fraction of raw";
             plot.Axes.Margins(bottom: 0);
             plot.ShowLegend(ScottPlot.Alignment.LowerLeft);
         });
     }
-
-    private static ScottPlot.Bar[] Bars(IReadOnlyList<EndToEndRow> rows, int offset, Func<EndToEndRow, double> value, ScottPlot.Color color) =>
-        rows.Select((r, i) => new ScottPlot.Bar { Position = i * 4 + offset, Value = value(r), FillColor = color }).ToArray();
 }

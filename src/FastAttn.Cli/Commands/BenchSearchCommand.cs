@@ -13,7 +13,10 @@ internal static class BenchSearchCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var model = new Option<string?>("--model") { Description = "A model of any family, e.g. tiny-mnist (default: a random-weight --config model)." };
+        var model = new Option<string?>("--model")
+        {
+            Description = "A model of any family, e.g. tiny-mnist (default: a random-weight --config model).",
+        };
         var config = new Option<string>("--config")
         {
             Description = $"Random-weight config when no --model: {string.Join(", ", RandomModels.Names)}.", DefaultValueFactory = _ => "DiT-tiny",
@@ -49,8 +52,10 @@ internal static class BenchSearchCommand
             {
                 double delta = CompressionPresets.Threshold(preset);
                 Console.Error.WriteLine($"Searching {preset}: plain, then prefix reuse ...");
-                var plain = await Task.Run(() => generation.SearchPlan(delta, settings with { PrefixReuse = false }, null, cancellationToken), cancellationToken);
-                var reuse = await Task.Run(() => generation.SearchPlan(delta, settings with { PrefixReuse = true }, null, cancellationToken), cancellationToken);
+                var plain = await Task.Run(() => generation.SearchPlan(delta, settings with { PrefixReuse = false }, null, cancellationToken),
+                    cancellationToken);
+                var reuse = await Task.Run(() => generation.SearchPlan(delta, settings with { PrefixReuse = true }, null, cancellationToken),
+                    cancellationToken);
                 bool same = plain.Methods.Zip(reuse.Methods).All(p => p.First.SequenceEqual(p.Second));
                 var (p, r) = (plain.Search!, reuse.Search!);
                 report.Add(new()
@@ -68,10 +73,8 @@ internal static class BenchSearchCommand
             }
             report.Write(parse.GetValue(output)!, plot =>
             {
-                var plainBars = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * 3, Value = r.Plain, FillColor = ScottPlot.Colors.Gray }).ToArray());
-                var reuseBars = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * 3 + 1, Value = r.Reuse, FillColor = ScottPlot.Colors.SteelBlue }).ToArray());
-                plainBars.LegendText = "plain (forward-equivalents)";
-                reuseBars.LegendText = "prefix reuse";
+                BenchReport.AddBars(plot, rows, 3, 0, r => r.Plain, ScottPlot.Colors.Gray, "plain (forward-equivalents)");
+                BenchReport.AddBars(plot, rows, 3, 1, r => r.Reuse, ScottPlot.Colors.SteelBlue, "prefix reuse");
                 plot.Axes.Bottom.SetTicks(rows.Select((_, i) => i * 3 + 0.5).ToArray(), rows.Select(r => r.Preset).ToArray());
                 plot.ShowLegend();
             });

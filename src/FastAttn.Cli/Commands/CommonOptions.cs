@@ -36,11 +36,13 @@ internal sealed class CommonOptions
         DefaultValueFactory = _ => "auto",
     };
 
-    public Option<string?> Vae { get; } = new("--vae") { Description = "Latent checkpoints: a diffusers VAE folder (default: a 'vae' folder beside the model)." };
+    public Option<string?> Vae { get; } = new("--vae") { Description =
+        "Latent checkpoints: a diffusers VAE folder (default: a 'vae' folder beside the model)." };
     public Option<int?> Heads { get; } = new("--heads") { Description = "Attention heads, when they cannot be inferred from the checkpoint." };
     public Option<string> Device { get; } = new("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
     public Option<int?> Steps { get; } = new("--steps") { Description = "Denoising steps (default: the model's)." };
-    public Option<string?> Scheduler { get; } = new("--scheduler") { Description = $"Sampler: {string.Join(", ", SchedulerRegistry.Names)} (default: the model's)." };
+    public Option<string?> Scheduler { get; } = new("--scheduler") { Description =
+        $"Sampler: {string.Join(", ", SchedulerRegistry.Names)} (default: the model's)." };
     public Option<double?> Cfg { get; } = new("--cfg") { Description = "Classifier-free guidance scale, 1 = off (default: the model's)." };
 
     public Option<string?> GuidanceChannels { get; } = new("--guidance-channels")
@@ -64,7 +66,8 @@ internal sealed class CommonOptions
     };
 
     public Option<int?> Window { get; } = new("--window") { Description = "Window half-width w in tokens (default N/8)." };
-    public Option<string?> PlanDir { get; } = new("--plan-dir") { Description = "Folder of cached plans (default $FASTATTN_PLAN_DIR or ~/.cache/fastattn/plans)." };
+    public Option<string?> PlanDir { get; } = new("--plan-dir") { Description =
+        "Folder of cached plans (default $FASTATTN_PLAN_DIR or ~/.cache/fastattn/plans)." };
 
     public Option<int?> Calibration { get; } = new("--calib")
     {
@@ -72,7 +75,8 @@ internal sealed class CommonOptions
             "(text-conditioned models, default all).",
     };
 
-    public Option<long> CalibrationSeed { get; } = new("--calib-seed") { Description = "Plan search calibration seed.", DefaultValueFactory = _ => 3 };
+    public Option<long> CalibrationSeed { get; } = new("--calib-seed") { Description = "Plan search calibration seed.", DefaultValueFactory = _ => 3
+        };
 
     public Option<string?> Metric { get; } = new("--metric")
     {
@@ -94,7 +98,10 @@ internal sealed class CommonOptions
         return ModelFamilyRegistry.Default.Load(parse.GetValue(Model)!, settings, parse.GetValue(Family));
     }
 
-    /// <summary>A request of the model's kind (a <see cref="VideoRequest"/> for video models) with the sampling flags.</summary>
+    /// <summary>
+    /// A request of the model's kind (a <see cref="VideoRequest"/> for video models) with the sampling flags; a size the
+    /// model does not make natively is generated at its nearest native size and resized.
+    /// </summary>
     public GenerationRequest Request(ParseResult parse, IGenerativeModel model, int? frames = null, double? fps = null)
     {
         bool video = model.Output == OutputKind.Video;
@@ -107,6 +114,7 @@ internal sealed class CommonOptions
             GuidanceScale = parse.GetValue(Cfg),
             Width = size?.Width,
             Height = size?.Height,
+            AllowResize = true,
             GuidedChannels = parse.GetValue(GuidanceChannels) is string channels ? Guidance(channels) : null,
         };
     }
@@ -115,7 +123,8 @@ internal sealed class CommonOptions
     public (int Width, int Height)? PixelSize(ParseResult parse, bool heightFirst = false) =>
         parse.GetValue(Size) is string text ? ParseSize(text, heightFirst, "--size") : null;
 
-    /// <summary>"512", "WIDTHxHEIGHT" or (<paramref name="heightFirst"/>) "HEIGHTxWIDTH" as (width, height); <paramref name="option"/> names the flag.</summary>
+    /// <summary>"512", "WIDTHxHEIGHT" or (<paramref name="heightFirst"/>) "HEIGHTxWIDTH" as (width, height); <paramref name="option"/> names the
+    /// flag.</summary>
     public static (int Width, int Height) ParseSize(string text, bool heightFirst, string option)
     {
         var parts = text.Trim().ToLowerInvariant().Split('x');

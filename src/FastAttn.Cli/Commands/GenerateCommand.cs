@@ -15,21 +15,32 @@ internal static class GenerateCommand
         var plans = new PlanFlags("D1..D6");
         var classes = new Option<string[]>("--class", "-c")
         {
-            Description = "Class-conditional models: class id or name (repeatable), e.g. 207 or \"golden retriever\".", AllowMultipleArgumentsPerToken = true,
+            Description = "Class-conditional models: class id or name (repeatable), e.g. 207 or \"golden retriever\".",
+                AllowMultipleArgumentsPerToken = true,
         };
         var prompt = new Option<string?>("--prompt", "-p")
         {
-            Description = "What to draw: a description (text-conditioned models) or a prompt naming the class (\"a handwritten seven\", \"golden retriever\").",
+            Description = "What to draw: a description (text-conditioned models) or a prompt naming the class (\"a handwritten seven\", \"golden " +
+                "retriever\").",
         };
         var count = new Option<int>("--count", "-n") { Description = "Images per class or prompt.", DefaultValueFactory = _ => 1 };
         var seed = new Option<long>("--seed") { Description = "Seed of the first image; image i uses seed + i.", DefaultValueFactory = _ => 0 };
-        var output = new Option<string>("--out", "-o") { Description = "Output PNG (several images: name-0.png, name-1.png, …).", DefaultValueFactory = _ => "out.png" };
-        var negative = new Option<string>("--negative") { Description = "Text-conditioned models: the negative prompt.", DefaultValueFactory = _ => "" };
+        var output = new Option<string>("--out", "-o")
+        {
+            Description = "Output PNG (several images: name-0.png, name-1.png, …).",
+            DefaultValueFactory = _ => "out.png",
+        };
+        var negative = new Option<string>("--negative")
+        {
+            Description = "Text-conditioned models: the negative prompt.",
+            DefaultValueFactory = _ => "",
+        };
         var rawCaption = new Option<bool>("--raw-caption")
         {
             Description = "Text-conditioned models: skip the reference's caption cleaning (prompts are only lower-cased and trimmed).",
         };
-        var command = new Command("generate", "Generate images with any image model (class-conditional or text to image), optionally with DiTFastAttn.")
+        var command = new Command("generate",
+            "Generate images with any image model (class-conditional or text to image), optionally with DiTFastAttn.")
         {
             classes, prompt, count, seed, output, negative, rawCaption,
         };
@@ -68,7 +79,8 @@ internal static class GenerateCommand
                 {
                     var path = paths[k * n + i];
                     result.Save(i, path);
-                    table.AddRow(Markup.Escape(Path.GetFullPath(path)), Markup.Escape(generation.Subject), result.Seeds[i].ToString(CultureInfo.InvariantCulture));
+                    table.AddRow(Markup.Escape(Path.GetFullPath(path)), Markup.Escape(generation.Subject),
+                        result.Seeds[i].ToString(CultureInfo.InvariantCulture));
                 }
                 if (generation.ResizeNote is string note) AnsiConsole.MarkupLine(Markup.Escape(note));
             }

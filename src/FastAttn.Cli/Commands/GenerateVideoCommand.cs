@@ -18,17 +18,24 @@ internal static class GenerateVideoCommand
         var frames = new Option<int?>("--frames") { Description = "Frames (default: the model's)." };
         var fps = new Option<double?>("--fps") { Description = "Playback frames per second of the GIF (default: the model's)." };
         var seed = new Option<long>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 0 };
-        var output = new Option<string>("--out", "-o") { Description = "The animated GIF; its frames go to NAME-frames/ beside it.", DefaultValueFactory = _ => "clip.gif" };
+        var output = new Option<string>("--out", "-o")
+        {
+            Description = "The animated GIF; its frames go to NAME-frames/ beside it.",
+            DefaultValueFactory = _ => "clip.gif",
+        };
         var temporalPreset = new Option<string?>("--temporal-preset")
         {
-            Description = "Also compress the temporal attention with this preset's cached plan (searched with `fastattn search --video-attention temporal`).",
+            Description = "Also compress the temporal attention with this preset's cached plan (searched with `fastattn search --video-attention " +
+                "temporal`).",
         };
         var temporalPlan = new Option<string?>("--temporal-plan") { Description = "A plan file for the temporal attention." };
-        var command = new Command("generate-video", "Generate a video clip from text with a video model, optionally with DiTFastAttn on its spatial attention.")
+        var command = new Command("generate-video",
+            "Generate a video clip from text with a video model, optionally with DiTFastAttn on its spatial attention.")
         {
             prompt, frames, fps, seed, output, temporalPreset, temporalPlan,
         };
-        Option[] sampling = [common.Model, common.Family, common.Device, common.Steps, common.Scheduler, common.Cfg, common.Size, common.EncoderDType];
+        Option[] sampling = [common.Model, common.Family, common.Device, common.Steps, common.Scheduler, common.Cfg, common.Size,
+            common.EncoderDType];
         foreach (var o in plans.All.Concat(sampling).Concat(common.Planning)) command.Options.Add(o);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -49,7 +56,8 @@ internal static class GenerateVideoCommand
             var resolver = common.Resolver(parse, cancellationToken);
             bool search = parse.GetValue(plans.Search);
             var settings = common.SearchSettings(parse);
-            var spatial = await PlanFlags.ResolveAsync(resolver, model, model.Prepare(request), search, settings, common.PlanDirectory(parse), cancellationToken);
+            var spatial = await PlanFlags.ResolveAsync(resolver, model, model.Prepare(request), search, settings, common.PlanDirectory(parse),
+                cancellationToken);
             var temporalRequest = PlanFlags.With(request, parse.GetValue(temporalPlan), parse.GetValue(temporalPreset), null);
             var temporal = await PlanFlags.ResolveAsync(resolver, model, model.Prepare(temporalRequest), search,
                 settings with { Target = PlanSearchNames.Target("temporal") }, common.PlanDirectory(parse), cancellationToken);
@@ -62,9 +70,11 @@ internal static class GenerateVideoCommand
             var attention = PlanFlags.Describe(spatial, parse.GetValue(plans.Plan), "spatial-attention") +
                 (spatial is null ? "" : $", {result.AttentionFallbacks} fallbacks");
             if (temporal is not null) attention += "; temporal " + PlanFlags.Describe(temporal, parse.GetValue(temporalPlan), "temporal-attention");
-            AnsiConsole.MarkupLine($"Saved [bold]{Markup.Escape(Path.GetFullPath(gifPath))}[/] ({clip.Frames} frames, {generation.Width}x{generation.Height}, " +
+            AnsiConsole.MarkupLine($"Saved [bold]{Markup.Escape(Path.GetFullPath(gifPath))}[/] ({clip.Frames} frames, " +
+                $"{generation.Width}x{generation.Height}, " +
                 $"{clip.Fps.ToString(CultureInfo.InvariantCulture)} fps) and {framePaths.Count} PNG frames in [bold]{Markup.Escape(framesDir)}[/].");
-            AnsiConsole.MarkupLine($"Loaded in {load.Elapsed.TotalSeconds:F1}s, generated in {result.Elapsed.TotalSeconds:F1}s; attention: {attention}.");
+            AnsiConsole.MarkupLine($"Loaded in {load.Elapsed.TotalSeconds:F1}s, generated in {result.Elapsed.TotalSeconds:F1}s; attention: " +
+                $"{attention}.");
             return ExitCodes.Ok;
         });
         return command;

@@ -15,13 +15,21 @@ internal static class InspectCommand
     public static Command Create()
     {
         var path = new Argument<string>("path") { Description = "A model: a checkpoint file, a model or pipeline folder, or a built-in model name." };
-        var heads = new Option<int?>("--heads") { Description = "Attention heads, when the width is not a reference config's and no config is stored." };
+        var heads = new Option<int?>("--heads")
+        {
+            Description = "Attention heads, when the width is not a reference config's and no config is stored.",
+        };
         var family = new Option<string>("--family")
         {
             Description = $"Model family: auto (detect) or {string.Join(", ", ModelFamilyRegistry.Default.Families.Select(f => f.Name))}.",
             DefaultValueFactory = _ => "auto",
         };
-        var command = new Command("inspect", "Show a model's family, output and defaults (checkpoints: architecture, size, dtype, key check).") { path, heads, family };
+        var command = new Command("inspect", "Show a model's family, output and defaults (checkpoints: architecture, size, dtype, key check).")
+        {
+            path,
+            heads,
+            family,
+        };
         command.SetAction(parse =>
         {
             var detected = ModelFamilyRegistry.Default.Detect(parse.GetRequiredValue(path), parse.GetValue(family));
@@ -56,7 +64,8 @@ internal static class InspectCommand
         table.AddRow("Model", Markup.Escape(model.Source));
         table.AddRow("Family", Markup.Escape($"{model.Family} ({family.Expects})"));
         table.AddRow("Generates", $"{model.Output}, conditioned on {model.Conditioning}");
-        table.AddRow("Defaults", Markup.Escape($"{d.Steps} {d.Scheduler.Name} steps, guidance {d.GuidanceScale}, {d.NativeSize.Width}x{d.NativeSize.Height}" +
+        table.AddRow("Defaults", Markup.Escape($"{d.Steps} {d.Scheduler.Name} steps, guidance {d.GuidanceScale}, " +
+            $"{d.NativeSize.Width}x{d.NativeSize.Height}" +
             (d.Frames is int f ? $", {f} frames at {d.Fps} fps" : "")));
         table.AddRow("Sizes", Markup.Escape(d.SizeList));
         table.AddRow("Fingerprint", model.Fingerprint[..16] + "…");

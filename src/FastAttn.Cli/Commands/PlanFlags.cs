@@ -15,7 +15,8 @@ namespace FastAttn.Cli.Commands;
 internal sealed class PlanFlags(string presets)
 {
     public Option<string?> Plan { get; } = new("--plan") { Description = "A DiTFastAttn plan file (from fastattn search)." };
-    public Option<string?> Preset { get; } = new("--preset") { Description = $"Quality preset {presets} (or raw): uses the cached plan for these settings." };
+    public Option<string?> Preset { get; } = new("--preset") { Description =
+        $"Quality preset {presets} (or raw): uses the cached plan for these settings." };
     public Option<double?> Threshold { get; } = new("--threshold") { Description = "Custom threshold δ: uses the cached plan for it." };
     public Option<bool> Search { get; } = new("--search") { Description = "With --preset/--threshold: search the plan now when none is cached." };
 
@@ -49,7 +50,8 @@ internal sealed class PlanFlags(string presets)
         var resolved = request.Plan is not null || !search
             ? await resolver.ResolveAsync(model, generation, search, settings, cancellationToken: cancellationToken)
             : await ConsoleProgress.RunSearchAsync("searching the plan", generation.Steps,
-                progress => resolver.ResolveAsync(model, generation, true, settings, progress, cancellationToken).GetAwaiter().GetResult(), cancellationToken);
+                progress => resolver.ResolveAsync(model, generation, true, settings, progress, cancellationToken).GetAwaiter().GetResult(),
+                    cancellationToken);
         return resolved ?? throw new InvalidOperationException(
             $"No cached plan for δ = {request.Delta.ToString("0.####", CultureInfo.InvariantCulture)} with these settings in {folder}. " +
             "Run `fastattn search` with the same model and settings, or add --search to search it now.");

@@ -13,18 +13,30 @@ internal static class PlanImportCommand
         var common = new CommonOptions();
         var file = new Argument<string>("xdit-plan") { Description = "xDiT plan JSON ({\"block0\": {\"step0\": \"FULL_ATTN\", …}})." };
         var threshold = new Option<double>("--threshold") { Description = "The δ the plan was searched with.", Required = true };
-        var calibration = new Option<string>("--calibration-name") { Description = "Description of its calibration set.", DefaultValueFactory = _ => "xdit" };
+        var calibration = new Option<string>("--calibration-name")
+        {
+            Description = "Description of its calibration set.",
+            DefaultValueFactory = _ => "xdit",
+        };
         var output = new Option<string?>("--out", "-o") { Description = "Also write the imported plan here." };
-        var command = new Command("import-xdit", "Import an xDiT DiTFastAttn plan for a model and sampling settings.") { file, threshold, calibration, output };
+        var command = new Command("import-xdit", "Import an xDiT DiTFastAttn plan for a model and sampling settings.")
+        {
+            file,
+            threshold,
+            calibration,
+            output,
+        };
         foreach (var o in common.Sampling.Concat(common.Planning)) command.Options.Add(o);
         command.SetAction(parse =>
         {
             using var model = common.Load(parse);
             var generation = model.Prepare(common.Request(parse, model) with { Prompt = PlanSearchNames.SamplePrompt(model) });
-            var shape = generation.AttentionShape ?? throw new NotSupportedException($"The {model.Family} family gives no attention shape to import a plan onto.");
+            var shape = generation.AttentionShape ?? throw new
+                NotSupportedException($"The {model.Family} family gives no attention shape to import a plan onto.");
             var key = generation.PlanKey(parse.GetValue(threshold), common.SearchSettings(parse)) with { Calibration = parse.GetValue(calibration)! };
             var imported = XDiTPlanImporter.Import(parse.GetRequiredValue(file), key);
-            if (imported.Layers != shape.Layers) throw new InvalidDataException($"The xDiT plan has {imported.Layers} blocks; the model has {shape.Layers}.");
+            if (imported.Layers != shape.Layers) throw new
+                InvalidDataException($"The xDiT plan has {imported.Layers} blocks; the model has {shape.Layers}.");
             var plan = new CompressionPlan(key, imported.Methods, shape: new PlanModelShape(shape.Tokens, shape.Hidden));
             var cached = new PlanDirectory(common.PlanDirectory(parse)).Save(plan);
             if (parse.GetValue(output) is string path) PlanSerializer.Save(plan, path);

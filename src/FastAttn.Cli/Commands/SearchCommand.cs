@@ -31,7 +31,8 @@ internal static class SearchCommand
             double delta = Delta(parse.GetValue(preset), parse.GetValue(threshold));
             var target = PlanSearchNames.Target(parse.GetValue(videoAttention)!);
             using var model = common.Load(parse);
-            var generation = model.Prepare(common.Request(parse, model, parse.GetValue(frames)) with { Prompt = PlanSearchNames.SamplePrompt(model) });
+            var generation = model.Prepare(common.Request(parse, model, parse.GetValue(frames)) with { Prompt = PlanSearchNames.SamplePrompt(model)
+                });
             var settings = common.SearchSettings(parse) with { PrefixReuse = !parse.GetValue(plain), Target = target };
             var plan = await ConsoleProgress.RunSearchAsync($"search δ={delta.ToString("0.###", CultureInfo.InvariantCulture)}", generation.Steps,
                 progress => generation.SearchPlan(delta, settings, progress, cancellationToken), cancellationToken);
@@ -54,6 +55,7 @@ internal static class SearchCommand
             if (t < 0 || double.IsNaN(t)) throw new ArgumentException($"The threshold must be ≥ 0; got {t}.");
             return t;
         }
-        return CompressionPresets.Threshold(preset ?? throw new ArgumentException("Give a quality preset (--preset D1..D6) or a threshold (--threshold δ)."));
+        return CompressionPresets.Threshold(preset ?? throw new
+            ArgumentException("Give a quality preset (--preset D1..D6) or a threshold (--threshold δ)."));
     }
 }

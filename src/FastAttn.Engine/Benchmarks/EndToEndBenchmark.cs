@@ -43,7 +43,8 @@ public sealed record EndToEndRow(string Preset, double MedianSeconds, double Spr
 public static class EndToEndBenchmark
 {
     /// <summary>Runs the benchmark. A raw case is added first when <paramref name="cases"/> has none.</summary>
-    /// <param name="generation">The generation to time, prepared with <see cref="GenerationRequest.TimeAttention"/>; each case runs it with its plan.</param>
+    /// <param name="generation">The generation to time, prepared with <see cref="GenerationRequest.TimeAttention"/>; each case runs it with its
+    /// plan.</param>
     /// <param name="cases">The presets.</param>
     /// <param name="repetitions">Timed rounds (after one untimed warm-up round).</param>
     /// <param name="progress">Progress messages.</param>
@@ -55,7 +56,8 @@ public static class EndToEndBenchmark
         ArgumentNullException.ThrowIfNull(cases);
         if (repetitions < 1) throw new ArgumentOutOfRangeException(nameof(repetitions), "At least one repetition is required.");
         if (!generation.Request.TimeAttention)
-            throw new ArgumentException("Prepare the generation with TimeAttention = true: the benchmark needs the attention time.", nameof(generation));
+            throw new ArgumentException("Prepare the generation with TimeAttention = true: the benchmark needs the attention time.",
+                nameof(generation));
         var all = cases.Any(c => c.Plan is null) ? cases.OrderBy(c => c.Plan is null ? 0 : 1).ToList() : [new EndToEndCase("raw", null), .. cases];
 
         var total = all.Select(_ => new List<double>()).ToArray();

@@ -36,7 +36,8 @@ public static class EndToEndPlans
             double delta = CompressionPresets.Threshold(name);
             if (delta == 0) { plans.Add(new(new(name, null), null, null)); continue; }
             var generation = model.Prepare(request with { Preset = name, Threshold = null, Plan = null });
-            var resolved = await resolver.ResolveAsync(model, generation, search, settings, cancellationToken: cancellationToken).ConfigureAwait(false)
+            var resolved = await resolver.ResolveAsync(model, generation, search, settings, cancellationToken:
+                cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"No {name} plan for {model.Source} at {generation.Steps} {generation.Scheduler} steps, " +
                     $"guidance {generation.GuidanceScale.ToString(CultureInfo.InvariantCulture)}: run `fastattn search` first, or pass --search.");
             var plan = resolved.Plan;
@@ -44,7 +45,8 @@ public static class EndToEndPlans
             {
                 PlanSource.Searched => "searched now",
                 PlanSource.Shared => "shared",
-                _ when resolved.Path is string p && model.PlanFolders.Any(f => Path.GetFullPath(p).StartsWith(Path.GetFullPath(f), StringComparison.Ordinal)) => "shipped",
+                _ when resolved.Path is string p && model.PlanFolders.Any(f => Path.GetFullPath(p).StartsWith(Path.GetFullPath(f),
+                    StringComparison.Ordinal)) => "shipped",
                 _ => "cached",
             };
             string note = resolved.Source == PlanSource.Searched && plan.Search is PlanSearchReport report
@@ -66,7 +68,8 @@ public static class EndToEndPlans
         ArgumentNullException.ThrowIfNull(planFrom);
         var folder = BuiltInModels.TryResolve(planFrom) is string weights ? BuiltInModels.PlansOf(Path.GetDirectoryName(weights)!) : null;
         if (folder is null)
-            throw new ArgumentException($"--plan-from '{planFrom}' is not a built-in model with plans. Built-in: {string.Join(", ", BuiltInModels.Names)}.",
+            throw new ArgumentException($"--plan-from '{planFrom}' is not a built-in model with plans. Built-in: " +
+                $"{string.Join(", ", BuiltInModels.Names)}.",
                 nameof(planFrom));
         var shipped = Directory.GetFiles(folder, "*.json").Select(PlanSerializer.Load).ToList();
         var shape = generation.AttentionShape
@@ -81,7 +84,8 @@ public static class EndToEndPlans
             var key = generation.PlanKey(delta) with { Calibration = $"resampled:{planFrom}/{name}" };
             var plan = PlanResampler.Resample(from, key, shape.Layers, new PlanModelShape(shape.Tokens, shape.Hidden));
             plans.Add(new(new(name, plan), $"resampled δ={Delta(delta)}",
-                $"{name}: {planFrom}'s searched {name} plan ({from.Methods.Length} steps × {from.Layers} layers) resampled to {generation.Steps} × {shape.Layers}"));
+                $"{name}: {planFrom}'s searched {name} plan ({from.Methods.Length} steps × {from.Layers} layers) resampled to {generation.Steps} × " +
+                    $"{shape.Layers}"));
         }
         return plans;
     }

@@ -71,7 +71,8 @@ public static class TextEncoderMemoryBenchmark
             using (var mask = ones(1, tokens, ScalarType.Int64))
             using (var hidden = encoder.forward(ids, mask)) { }
             stopwatch.Stop();
-            return new TextEncoderMemoryRow(config, dtype, parameters, bytes, afterLoad, Math.Max(ProcessMemory.PeakResidentBytes(), afterLoad), stopwatch.Elapsed.TotalSeconds);
+            return new TextEncoderMemoryRow(config, dtype, parameters, bytes, afterLoad, Math.Max(ProcessMemory.PeakResidentBytes(), afterLoad),
+                stopwatch.Elapsed.TotalSeconds);
         }
     }
 }

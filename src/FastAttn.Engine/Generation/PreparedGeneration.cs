@@ -75,5 +75,6 @@ public abstract class PreparedGeneration
     /// Generates with <paramref name="plan"/> (null: full attention), on the calling thread. Reports each step; honours
     /// <paramref name="cancellationToken"/> between steps. The caller owns (disposes) the output.
     /// </summary>
-    public abstract GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null, CancellationToken cancellationToken = default);
+    public abstract GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null,
+        CancellationToken cancellationToken = default);
 }

@@ -38,7 +38,8 @@ internal sealed class DiTGeneration(DiTGenerativeModel model, DiTGenerationReque
             var config = model.Loaded.Pipeline.Transformer.Config;
             int side = request.Size!.Value / config.PatchSize;
             bool cfg = request.GuidanceScale > 1;
-            var (perSample, _) = AttentionFlops.Layer(AttentionMethod.Full, false, new FlopsShape(side * side, config.HiddenSize, config.Depth, cfg), 0);
+            var (perSample, _) = AttentionFlops.Layer(AttentionMethod.Full, false, new FlopsShape(side * side, config.HiddenSize, config.Depth,
+                cfg), 0);
             return perSample * (cfg ? 2 : 1) * config.Depth * request.Steps * request.ClassLabels.Count;
         }
     }
@@ -55,7 +56,8 @@ internal sealed class DiTGeneration(DiTGenerativeModel model, DiTGenerationReque
     }
 
     /// <inheritdoc />
-    public override GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null, CancellationToken cancellationToken = default)
+    public override GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         using var noGrad = no_grad();
         var result = model.Loaded.Pipeline.Generate(request with { Plan = plan }, progress, cancellationToken);

@@ -44,7 +44,8 @@ public sealed class DiTRandomModels : IRandomModelSource
     /// <summary>A seeded random-weight DiT of <paramref name="config"/>, its modulation and final layer scaled down.</summary>
     public static DiTModel Transformer(DiTConfig config, long seed = 4, Device? device = null) =>
         RandomWeights.Build(() => new DiTModel(config),
-            name => name.Contains("adaLN_modulation", StringComparison.Ordinal) || name.Contains("final_layer", StringComparison.Ordinal), seed, device);
+            name => name.Contains("adaLN_modulation", StringComparison.Ordinal) || name.Contains("final_layer", StringComparison.Ordinal), seed,
+                device);
 
     /// <inheritdoc />
     public RandomModel Create(string name, RandomModelOptions options)
@@ -57,7 +58,8 @@ public sealed class DiTRandomModels : IRandomModelSource
         try
         {
             var model = new DiTGenerativeModel(source, loaded, new ModelLoadSettings { Device = options.Device });
-            var full = DiTConfigs.Names.Contains(name.Trim(), StringComparer.OrdinalIgnoreCase) ? DiTConfigs.Get(name, options.Resolution ?? 512) : null;
+            var full = DiTConfigs.Names.Contains(name.Trim(), StringComparer.OrdinalIgnoreCase) ? DiTConfigs.Get(name, options.Resolution ?? 512) :
+                null;
             string at = full is null ? $"{config.InputSize}² latent" : $"{config.InputSize * 8}px";
             string description = $"{name} at {at}: random weights (timing only), depth {config.Depth} of {full?.Depth ?? config.Depth}, " +
                 $"width {config.HiddenSize}, {config.NumHeads} heads, {config.NumTokens} tokens; no VAE decode";

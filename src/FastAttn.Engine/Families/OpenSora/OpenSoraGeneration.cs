@@ -15,12 +15,14 @@ internal sealed class OpenSoraGeneration(OpenSoraGenerativeModel model, VideoGen
     {
         settings ??= new PlanSearchSettings();
         int tokens = model.Pipeline.TokensPerCall(request, settings.Target);
-        return PlanSearch.OptionsFor(request, threshold, settings.CalibrationCount, settings.CalibrationSeed, settings.Metric ?? SearchMetric.RawOutput,
+        return PlanSearch.OptionsFor(request, threshold, settings.CalibrationCount, settings.CalibrationSeed, settings.Metric ??
+            SearchMetric.RawOutput,
             settings.WindowFor(tokens), settings.Target) with { PrefixReuse = settings.PrefixReuse };
     }
 
     /// <inheritdoc />
-    public override PlanKey PlanKey(double threshold, PlanSearchSettings? settings = null) => PlanSearch.KeyFor(Options(threshold, settings), model.Fingerprint);
+    public override PlanKey PlanKey(double threshold, PlanSearchSettings? settings = null) => PlanSearch.KeyFor(Options(threshold, settings),
+        model.Fingerprint);
 
     /// <inheritdoc />
     public override CompressionPlan SearchPlan(double threshold, PlanSearchSettings? settings = null, IProgress<PlanSearchProgress>? progress = null,
@@ -52,7 +54,8 @@ internal sealed class OpenSoraGeneration(OpenSoraGenerativeModel model, VideoGen
     }
 
     /// <inheritdoc />
-    public override GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null, CancellationToken cancellationToken = default)
+    public override GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         using var noGrad = no_grad();
         var run = request with { Plan = plan };

@@ -45,9 +45,11 @@ public sealed class OpenSoraRandomModels : IRandomModelSource
             string Describe(PreparedGeneration g)
             {
                 int tokens = g.AttentionShape?.Tokens ?? 0, frames = g.Frames ?? 1;
-                return $"{XL2} at {g.Height}x{g.Width}, {(g.Request is VideoRequest { Frames: int f } ? f : frames)} frames: random weights (timing only), " +
+                return $"{XL2} at {g.Height}x{g.Width}, {(g.Request is VideoRequest { Frames: int f } ? f : frames)} frames: " +
+                    "random weights (timing only), " +
                     $"depth {config.Depth} of {full.Depth}, width {config.HiddenSize}, {config.NumHeads} heads, {tokens} spatial tokens per frame " +
-                    $"({tokens * frames} per clip), cross-attention to {config.ModelMaxLength} caption tokens (random embeddings stand in for T5); no VAE decode";
+                    $"({tokens * frames} per clip), cross-attention to {config.ModelMaxLength} caption tokens (random embeddings stand in for T5); " +
+                    "no VAE decode";
             }
             return new RandomModel(model, XL2, Describe, "spatial self-attention", Paper);
         }

@@ -14,7 +14,8 @@ internal sealed class PixArtGeneration(PixArtGenerativeModel model, PixArtGenera
         settings ??= new PlanSearchSettings();
         var (rows, cols) = model.Pipeline.LatentSizeFor(request);
         int patch = model.Pipeline.Transformer.Config.PatchSize;
-        return PlanLookup.SearchOptions(model.Pipeline, request, threshold, settings.WindowFor(rows / patch * (cols / patch)), settings.CalibrationCount,
+        return PlanLookup.SearchOptions(model.Pipeline, request, threshold, settings.WindowFor(rows / patch * (cols / patch)),
+            settings.CalibrationCount,
             settings.CalibrationSeed, settings.Metric ?? SearchMetric.RawOutput) with { PrefixReuse = settings.PrefixReuse };
     }
 
@@ -55,7 +56,8 @@ internal sealed class PixArtGeneration(PixArtGenerativeModel model, PixArtGenera
     }
 
     /// <inheritdoc />
-    public override GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null, CancellationToken cancellationToken = default)
+    public override GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         using var noGrad = no_grad();
         var run = request with { Plan = plan };

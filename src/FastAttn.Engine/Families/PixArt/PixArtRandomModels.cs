@@ -17,8 +17,9 @@ public sealed class PixArtRandomModels : IRandomModelSource
 
     private const int CaptionTokens = 300;
 
-    private const string Table4 = "DiTFastAttn Table 4, PixArt-Sigma-XL 1024px, 50-step DPM-Solver, batch 1, A100: raw 12.76 s (self-attention 5.30 s, 42%); " +
-        "latency fraction of raw D1 0.98, D2 0.94, D3 0.89, D4 0.87, D5 0.84, D6 0.81; attention D1 0.96, D2 0.85, D3 0.76, D4 0.68, D5 0.61, D6 0.54";
+    private const string Table4 = "DiTFastAttn Table 4, PixArt-Sigma-XL 1024px, 50-step DPM-Solver, batch 1, A100: " +
+        "raw 12.76 s (self-attention 5.30 s, 42%); latency fraction of raw D1 0.98, D2 0.94, D3 0.89, D4 0.87, D5 0.84, D6 0.81; " +
+        "attention D1 0.96, D2 0.85, D3 0.76, D4 0.68, D5 0.61, D6 0.54";
 
     /// <inheritdoc />
     public IReadOnlyList<string> Names => [SigmaXL2];

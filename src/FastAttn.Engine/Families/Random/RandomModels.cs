@@ -17,7 +17,8 @@ public static class RandomModels
     /// <summary>Every config name, for help texts and errors.</summary>
     public static IReadOnlyList<string> Names => [.. Sources.SelectMany(s => s.Names)];
 
-    /// <summary>A random-weight model of config <paramref name="name"/> (case-insensitive); an unknown name is an error listing <see cref="Names"/>.</summary>
+    /// <summary>A random-weight model of config <paramref name="name"/> (case-insensitive); an unknown name is an error listing <see
+    /// cref="Names"/>.</summary>
     public static RandomModel Create(string name, RandomModelOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(name);
