@@ -34,7 +34,9 @@ internal static class InspectCommand
         {
             var detected = ModelFamilyRegistry.Default.Detect(parse.GetRequiredValue(path), parse.GetValue(family));
             if (detected is not DiTFamily) return Summary(detected, parse.GetRequiredValue(path));
-            var info = DiTCheckpoint.Inspect(parse.GetRequiredValue(path), new DiTLoadOptions { NumHeads = parse.GetValue(heads) });
+            var given = parse.GetRequiredValue(path);
+            var file = File.Exists(given) || Directory.Exists(given) ? given : Engine.Pipelines.BuiltInModels.TryResolve(given) ?? given;
+            var info = DiTCheckpoint.Inspect(file, new DiTLoadOptions { NumHeads = parse.GetValue(heads) });
             var c = info.Config;
             var table = new Table().AddColumn("Property").AddColumn("Value").Border(TableBorder.Rounded);
             table.AddRow("File", Markup.Escape(info.Path));
