@@ -11,6 +11,7 @@ internal sealed class StandInCaptions : IDisposable
 {
     private readonly Tensor _features;
     private readonly Tensor _mask;
+    private readonly Dictionary<int, CaptionEmbeddings> _views = [];
 
     /// <summary>Creates the features: <paramref name="tokens"/> tokens of <paramref name="channels"/> channels.</summary>
     public StandInCaptions(int tokens, int kept, int channels, long seed)
@@ -31,8 +32,15 @@ internal sealed class StandInCaptions : IDisposable
     /// <summary>The negative prompt's features (one row).</summary>
     public CaptionEmbeddings Negative { get; }
 
-    /// <summary>The prompt's features for <paramref name="count"/> items (views of one row).</summary>
-    public CaptionEmbeddings Prompt(int count) => new(_features.expand(count, -1, -1), _mask.expand(count, -1));
+    /// <summary>The prompt's features for <paramref name="count"/> items (views of one row, kept until disposed).</summary>
+    public CaptionEmbeddings Prompt(int count)
+    {
+        lock (_views)
+        {
+            if (!_views.TryGetValue(count, out var view)) _views[count] = view = new(_features.expand(count, -1, -1), _mask.expand(count, -1));
+            return view;
+        }
+    }
 
     private static (Tensor Features, Tensor Mask) Random(int tokens, int kept, int channels, long seed)
     {
@@ -46,6 +54,11 @@ internal sealed class StandInCaptions : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        foreach (var view in _views.Values)
+        {
+            view.Features.Dispose();
+            view.Mask.Dispose();
+        }
         _features.Dispose();
         _mask.Dispose();
         Negative.Features.Dispose();
