@@ -7,7 +7,9 @@ namespace FastAttn.Cli;
 public static class CliApp
 {
     /// <summary>Builds the root command.</summary>
-    public static RootCommand BuildRoot() => new("fastattn — fast DiT image generation with DiTFastAttn (window attention with residual sharing, attention sharing across timesteps and CFG).")
+    public static RootCommand BuildRoot() =>
+        new("fastattn — fast DiT image generation with DiTFastAttn (window attention with residual sharing, attention sharing across timesteps and " +
+            "CFG).")
     {
         GenerateCommand.Create(),
         GenerateVideoCommand.Create(),
@@ -27,7 +29,8 @@ public static class CliApp
         try
         {
             // Ctrl-C cancels the token; work stops at the next denoising step or search layer (allow it time on big models).
-            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(60) };
+            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout =
+                TimeSpan.FromSeconds(60) };
             return await BuildRoot().Parse(args).InvokeAsync(invocation, cancellationToken);
         }
         catch (Exception e)

@@ -13,7 +13,8 @@ internal static class ConsoleProgress
             ? $"step {p.Step}/{p.TotalSteps} ({p.Elapsed.TotalSeconds:F1}s)" : null, cancellationToken);
 
     /// <summary>A plan search: progress in steps, fractional by layer.</summary>
-    public static Task<T> RunSearchAsync<T>(string title, int steps, Func<IProgress<PlanSearchProgress>, T> work, CancellationToken cancellationToken) =>
+    public static Task<T> RunSearchAsync<T>(string title, int steps, Func<IProgress<PlanSearchProgress>, T> work, CancellationToken
+        cancellationToken) =>
         Run(title, steps, work, p => p.Step + (p.Layer + 1.0) / p.Layers, p => p.Layer == p.Layers - 1
             ? $"step {p.Step + 1}/{p.TotalSteps} decided ({p.ForwardEquivalents:F1} forward-equivalents)" : null, cancellationToken);
 

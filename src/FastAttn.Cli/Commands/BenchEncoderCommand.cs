@@ -1,7 +1,7 @@
+using System.Runtime.InteropServices;
 using System.CommandLine;
 using FastAttn.Cli.Reporting;
 using FastAttn.Engine.Benchmarks;
-using FastAttn.Engine.Models.TextEncoder;
 using TorchSharp;
 
 namespace FastAttn.Cli.Commands;
@@ -11,30 +11,47 @@ internal static class BenchEncoderCommand
 {
     public static Command Create()
     {
-        var config = new Option<string>("--config") { Description = "Encoder shape: xxl (T5-v1.1-XXL, PixArt-Sigma's) or tiny.", DefaultValueFactory = _ => "xxl" };
-        var dtype = new Option<string>("--dtype") { Description = "Weight dtype: bf16 (computes in fp32 a matrix at a time) or fp32.", DefaultValueFactory = _ => "bf16" };
-        var tokens = new Option<int>("--tokens") { Description = "Prompt tokens (PixArt: 300).", DefaultValueFactory = _ => T5Tokenizer.PixArtMaxLength };
-        var output = new Option<string>("--out", "-o") { Description = "Output base path (writes .json, .md, .png).", DefaultValueFactory = _ => "bench/encoder" };
-        var command = new Command("encoder", "Peak memory and time of encoding one prompt with a random-weight T5 encoder (PixArt's XXL by default; target ≤ 12 GB).")
+        var config = new Option<string>("--config")
+        {
+            Description = $"Encoder shape: {string.Join(", ", TextEncoderMemoryBenchmark.Configs.Keys)} " +
+                "(xxl: T5-v1.1-XXL, the text-conditioned models' encoder).",
+            DefaultValueFactory = _ => "xxl",
+        };
+        var dtype = new Option<string>("--dtype")
+        {
+            Description = "Weight dtype: bf16 (computes in fp32 a matrix at a time) or fp32.",
+            DefaultValueFactory = _ => "bf16",
+        };
+        var tokens = new Option<int>("--tokens")
+        {
+            Description = $"Prompt tokens (default {TextEncoderMemoryBenchmark.DefaultTokens}, the text-to-image models' length).",
+            DefaultValueFactory = _ => TextEncoderMemoryBenchmark.DefaultTokens,
+        };
+        var output = new Option<string>("--out", "-o")
+        {
+            Description = "Output base path (writes .json, .md, .png).",
+            DefaultValueFactory = _ => "bench/encoder",
+        };
+        var command = new Command("encoder",
+            "Peak memory and time of encoding one prompt with a random-weight T5 encoder (T5-XXL by default; target ≤ 12 GB).")
         {
             config, dtype, tokens, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var shape = parse.GetValue(config)!.Trim().ToLowerInvariant() switch
-            {
-                "xxl" => T5Config.V11Xxl,
-                "tiny" => new T5Config(100, 32, 8, 4, 64, 2),
-                var other => throw new NotSupportedException($"Unknown --config '{other}'. Allowed: xxl, tiny."),
-            };
+            var shape = TextEncoderMemoryBenchmark.Config(parse.GetValue(config)!);
             var weights = CommonOptions.WeightDType(parse.GetValue(dtype)!, "--dtype");
-            var row = await Task.Run(() => TextEncoderMemoryBenchmark.Run(shape, weights, parse.GetValue(tokens), new Progress<string>(m => Console.Error.WriteLine(m))), cancellationToken);
+            var row = await Task.Run(() => TextEncoderMemoryBenchmark.Run(shape, weights, parse.GetValue(tokens), new Progress<string>(m =>
+                Console.Error.WriteLine(m))), cancellationToken);
             const double GiB = 1024.0 * 1024 * 1024;
             var report = new BenchReport("T5 encoder: peak resident memory of encoding one prompt",
                 ["config", "dtype", "parameters", "weightGiB", "residentAfterLoadGiB", "peakResidentGiB", "encodeSeconds", "targetGiB"]);
-            report.Provenance["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, CPU, {torch.get_num_threads()} threads";
-            report.Provenance["encoder"] = $"random weights, {shape.NumLayers} layers, d_model {shape.DModel}, {shape.NumHeads} heads × {shape.DKv}, d_ff {shape.DFf}, vocab {shape.VocabSize}; {parse.GetValue(tokens)} tokens";
-            report.Provenance["measure"] = "VmRSS after building the encoder; VmHWM (peak, reset before encoding) of the whole process while encoding";
+            report.Provenance["machine"] = $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, " +
+                $"CPU, {torch.get_num_threads()} threads";
+            report.Provenance["encoder"] = $"random weights, {shape.NumLayers} layers, d_model {shape.DModel}, {shape.NumHeads} heads × " +
+                $"{shape.DKv}, d_ff {shape.DFf}, vocab {shape.VocabSize}; {parse.GetValue(tokens)} tokens";
+            report.Provenance["measure"] = "VmRSS after building the encoder; VmHWM (peak, reset before encoding) of the whole process while " +
+                "encoding";
             report.Add(new()
             {
                 ["config"] = parse.GetValue(config), ["dtype"] = weights.ToString(), ["parameters"] = row.Parameters,
@@ -46,8 +63,10 @@ internal static class BenchEncoderCommand
                 var bars = plot.Add.Bars(new[]
                 {
                     new ScottPlot.Bar { Position = 0, Value = row.WeightBytes / GiB, FillColor = ScottPlot.Colors.Gray, Label = "weights" },
-                    new ScottPlot.Bar { Position = 1, Value = row.ResidentAfterLoadBytes / GiB, FillColor = ScottPlot.Colors.SteelBlue, Label = "resident after load" },
-                    new ScottPlot.Bar { Position = 2, Value = row.PeakResidentBytes / GiB, FillColor = ScottPlot.Colors.OrangeRed, Label = "peak while encoding" },
+                    new ScottPlot.Bar { Position = 1, Value = row.ResidentAfterLoadBytes / GiB, FillColor = ScottPlot.Colors.SteelBlue, Label =
+                        "resident after load" },
+                    new ScottPlot.Bar { Position = 2, Value = row.PeakResidentBytes / GiB, FillColor = ScottPlot.Colors.OrangeRed, Label =
+                        "peak while encoding" },
                 });
                 plot.Axes.Bottom.SetTicks([0, 1, 2], ["weights", "resident after load", "peak while encoding"]);
                 var target = plot.Add.HorizontalLine(12);

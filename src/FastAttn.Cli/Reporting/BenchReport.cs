@@ -62,6 +62,18 @@ internal sealed class BenchReport
         AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(Path.GetFullPath(basePath))}[/].json, .md and .png");
     }
 
+    /// <summary>
+    /// A bar series over <paramref name="rows"/>: row i's bar at i·<paramref name="stride"/> + <paramref name="offset"/>
+    /// (side-by-side groups), labelled <paramref name="legend"/>.
+    /// </summary>
+    public static void AddBars<T>(ScottPlot.Plot plot, IEnumerable<T> rows, int stride, int offset, Func<T, double> value, ScottPlot.Color color,
+        string legend)
+    {
+        var bars = plot.Add.Bars(rows.Select((r, i) => new ScottPlot.Bar { Position = i * stride + offset, Value = value(r), FillColor = color })
+            .ToArray());
+        bars.LegendText = legend;
+    }
+
     private static string Format(object? value) => value switch
     {
         null => "",

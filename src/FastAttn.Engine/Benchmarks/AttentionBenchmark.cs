@@ -16,7 +16,8 @@ namespace FastAttn.Engine.Benchmarks;
 /// <param name="LatencyFraction">Median latency vs full at the same level, measured interleaved in the same run.</param>
 /// <param name="MedianMs">Median latency.</param>
 /// <param name="SpreadMs">Max − min latency over the repetitions.</param>
-public sealed record AttentionBenchRow(string Method, string Level, int Seq, double FlopsFraction, double LatencyFraction, double MedianMs, double SpreadMs)
+public sealed record AttentionBenchRow(string Method, string Level, int Seq, double FlopsFraction, double LatencyFraction, double MedianMs,
+    double SpreadMs)
 {
     /// <summary>Latency fraction over FLOPs fraction (1 = the kernel is as efficient as full attention).</summary>
     public double Ratio => FlopsFraction > 0 ? LatencyFraction / FlopsFraction : 0;
@@ -48,13 +49,19 @@ public static class AttentionBenchmark
         var variants = new (string Name, string Level, Func<Action> Prepare, double Flops)[]
         {
             ("full", "kernel", () => () => Consume(nn.functional.scaled_dot_product_attention(q, k, v)), 1.0),
-            ("window-block", "kernel", () => () => Consume(WindowAttention.Compute(q, k, v, block)), block.ComputedPairs(seq) / (double)((long)seq * seq)),
-            ("window-token", "kernel", () => () => Consume(WindowAttention.Compute(q, k, v, token)), token.ComputedPairs(seq) / (double)((long)seq * seq)),
+            ("window-block", "kernel", () => () => Consume(WindowAttention.Compute(q, k, v, block)), block.ComputedPairs(seq) / (double)((long)seq *
+                seq)),
+            ("window-token", "kernel", () => () => Consume(WindowAttention.Compute(q, k, v, token)), token.ComputedPairs(seq) / (double)((long)seq *
+                seq)),
             ("full", "module", () => () => Consume(attention.forward(x)), 1.0),
-            ("wars", "module", ModuleStep(owned, attention, x, block, AttentionMethod.WindowResidual), ModuleFraction(AttentionMethod.WindowResidual, false, seq, d, block)),
-            ("wars-refresh", "module", ModuleStep(owned, attention, x, block, AttentionMethod.Full, refreshNext: true), ModuleFraction(AttentionMethod.Full, true, seq, d, block)),
-            ("asc", "module", ModuleStep(owned, attention, x, block, AttentionMethod.FullCfgShare), ModuleFraction(AttentionMethod.FullCfgShare, false, seq, d, block)),
-            ("wars+asc", "module", ModuleStep(owned, attention, x, block, AttentionMethod.WindowResidualCfgShare), ModuleFraction(AttentionMethod.WindowResidualCfgShare, false, seq, d, block)),
+            ("wars", "module", ModuleStep(owned, attention, x, block, AttentionMethod.WindowResidual),
+                ModuleFraction(AttentionMethod.WindowResidual, false, seq, d, block)),
+            ("wars-refresh", "module", ModuleStep(owned, attention, x, block, AttentionMethod.Full, refreshNext: true),
+                ModuleFraction(AttentionMethod.Full, true, seq, d, block)),
+            ("asc", "module", ModuleStep(owned, attention, x, block, AttentionMethod.FullCfgShare), ModuleFraction(AttentionMethod.FullCfgShare,
+                false, seq, d, block)),
+            ("wars+asc", "module", ModuleStep(owned, attention, x, block, AttentionMethod.WindowResidualCfgShare),
+                ModuleFraction(AttentionMethod.WindowResidualCfgShare, false, seq, d, block)),
             ("ast", "module", ModuleStep(owned, attention, x, block, AttentionMethod.OutputShare), 0.0),
         };
         var actions = variants.Select(vr => vr.Prepare()).ToArray();
@@ -71,7 +78,11 @@ public static class AttentionBenchmark
             }
             progress?.Report($"N={seq}: round {r + 1}/{repetitions}");
         }
-        double Median(List<double> t) { var s = t.Order().ToArray(); return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2; }
+        double Median(List<double> t)
+        {
+            var s = t.Order().ToArray();
+            return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+        }
         foreach (var o in owned) o.Dispose();
         double fullKernel = Median(times[0]), fullModule = Median(times[3]);
         return variants.Select((vr, i) => new AttentionBenchRow(vr.Name, vr.Level, seq, vr.Flops,
@@ -86,7 +97,8 @@ public static class AttentionBenchmark
     }
 
     /// <summary>A runner whose step 1 uses <paramref name="method"/> (step 0 full, so caches exist); the action times step 1.</summary>
-    private static Func<Action> ModuleStep(List<IDisposable> owned, SelfAttention attention, Tensor x, WindowSpec window, AttentionMethod method, bool refreshNext = false)
+    private static Func<Action> ModuleStep(List<IDisposable> owned, SelfAttention attention, Tensor x, WindowSpec window, AttentionMethod method,
+        bool refreshNext = false)
     {
         return () =>
         {

@@ -1,5 +1,5 @@
 using FastAttn.Engine.Compression;
-using FastAttn.Engine.Pipelines;
+using FastAttn.Engine.Generation;
 
 namespace FastAttn.Engine.Benchmarks;
 
@@ -37,90 +37,27 @@ public sealed record EndToEndRow(string Preset, double MedianSeconds, double Spr
 
 /// <summary>
 /// Times whole generations per preset against raw, interleaved (every preset once per round, raw first) so machine noise
-/// hits all alike, with the self-attention modules timed inside the same runs to give raw's attention share.
+/// hits all alike, with the self-attention modules timed inside the same runs to give raw's attention share. Works on
+/// any model family through its <see cref="PreparedGeneration"/>.
 /// </summary>
 public static class EndToEndBenchmark
 {
-    /// <summary>Runs the benchmark on a DiT. A raw case is added first when <paramref name="cases"/> has none.</summary>
-    /// <param name="pipeline">The pipeline.</param>
-    /// <param name="request">The generation to time (labels, seeds, steps, sampler, guidance, size); its plan is replaced per case.</param>
+    /// <summary>Runs the benchmark. A raw case is added first when <paramref name="cases"/> has none.</summary>
+    /// <param name="generation">The generation to time, prepared with <see cref="GenerationRequest.TimeAttention"/>; each case runs it with its
+    /// plan.</param>
     /// <param name="cases">The presets.</param>
     /// <param name="repetitions">Timed rounds (after one untimed warm-up round).</param>
     /// <param name="progress">Progress messages.</param>
     /// <param name="cancellationToken">Checked between generations and steps.</param>
-    public static IReadOnlyList<EndToEndRow> Run(DiTPipeline pipeline, DiTGenerationRequest request, IReadOnlyList<EndToEndCase> cases, int repetitions,
+    public static IReadOnlyList<EndToEndRow> Run(PreparedGeneration generation, IReadOnlyList<EndToEndCase> cases, int repetitions,
         IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(pipeline);
-        ArgumentNullException.ThrowIfNull(request);
-        var config = pipeline.Transformer.Config;
-        int size = request.Size ?? config.InputSize;
-        var shape = new FlopsShape((size / config.PatchSize) * (size / config.PatchSize), config.HiddenSize, config.Depth, request.GuidanceScale > 1);
-        return Run((plan, ct) => Timing(pipeline.Generate(request with { Plan = plan, TimeAttention = true }, cancellationToken: ct)), shape, cases, repetitions,
-            progress, cancellationToken);
-    }
-
-    /// <summary>Runs the benchmark on a PixArt pipeline (its cross-attention counted in the whole-transformer FLOPs).</summary>
-    /// <param name="pipeline">The pipeline.</param>
-    /// <param name="request">The generation to time (prompts or embeddings, seeds, steps, sampler, guidance, size); its plan is replaced per case.</param>
-    /// <param name="cases">The presets.</param>
-    /// <param name="repetitions">Timed rounds (after one untimed warm-up round).</param>
-    /// <param name="progress">Progress messages.</param>
-    /// <param name="cancellationToken">Checked between generations and steps.</param>
-    public static IReadOnlyList<EndToEndRow> Run(PixArtPipeline pipeline, PixArtGenerationRequest request, IReadOnlyList<EndToEndCase> cases, int repetitions,
-        IProgress<string>? progress = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(pipeline);
-        ArgumentNullException.ThrowIfNull(request);
-        var config = pipeline.Transformer.Config;
-        var (rows, cols) = pipeline.LatentSizeFor(request);
-        int captionTokens = request.PromptEmbeddings is CaptionEmbeddings e ? (int)e.Features.shape[1] : request.MaxTokens;
-        var shape = new FlopsShape(rows / config.PatchSize * (cols / config.PatchSize), config.HiddenSize, config.NumLayers, request.GuidanceScale > 1,
-            CaptionTokens: captionTokens);
-        return Run((plan, ct) => Timing(pipeline.Generate(request with { Plan = plan, TimeAttention = true }, cancellationToken: ct)), shape, cases, repetitions,
-            progress, cancellationToken);
-    }
-
-    /// <summary>
-    /// Runs the benchmark on an Open-Sora pipeline: the plans compress the spatial self-attention; FLOPs fractions are of
-    /// that module (one frame's tokens per attention call).
-    /// </summary>
-    /// <param name="pipeline">The pipeline.</param>
-    /// <param name="request">The clip to time (prompts or embeddings, frames, size, steps, guidance); its plan is replaced per case.</param>
-    /// <param name="cases">The presets.</param>
-    /// <param name="repetitions">Timed rounds (after one untimed warm-up round).</param>
-    /// <param name="progress">Progress messages.</param>
-    /// <param name="cancellationToken">Checked between generations and steps.</param>
-    public static IReadOnlyList<EndToEndRow> Run(OpenSoraPipeline pipeline, VideoGenerationRequest request, IReadOnlyList<EndToEndCase> cases, int repetitions,
-        IProgress<string>? progress = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(pipeline);
-        ArgumentNullException.ThrowIfNull(request);
-        var config = pipeline.Transformer.Config;
-        var shape = new FlopsShape(pipeline.TokensPerCall(request), config.HiddenSize, config.Depth, request.GuidanceScale > 1, CaptionTokens: config.ModelMaxLength);
-        return Run((plan, ct) =>
-        {
-            using var result = pipeline.Generate(request with { Plan = plan, TimeAttention = true }, cancellationToken: ct);
-            return new EndToEndTiming(result.Elapsed.TotalSeconds, result.AttentionTime?.TotalSeconds, result.AttentionFallbacks);
-        }, shape, cases, repetitions, progress, cancellationToken);
-    }
-
-    private static EndToEndTiming Timing(ImageGenerationResult result)
-    {
-        using (result) return new EndToEndTiming(result.Elapsed.TotalSeconds, result.AttentionTime?.TotalSeconds, result.AttentionFallbacks);
-    }
-
-    /// <summary>
-    /// The measurement: every case once per round (raw first), one untimed warm-up round, medians of per-round ratios.
-    /// <paramref name="generate"/> runs one whole generation with a plan (null = raw) and attention timing.
-    /// </summary>
-    public static IReadOnlyList<EndToEndRow> Run(Func<CompressionPlan?, CancellationToken, EndToEndTiming> generate, FlopsShape shape,
-        IReadOnlyList<EndToEndCase> cases, int repetitions, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(generate);
-        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(generation);
         ArgumentNullException.ThrowIfNull(cases);
         if (repetitions < 1) throw new ArgumentOutOfRangeException(nameof(repetitions), "At least one repetition is required.");
+        if (!generation.Request.TimeAttention)
+            throw new ArgumentException("Prepare the generation with TimeAttention = true: the benchmark needs the attention time.",
+                nameof(generation));
         var all = cases.Any(c => c.Plan is null) ? cases.OrderBy(c => c.Plan is null ? 0 : 1).ToList() : [new EndToEndCase("raw", null), .. cases];
 
         var total = all.Select(_ => new List<double>()).ToArray();
@@ -131,7 +68,7 @@ public static class EndToEndBenchmark
             for (int c = 0; c < all.Count; c++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var result = generate(all[c].Plan, cancellationToken);
+                var result = Time(generation, all[c].Plan, cancellationToken);
                 fallbacks[c] = result.Fallbacks;
                 if (round < 0) continue;                                                     // warm-up
                 total[c].Add(result.Seconds);
@@ -144,13 +81,27 @@ public static class EndToEndBenchmark
         double share = Median(total[0].Select((t, r) => attention[0][r] / t));
         return all.Select((c, i) =>
         {
-            var flops = c.Plan is CompressionPlan plan ? AttentionFlops.Evaluate(plan.Methods, shape, plan.Key.Window) : new FlopsFractions(1, 1, 1);
+            var flops = Fractions(c.Plan, generation.AttentionShape);
             return new EndToEndRow(c.Preset, Median(total[i]), total[i].Max() - total[i].Min(),
                 Median(total[i].Select((t, r) => t / total[0][r])), Median(attention[i]),
                 Median(attention[i].Select((t, r) => t / attention[0][r])), share,
                 flops.ModuleFraction, flops.KernelFraction, flops.TransformerFraction, 1 - share * (1 - flops.ModuleFraction), fallbacks[i]);
         }).ToList();
     }
+
+    private static EndToEndTiming Time(PreparedGeneration generation, CompressionPlan? plan, CancellationToken cancellationToken)
+    {
+        using var output = generation.Run(plan, cancellationToken: cancellationToken);
+        return new EndToEndTiming(output.Elapsed.TotalSeconds, output.AttentionTime?.TotalSeconds, output.AttentionFallbacks);
+    }
+
+    /// <summary>A plan's FLOPs fractions on the generation's shape (its cross-attention counted), else the plan's own.</summary>
+    private static FlopsFractions Fractions(CompressionPlan? plan, FlopsShape? shape) => plan switch
+    {
+        null => new FlopsFractions(1, 1, 1),
+        _ when shape is not null => AttentionFlops.Evaluate(plan.Methods, shape, plan.Key.Window),
+        _ => plan.Flops ?? throw new InvalidOperationException("The plan has no model shape and the generation gives none: its FLOPs are unknown."),
+    };
 
     private static double Median(IEnumerable<double> values)
     {

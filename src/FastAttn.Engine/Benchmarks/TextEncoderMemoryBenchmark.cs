@@ -22,6 +22,21 @@ public sealed record TextEncoderMemoryRow(T5Config Config, ScalarType WeightDTyp
 /// </summary>
 public static class TextEncoderMemoryBenchmark
 {
+    /// <summary>Prompt tokens the text-to-image models encode (300).</summary>
+    public const int DefaultTokens = T5Tokenizer.PixArtMaxLength;
+
+    /// <summary>The encoder shapes by name: xxl (T5-v1.1-XXL, the text-conditioned models' encoder) and tiny.</summary>
+    public static IReadOnlyDictionary<string, T5Config> Configs { get; } = new Dictionary<string, T5Config>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["xxl"] = T5Config.V11Xxl,
+        ["tiny"] = new T5Config(100, 32, 8, 4, 64, 2),
+    };
+
+    /// <summary>The encoder shape named <paramref name="name"/>; an unknown name is an error listing <see cref="Configs"/>.</summary>
+    public static T5Config Config(string name) =>
+        Configs.TryGetValue(name?.Trim() ?? "", out var config) ? config
+            : throw new NotSupportedException($"Unknown --config '{name}'. Allowed: {string.Join(", ", Configs.Keys)}.");
+
     /// <summary>Runs the measurement (Linux: reads and resets /proc/self peak RSS).</summary>
     public static TextEncoderMemoryRow Run(T5Config config, ScalarType dtype, int tokens, IProgress<string>? progress = null)
     {
@@ -56,7 +71,8 @@ public static class TextEncoderMemoryBenchmark
             using (var mask = ones(1, tokens, ScalarType.Int64))
             using (var hidden = encoder.forward(ids, mask)) { }
             stopwatch.Stop();
-            return new TextEncoderMemoryRow(config, dtype, parameters, bytes, afterLoad, Math.Max(ProcessMemory.PeakResidentBytes(), afterLoad), stopwatch.Elapsed.TotalSeconds);
+            return new TextEncoderMemoryRow(config, dtype, parameters, bytes, afterLoad, Math.Max(ProcessMemory.PeakResidentBytes(), afterLoad),
+                stopwatch.Elapsed.TotalSeconds);
         }
     }
 }

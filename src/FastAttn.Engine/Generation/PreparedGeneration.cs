@@ -66,8 +66,15 @@ public abstract class PreparedGeneration
     public abstract double RawAttentionFlops { get; }
 
     /// <summary>
+    /// The shape a plan's FLOPs fractions are computed on: tokens per attention call, width, layers, CFG batch and
+    /// cross-attention tokens (null when the family does not say; a plan's own <see cref="CompressionPlan.Flops"/> is then used).
+    /// </summary>
+    public virtual FlopsShape? AttentionShape => null;
+
+    /// <summary>
     /// Generates with <paramref name="plan"/> (null: full attention), on the calling thread. Reports each step; honours
     /// <paramref name="cancellationToken"/> between steps. The caller owns (disposes) the output.
     /// </summary>
-    public abstract GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null, CancellationToken cancellationToken = default);
+    public abstract GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null,
+        CancellationToken cancellationToken = default);
 }

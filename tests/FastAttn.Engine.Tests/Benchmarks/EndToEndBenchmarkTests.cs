@@ -1,6 +1,9 @@
 using FastAttn.Engine.Attention;
 using FastAttn.Engine.Benchmarks;
 using FastAttn.Engine.Compression;
+using FastAttn.Engine.Families.DiT;
+using FastAttn.Engine.Families.Random;
+using FastAttn.Engine.Generation;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Sampling;
 using FastAttn.Engine.Tests.Support;
@@ -35,15 +38,15 @@ public class EndToEndBenchmarkTests
         Assert.True(again.Images.equal(timed.Images).all().item<bool>());                  // timing does not change the result
     }
 
+    private static GenerationRequest Timed => new() { Prompt = "1", Count = 2, Steps = 6, Sampler = "ddim", GuidanceScale = 4, TimeAttention = true };
+
     [Fact]
     public void RowsCompareEveryPresetWithRawAndPredictFromTheMeasuredShare()
     {
-        using var model = TinyModels.Random(depth: 4, seed: 2);
-        var pipeline = new DiTPipeline(model, null);
-        var search = new DiTPlanSearch(pipeline);
-        var options = search.OptionsFor(Request, 0.3, new PlanSearchSettings { CalibrationCount = 2 });
-        var plan = search.Search(options);
-        var rows = EndToEndBenchmark.Run(pipeline, Request, [new EndToEndCase("D-test", plan)], repetitions: 2);
+        using var model = RandomModels.Create(DiTRandomModels.Tiny, new RandomModelOptions { Depth = 4, Seed = 2 });
+        var generation = model.Prepare(Timed);
+        var plan = generation.SearchPlan(0.3, new PlanSearchSettings { CalibrationCount = 2 });
+        var rows = EndToEndBenchmark.Run(generation, [new EndToEndCase("D-test", plan)], repetitions: 2);
 
         Assert.Equal(["raw", "D-test"], rows.Select(r => r.Preset));                        // raw added, first
         var raw = rows[0];
@@ -61,11 +64,28 @@ public class EndToEndBenchmarkTests
     }
 
     [Fact]
-    public void RepetitionsMustBePositive()
+    public void RepetitionsMustBePositiveAndAttentionTimed()
     {
-        using var model = TinyModels.Random(depth: 1);
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => EndToEndBenchmark.Run(new DiTPipeline(model, null), Request, [], 0));
+        using var model = RandomModels.Create(DiTRandomModels.Tiny, new RandomModelOptions { Depth = 1 });
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => EndToEndBenchmark.Run(model.Prepare(Timed), [], 0));
         Assert.Contains("repetition", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => EndToEndBenchmark.Run(model.Prepare(Timed with { TimeAttention = false }), [], 1));
+    }
+
+    [Theory]
+    [InlineData("PixArt-Sigma-XL/2", 512, 1024)]
+    [InlineData("STDiT2-XL/2", null, 24)]
+    public void EveryFamilysRandomConfigRunsResampledPlans(string config, int? resolution, int tokens)
+    {
+        using var model = RandomModels.Create(config, new RandomModelOptions { Depth = 1, Resolution = resolution });
+        GenerationRequest request = model.Output == OutputKind.Video ? new VideoRequest { Frames = 2, Width = 96, Height = 64 } : new GenerationRequest();
+        var generation = model.Prepare(request with { Prompt = "a fox", Steps = 2, TimeAttention = true });
+        Assert.Equal(tokens, generation.AttentionShape!.Tokens);
+        var plans = EndToEndPlans.Resample(generation, ["raw", "D6"], "tiny-mnist");
+        var rows = EndToEndBenchmark.Run(generation, plans.Select(p => p.Case).ToList(), repetitions: 1);
+        Assert.Equal(["raw", "D6"], rows.Select(r => r.Preset));
+        Assert.Contains("resampled", plans[1].Source, StringComparison.Ordinal);
+        Assert.Contains("random weights", model.Describe(generation), StringComparison.Ordinal);
     }
 
     [Fact]

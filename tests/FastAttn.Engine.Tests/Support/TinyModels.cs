@@ -1,4 +1,5 @@
 using FastAttn.Engine.Checkpoints;
+using FastAttn.Engine.Families.DiT;
 using FastAttn.Engine.Models.DiT;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -23,15 +24,7 @@ internal static class TinyModels
     /// <summary>4 layers, 64 tokens, 10 classes: sampling stays finite.</summary>
     public static DiTModel SamplingDiT() => DiTCheckpoint.Load(E2EWeights.Value, new DiTLoadOptions { Config = TinyConfig });
 
-    /// <summary>A random-weight DiT of the given shape (weights scaled down so sampling stays finite).</summary>
-    public static DiTModel Random(int depth, int hidden = 64, int heads = 4, int inputSize = 16, int patch = 2, long seed = 1)
-    {
-        manual_seed(seed);
-        var model = new DiTModel(new DiTConfig(inputSize, patch, 4, hidden, depth, heads, 10, true));
-        using var noGrad = no_grad();
-        foreach (var (name, p) in model.named_parameters())
-            if (name.Contains("adaLN_modulation") || name.Contains("final_layer")) p.mul_(0.2);
-        model.eval();
-        return model;
-    }
+    /// <summary>A random-weight DiT of the given shape (the Engine's random-model builder: weights scaled down so sampling stays finite).</summary>
+    public static DiTModel Random(int depth, int hidden = 64, int heads = 4, int inputSize = 16, int patch = 2, long seed = 1) =>
+        DiTRandomModels.Transformer(new DiTConfig(inputSize, patch, 4, hidden, depth, heads, 10, true), seed);
 }

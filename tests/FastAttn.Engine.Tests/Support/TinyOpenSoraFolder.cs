@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using FastAttn.Engine.Models.OpenSora;
-using static TorchSharp.torch;
+using FastAttn.Engine.Families.OpenSora;
 
 namespace FastAttn.Engine.Tests.Support;
 
@@ -24,14 +24,8 @@ public static class TinyOpenSoraFolder
             ["model_max_length"] = Config.ModelMaxLength, ["qk_norm"] = true, ["input_sq_size"] = Config.InputSqSize,
         };
         File.WriteAllText(Path.Combine(dir, "transformer", "config.json"), config.ToJsonString());
-        manual_seed(6);
-        using (var random = new STDiT2Transformer(Config))
-        {
-            using (no_grad())
-                foreach (var (name, p) in random.named_parameters())
-                    if (name.Contains("t_block", StringComparison.Ordinal) || name.StartsWith("final_layer", StringComparison.Ordinal)) p.mul_(0.2);
+        using (var random = OpenSoraRandomModels.Transformer(Config, seed: 6))
             TorchSharp.PyBridge.Safetensors.SaveStateDict(Path.Combine(dir, "transformer", "model.safetensors"), random.state_dict());
-        }
         File.Copy(Path.Combine(golden, "t5-tiny", "config.json"), Path.Combine(dir, "text_encoder", "config.json"));
         File.Copy(Path.Combine(golden, "t5-tiny", "weights.safetensors"), Path.Combine(dir, "text_encoder", "model.safetensors"));
         File.WriteAllBytes(Path.Combine(dir, "tokenizer", "spiece.model"), TinySentencePiece.ModelProto());

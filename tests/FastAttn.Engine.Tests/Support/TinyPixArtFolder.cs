@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using FastAttn.Engine.Models.PixArt;
-using static TorchSharp.torch;
+using FastAttn.Engine.Families.PixArt;
 
 namespace FastAttn.Engine.Tests.Support;
 
@@ -23,8 +23,7 @@ public static class TinyPixArtFolder
             ["caption_channels"] = 32, ["norm_type"] = "ada_norm_single", ["norm_eps"] = 1e-6, ["interpolation_scale"] = 1,
         };
         File.WriteAllText(Path.Combine(dir, "transformer", "config.json"), config.ToJsonString());
-        manual_seed(5);
-        using (var random = new PixArtTransformer(PixArtConfig.ParseDiffusers(config.ToJsonString(), "config")))
+        using (var random = PixArtRandomModels.Transformer(PixArtConfig.ParseDiffusers(config.ToJsonString(), "config"), seed: 5))
             TorchSharp.PyBridge.Safetensors.SaveStateDict(Path.Combine(dir, "transformer", "diffusion_pytorch_model.safetensors"), random.state_dict());
         File.Copy(Path.Combine(golden, "t5-tiny", "config.json"), Path.Combine(dir, "text_encoder", "config.json"));
         File.Copy(Path.Combine(golden, "t5-tiny", "weights.safetensors"), Path.Combine(dir, "text_encoder", "model.safetensors"));

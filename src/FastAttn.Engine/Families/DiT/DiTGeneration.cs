@@ -26,6 +26,17 @@ internal sealed class DiTGeneration(DiTGenerativeModel model, DiTGenerationReque
     }
 
     /// <inheritdoc />
+    public override FlopsShape AttentionShape
+    {
+        get
+        {
+            var config = model.Loaded.Pipeline.Transformer.Config;
+            int side = PipelineRequest.Size!.Value / config.PatchSize;
+            return new FlopsShape(side * side, config.HiddenSize, config.Depth, PipelineRequest.GuidanceScale > 1);
+        }
+    }
+
+    /// <inheritdoc />
     public override GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {

@@ -24,11 +24,24 @@ internal sealed class OpenSoraGeneration(OpenSoraGenerativeModel model, VideoGen
     }
 
     /// <inheritdoc />
+    public override FlopsShape AttentionShape
+    {
+        get
+        {
+            var config = model.Pipeline.Transformer.Config;
+            return new FlopsShape(model.Pipeline.TokensPerCall(PipelineRequest), config.HiddenSize, config.Depth, PipelineRequest.GuidanceScale > 1,
+                CaptionTokens: config.ModelMaxLength);
+        }
+    }
+
+    /// <inheritdoc />
     public override GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         using var noGrad = no_grad();
-        var result = model.Pipeline.Generate(PipelineRequest with { Plan = plan }, progress, cancellationToken);
+        var run = PipelineRequest with { Plan = plan };
+        if (model.Captions is StandInCaptions captions) run = run with { Prompts = [], PromptEmbeddings = captions.Prompt(PipelineRequest.Count) };
+        var result = model.Pipeline.Generate(run, progress, cancellationToken);
         if (!ReferenceEquals(result.Latents, result.Videos)) result.Latents.Dispose();
         return new VideoOutput(result.Videos, result.Seeds, result.Fps, result.Elapsed)
         {

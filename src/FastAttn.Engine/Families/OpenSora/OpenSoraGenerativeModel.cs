@@ -64,16 +64,19 @@ public sealed class OpenSoraGenerativeModel : IGenerativeModel
         ArgumentNullException.ThrowIfNull(request);
         GenerationChecks.Common(request);
         if (request is not VideoRequest video)
-            throw new GenerationRequestException($"The model '{Source}' generates video; ask for a clip (a video request) or use an image model.", "model");
+            throw new GenerationRequestException($"The model '{Source}' generates video; ask for a clip (a video request) or use an image model.",
+                "model");
         if (string.IsNullOrWhiteSpace(request.Prompt)) throw new GenerationRequestException("The prompt is empty: describe the clip.", "prompt");
         if (!string.IsNullOrWhiteSpace(request.NegativePrompt))
-            throw new GenerationRequestException("Open-Sora uses its learned null caption for guidance and takes no negative prompt.", "negativePrompt");
+            throw new GenerationRequestException("Open-Sora uses its learned null caption for guidance and takes no negative prompt.",
+                "negativePrompt");
         int width = request.Width ?? Defaults.NativeSize.Width, height = request.Height ?? Defaults.NativeSize.Height;
         int minimum = Pipeline.VaeFactor * Pipeline.Transformer.Config.PatchW;
         if (width < minimum || height < minimum)
             throw new GenerationRequestException($"Clips must be at least {minimum}x{minimum} pixels (got {width}x{height}).", "size");
         if (video.Frames is int f && f < 1) throw new GenerationRequestException($"Frames must be at least 1 (got {f}).", "frames");
-        if (video.Fps is double fps && (double.IsNaN(fps) || fps <= 0)) throw new GenerationRequestException($"Playback fps must be positive (got {fps}).", "fps");
+        if (video.Fps is double fps && (double.IsNaN(fps) || fps <= 0))
+            throw new GenerationRequestException($"Playback fps must be positive (got {fps}).", "fps");
         var scheduler = request.Sampler is string name ? GenerationChecks.Field("sampler", () => SchedulerRegistry.Get(name)) : Defaults.Scheduler;
         var pipelineRequest = new VideoGenerationRequest
         {
@@ -103,10 +106,18 @@ public sealed class OpenSoraGenerativeModel : IGenerativeModel
             Steps = pipelineRequest.Steps,
             Scheduler = scheduler.Name,
             GuidanceScale = pipelineRequest.GuidanceScale,
-            Settings = GenerationChecks.Describe($"{frames} frames at {width}x{height}", pipelineRequest.Steps, scheduler.Name, pipelineRequest.GuidanceScale),
+            Settings = GenerationChecks.Describe($"{frames} frames at {width}x{height}", pipelineRequest.Steps, scheduler.Name,
+                pipelineRequest.GuidanceScale),
         };
     }
 
+    /// <summary>Random caption features standing in for the text encoder (random-weight models for timing), else null.</summary>
+    internal StandInCaptions? Captions { get; init; }
+
     /// <inheritdoc />
-    public void Dispose() => Pipeline.Dispose();
+    public void Dispose()
+    {
+        Pipeline.Dispose();
+        Captions?.Dispose();
+    }
 }

@@ -25,11 +25,27 @@ internal sealed class PixArtGeneration(PixArtGenerativeModel model, PixArtGenera
     }
 
     /// <inheritdoc />
+    public override FlopsShape AttentionShape
+    {
+        get
+        {
+            var config = model.Pipeline.Transformer.Config;
+            var (rows, cols) = model.Pipeline.LatentSizeFor(PipelineRequest);
+            int captionTokens = model.Captions is null ? PipelineRequest.MaxTokens : model.Captions.Tokens;
+            return new FlopsShape(rows / config.PatchSize * (cols / config.PatchSize), config.HiddenSize, config.NumLayers, PipelineRequest.GuidanceScale > 1,
+                CaptionTokens: captionTokens);
+        }
+    }
+
+    /// <inheritdoc />
     public override GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         using var noGrad = no_grad();
-        var result = model.Pipeline.Generate(PipelineRequest with { Plan = plan }, progress, cancellationToken);
+        var run = PipelineRequest with { Plan = plan };
+        if (model.Captions is StandInCaptions captions)
+            run = run with { Prompts = [], PromptEmbeddings = captions.Prompt(PipelineRequest.Count), NegativeEmbeddings = captions.Negative };
+        var result = model.Pipeline.Generate(run, progress, cancellationToken);
         if (!ReferenceEquals(result.Latents, result.Images)) result.Latents.Dispose();
         return new GenerationOutput(result.Images, result.Seeds, result.Elapsed)
         {

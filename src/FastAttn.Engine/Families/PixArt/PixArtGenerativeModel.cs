@@ -69,15 +69,18 @@ public sealed class PixArtGenerativeModel : IGenerativeModel
     {
         ArgumentNullException.ThrowIfNull(request);
         GenerationChecks.Common(request);
-        if (string.IsNullOrWhiteSpace(request.Prompt)) throw new GenerationRequestException("The prompt is empty: describe the image to draw.", "prompt");
+        if (string.IsNullOrWhiteSpace(request.Prompt)) throw new GenerationRequestException("The prompt is empty: describe the image to draw.",
+            "prompt");
         var native = Defaults.NativeSize;
         int w = request.Width ?? request.Height ?? native.Width, h = request.Height ?? request.Width ?? native.Height;
         bool exact = Defaults.Sizes.Contains(new Size(w, h));
         if (!exact && !request.AllowResize)
-            throw new GenerationRequestException($"The model '{Source}' cannot generate {w}x{h} images. Supported sizes: {Defaults.SizeList}.", "size");
+            throw new GenerationRequestException($"The model '{Source}' cannot generate {w}x{h} images. Supported sizes: {Defaults.SizeList}.",
+                "size");
         int multiple = Pipeline.VaeFactor * Pipeline.Transformer.Config.PatchSize;
         if (w % multiple != 0 || h % multiple != 0)
-            throw new GenerationRequestException($"Image sides must be multiples of {multiple} for the model '{Source}' (got {w}x{h}). Supported sizes: {Defaults.SizeList}.", "size");
+            throw new GenerationRequestException($"Image sides must be multiples of {multiple} for the model '{Source}' (got {w}x{h}). Supported " +
+                $"sizes: {Defaults.SizeList}.", "size");
         var scheduler = request.Sampler is string name ? GenerationChecks.Field("sampler", () => SchedulerRegistry.Get(name)) : Defaults.Scheduler;
         var pipelineRequest = new PixArtGenerationRequest
         {
@@ -111,6 +114,13 @@ public sealed class PixArtGenerativeModel : IGenerativeModel
         };
     }
 
+    /// <summary>Random caption features standing in for the text encoder (random-weight models for timing), else null.</summary>
+    internal StandInCaptions? Captions { get; init; }
+
     /// <inheritdoc />
-    public void Dispose() => Pipeline.Dispose();
+    public void Dispose()
+    {
+        Pipeline.Dispose();
+        Captions?.Dispose();
+    }
 }
