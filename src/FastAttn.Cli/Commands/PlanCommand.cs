@@ -38,7 +38,8 @@ internal static class PlanCommand
     {
         var k = plan.Key;
         var table = new Table().AddColumn("Plan").AddColumn("").Border(TableBorder.Rounded);
-        var preset = CompressionPresets.NameOf(k.Threshold) is string n ? $" ({n})" : "";
+        var kind = k.IsVideo ? Engine.Generation.OutputKind.Video : Engine.Generation.OutputKind.Image;
+        var preset = CompressionPresets.NameOf(k.Threshold, kind) is string n ? $" ({n})" : "";
         table.AddRow("Threshold δ", $"{k.Threshold.ToString("0.####", CultureInfo.InvariantCulture)}{preset}");
         table.AddRow("Model", k.ModelFingerprint[..16] + "…");
         table.AddRow("Sampling", $"{k.Steps} {k.Scheduler} steps, guidance {k.GuidanceScale.ToString(CultureInfo.InvariantCulture)}, latent " +
