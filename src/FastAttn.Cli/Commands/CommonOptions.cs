@@ -93,6 +93,7 @@ internal sealed class CommonOptions
         {
             Vae = parse.GetValue(Vae),
             Heads = parse.GetValue(Heads),
+            AnySize = true,
             EncoderDType = WeightDType(parse.GetValue(EncoderDType)!, "--encoder-dtype"),
         };
         return ModelFamilyRegistry.Default.Load(parse.GetValue(Model)!, settings, parse.GetValue(Family));

@@ -34,6 +34,12 @@ public sealed record ModelLoadSettings
     /// <summary>Square sizes (pixels) to serve instead of the model's native sizes.</summary>
     public IReadOnlyList<int> Resolutions { get; init; } = [];
 
+    /// <summary>
+    /// Generate at any size the architecture supports (a square multiple of the patch for class-conditional models), not
+    /// only <see cref="Resolutions"/> / the native size — what a tool asked for a size expects; a served model keeps to its list.
+    /// </summary>
+    public bool AnySize { get; init; }
+
     /// <summary>Loggers for the pipelines (null: none).</summary>
     public ILoggerFactory? Loggers { get; init; }
 

@@ -28,8 +28,11 @@ public sealed class DiTGenerativeModel : IGenerativeModel
             Sizes = sides.Select(s => new Size(s, s)).ToArray(),
         };
         Fingerprint = ModelFingerprint.Of(loaded.Pipeline.Transformer);
+        _anySize = settings.AnySize;
         PlanFolders = loaded.ShippedPlans is string shipped ? [shipped] : [];
     }
+
+    private readonly bool _anySize;
 
     /// <summary>The pipeline, labels and defaults.</summary>
     public LoadedDiT Loaded { get; }
@@ -72,7 +75,8 @@ public sealed class DiTGenerativeModel : IGenerativeModel
         int w = request.Width ?? request.Height ?? native.Width, h = request.Height ?? request.Width ?? native.Height;
         int side;
         string? resize = null;
-        if (w == h && Defaults.Sizes.Contains(new Size(w, w)) && w % PixelsPerLatent == 0) side = w;
+        int multiple = PixelsPerLatent * Loaded.Pipeline.Transformer.Config.PatchSize;
+        if (w == h && w % multiple == 0 && (_anySize || Defaults.Sizes.Contains(new Size(w, w)))) side = w;
         else if (request.AllowResize)
         {
             side = native.Width;
