@@ -23,6 +23,10 @@ public sealed class ClusterFastAttnEngine(IFastAttnCluster cluster, IClusterClie
     public string DefaultModel => _workers.OrderBy(w => w.Worker, StringComparer.Ordinal).FirstOrDefault()?.DefaultModel ?? Engine.Pipelines.BuiltInModels.Default;
 
     /// <inheritdoc />
+    public string? DefaultVideoModel =>
+        _workers.OrderBy(w => w.Worker, StringComparer.Ordinal).Select(w => w.DefaultVideoModel).FirstOrDefault(m => m is not null);
+
+    /// <inheritdoc />
     public FastAttnEngineStatus Status
     {
         get

@@ -1,7 +1,6 @@
 using FastAttn.Cluster.Grains;
 using FastAttn.Cluster.Options;
 using FastAttn.Engine.Compression;
-using FastAttn.Plugin.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -3,7 +3,8 @@ using System.Net.Sockets;
 using FastAttn.Cluster.Grains;
 using FastAttn.Cluster.Options;
 using FastAttn.Cluster.Placement;
-using FastAttn.Plugin.Hosting;
+using FastAttn.Engine.Compression;
+using FastAttn.Plugin.DependencyInjection;
 using FastAttn.Plugin.Options;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -74,7 +75,7 @@ public static class FastAttnSiloExtensions
         var services = silo.Services;
         services.AddOptions<FastAttnClusterOptions>();
         services.AddOptions<FastAttnOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FastAttnOptions>, FastAttnOptionsValidator>());
+        services.AddFastAttnEngineFactory();
         services.TryAddSingleton<ResultStore>();
         services.TryAddSingleton<ISharedPlanStore, ClusterPlanStore>();
         services.TryAddSingleton<DeviceEngines>();

@@ -27,7 +27,11 @@ public static class ModelRouter
         var first = workers.OrderBy(w => w.Worker, StringComparer.Ordinal).First();
         var asked = !string.IsNullOrWhiteSpace(model) ? model.Trim() : kind == GenerationKind.Video ? first.DefaultVideoModel : first.DefaultModel;
         if (asked is null)
-            return new() { Outcome = RouteOutcome.UnknownModel, Message = "No video model: name one, or configure FastAttn:DefaultVideoModel (an Open-Sora folder under FastAttn:Models) on the hosts." };
+            return new()
+            {
+                Outcome = RouteOutcome.UnknownModel,
+                Message = "No video model: name one, or configure FastAttn:DefaultVideoModel (a text-to-video model under FastAttn:Models) on the hosts.",
+            };
         var canonical = names.FirstOrDefault(n => n.Equals(asked, StringComparison.OrdinalIgnoreCase));
         if (canonical is null)
             return new() { Outcome = RouteOutcome.UnknownModel, Model = asked, Message = $"Unknown model '{asked}'. Models served by the cluster: {string.Join(", ", names)}." };

@@ -4,7 +4,8 @@ using System.Diagnostics.Metrics;
 namespace FastAttn.Plugin.Diagnostics;
 
 /// <summary>
-/// The engine's metrics (meter <c>FastAttn</c>) and traces (activity source <c>FastAttn</c>): generations by model,
+/// The engine's instruments (meter <c>FastAttn</c>) and traces (activity source <c>FastAttn</c>), recorded by
+/// <see cref="TelemetryFastAttnEngine"/>: generations by model,
 /// preset and outcome; generation latency; queue length; attention FLOPs saved by DiTFastAttn.
 /// </summary>
 public sealed class FastAttnTelemetry : IDisposable
@@ -12,7 +13,7 @@ public sealed class FastAttnTelemetry : IDisposable
     /// <summary>The meter's and the activity source's name (subscribe to it in OpenTelemetry).</summary>
     public const string Name = "FastAttn";
 
-    /// <summary>Traces: one <c>fastattn.generate</c> activity per job (model load and plan lookup included).</summary>
+    /// <summary>Traces: one <c>fastattn.generate</c> activity per call (queue, model load and plan lookup included).</summary>
     public static ActivitySource ActivitySource { get; } = new(Name, typeof(FastAttnTelemetry).Assembly.GetName().Version?.ToString());
 
     private readonly Meter _meter;

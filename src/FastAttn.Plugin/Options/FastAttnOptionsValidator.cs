@@ -1,5 +1,6 @@
 using System.Globalization;
 using FastAttn.Engine.Compression;
+using FastAttn.Engine.Families;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Runtime;
 using FastAttn.Engine.Sampling;
@@ -10,11 +11,16 @@ namespace FastAttn.Plugin.Options;
 /// <summary>
 /// Validates <see cref="FastAttnOptions"/> at start, every failure naming its configuration key (e.g.
 /// <c>FastAttn:Models:digits:Steps</c>). Whether a model's files exist is checked when it is first loaded, so that
-/// one missing model does not stop the host from serving the others.
+/// one missing model does not stop the host from serving the others. A model's <c>Kind</c> must name a family of the
+/// <see cref="ModelFamilyRegistry"/> (or be <c>auto</c>).
 /// </summary>
-public sealed class FastAttnOptionsValidator : IValidateOptions<FastAttnOptions>
+/// <param name="families">The model families (default <see cref="ModelFamilyRegistry.Default"/>).</param>
+public sealed class FastAttnOptionsValidator(ModelFamilyRegistry families) : IValidateOptions<FastAttnOptions>
 {
     private const string S = FastAttnOptions.SectionName;
+
+    /// <summary>A validator for the built-in families.</summary>
+    public FastAttnOptionsValidator() : this(ModelFamilyRegistry.Default) { }
 
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, FastAttnOptions options)
@@ -42,7 +48,9 @@ public sealed class FastAttnOptionsValidator : IValidateOptions<FastAttnOptions>
             var key = $"{S}:Models:{model}";
             if (m is null) { errors.Add($"{key} is empty."); continue; }
             Check(!string.IsNullOrWhiteSpace(m.Path), $"{key}:Path must be set (a checkpoint file or folder, or a built-in model's name).");
-            Check(m.Kind?.Trim().ToLowerInvariant() is "dit" or "pixart" or "opensora" or "auto", $"{key}:Kind '{m.Kind}' is not supported (supported: auto, dit, pixart, opensora).");
+            var kinds = families.Families.Select(f => f.Name).Prepend("auto").ToArray();
+            Check(m.Kind is not null && kinds.Contains(m.Kind.Trim(), StringComparer.OrdinalIgnoreCase),
+                $"{key}:Kind '{m.Kind}' is not supported (supported: {string.Join(", ", kinds)}).");
             Check(m.EncoderDType?.Trim().ToLowerInvariant() is "bf16" or "fp32", $"{key}:EncoderDType '{m.EncoderDType}' is not supported (supported: bf16, fp32).");
             if (m.Steps is int steps) Check(steps is >= 1 and <= 1000, $"{key}:Steps must be within 1..1000 (got {steps}).");
             if (m.GuidanceScale is double g) Check(g >= 1 && g <= options.Limits.MaxGuidanceScale, $"{key}:GuidanceScale must be within 1..{options.Limits.MaxGuidanceScale} (got {g}).");

@@ -15,7 +15,7 @@ public sealed class FastAttnImagePlugin(IFastAttnEngine engine)
     /// <summary>Generates one image and describes the result.</summary>
     [KernelFunction("generate_image")]
     [Description("Draws an image on the local GPU/CPU with a diffusion transformer and saves it as a PNG file. " +
-                 "Text-to-image models (PixArt) draw any described scene. Class-conditional models draw one class only: the built-in digit model " +
+                 "Text-to-image models draw any described scene. Class-conditional models draw one class only: the built-in digit model " +
                  "draws handwritten digits 0-9 (prompt like \"a handwritten seven\"), ImageNet models one of the 1000 ImageNet classes (prompt like \"golden retriever\"). " +
                  "Returns the saved file's path and URI plus generation facts; show the path to the user.")]
     public async Task<string> GenerateImageAsync(
