@@ -11,7 +11,12 @@ internal abstract class GenerationJob(string model, CancellationToken callerToke
 
     public Stopwatch Queued { get; } = Stopwatch.StartNew();
 
+    private int _waiting = 1;
+
     public abstract bool IsCompleted { get; }
+
+    /// <summary>Whether this call took the job out of the queue's count (once: when dequeued, or cancelled while waiting).</summary>
+    public bool LeaveQueue() => Interlocked.Exchange(ref _waiting, 0) == 1;
 
     /// <summary>Runs the job after <paramref name="queueWait"/> in the queue and completes the caller's task with the result.</summary>
     public abstract Task RunAsync(TimeSpan queueWait, CancellationToken cancellationToken);
@@ -38,11 +43,18 @@ internal sealed class GenerationJob<T>(string model, CancellationToken callerTok
 
     public override void Fail(Exception e) => _completion.TrySetException(e);
 
-    /// <summary>A caller that gives up while the job waits gets its task cancelled at once (the worker then skips it).</summary>
-    public void CancelWhileQueued()
+    /// <summary>
+    /// A caller that gives up while the job waits gets its task cancelled at once and its place in the queue freed
+    /// (<paramref name="left"/>); the worker then skips it.
+    /// </summary>
+    public void CancelWhileQueued(Action left)
     {
         if (!CallerToken.CanBeCanceled) return;
-        var registration = CallerToken.Register(() => _completion.TrySetCanceled(CallerToken));
+        var registration = CallerToken.Register(() =>
+        {
+            if (LeaveQueue()) left();
+            _completion.TrySetCanceled(CallerToken);
+        });
         _completion.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
     }
 }

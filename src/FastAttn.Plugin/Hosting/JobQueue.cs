@@ -10,18 +10,18 @@ namespace FastAttn.Plugin.Hosting;
 /// </summary>
 internal sealed class JobQueue(int capacity, int concurrency, ILogger logger) : IDisposable
 {
-    private readonly Channel<GenerationJob> _queue =
-        Channel.CreateBounded<GenerationJob>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait });
+    private readonly Channel<GenerationJob> _queue = Channel.CreateUnbounded<GenerationJob>();
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Lock _startLock = new();
     private Task[]? _workers;
     private int _running;
+    private int _waiting;
 
     /// <summary>Jobs that may wait.</summary>
     public int Capacity => capacity;
 
-    /// <summary>Jobs waiting.</summary>
-    public int Depth => _queue.Reader.Count;
+    /// <summary>Jobs waiting (a job cancelled while waiting no longer counts).</summary>
+    public int Depth => Volatile.Read(ref _waiting);
 
     /// <summary>Jobs running now.</summary>
     public int Running => Volatile.Read(ref _running);
@@ -36,8 +36,17 @@ internal sealed class JobQueue(int capacity, int concurrency, ILogger logger) : 
     public Task<T> Enqueue<T>(GenerationJob<T> job)
     {
         ObjectDisposedException.ThrowIf(IsStopped, this);
-        if (!_queue.Writer.TryWrite(job)) throw new FastAttnQueueFullException(capacity);
-        job.CancelWhileQueued();
+        if (Interlocked.Increment(ref _waiting) > capacity)
+        {
+            Interlocked.Decrement(ref _waiting);
+            throw new FastAttnQueueFullException(capacity);
+        }
+        if (!_queue.Writer.TryWrite(job))
+        {
+            Interlocked.Decrement(ref _waiting);
+            throw new ObjectDisposedException(nameof(JobQueue));
+        }
+        job.CancelWhileQueued(Left);
         EnsureWorkers();
         return job.Task;
     }
@@ -60,7 +69,11 @@ internal sealed class JobQueue(int capacity, int concurrency, ILogger logger) : 
     {
         await _shutdown.CancelAsync().ConfigureAwait(false);
         _queue.Writer.TryComplete();
-        while (_queue.Reader.TryRead(out var job)) job.Cancel(_shutdown.Token);
+        while (_queue.Reader.TryRead(out var job))
+        {
+            if (job.LeaveQueue()) Left();
+            job.Cancel(_shutdown.Token);
+        }
         if (_workers is Task[] workers) await Task.WhenAll(workers).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -85,8 +98,11 @@ internal sealed class JobQueue(int capacity, int concurrency, ILogger logger) : 
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested) { }
     }
 
+    private void Left() => Interlocked.Decrement(ref _waiting);
+
     private async Task RunAsync(GenerationJob job, CancellationToken shutdown)
     {
+        if (job.LeaveQueue()) Left();
         if (job.IsCompleted) return;                                                           // cancelled while queued
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(job.CallerToken, shutdown);
         Interlocked.Increment(ref _running);
