@@ -19,7 +19,8 @@ internal sealed class ClusterPlanStore(IGrainFactory grains, ILocalSiloDetails s
         return json is null ? null : PlanSerializer.Parse(json, $"cluster plan {key.FileName}");
     }
 
-    public async Task<CompressionPlan> GetOrSearchAsync(PlanKey key, Func<CancellationToken, CompressionPlan> search, CancellationToken cancellationToken)
+    public async Task<CompressionPlan> GetOrSearchAsync(PlanKey key, Func<CancellationToken, CompressionPlan> search,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(search);
         var grain = GrainOf(key);
@@ -38,7 +39,8 @@ internal sealed class ClusterPlanStore(IGrainFactory grains, ILocalSiloDetails s
                 var renewal = RenewAsync(grain, renewing.Token);
                 try
                 {
-                    var plan = await Task.Factory.StartNew(() => search(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                    var plan = await Task.Factory.StartNew(() => search(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning,
+                        TaskScheduler.Default)
                         .ConfigureAwait(false);
                     await grain.PublishAsync(silo.Name, PlanSerializer.ToJson(plan)).ConfigureAwait(false);
                     return plan;

@@ -37,7 +37,8 @@ public static class FastAttnSiloExtensions
             switch (cluster.Mode)
             {
                 case ClusteringMode.Localhost:
-                    silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort), cluster.ServiceId, cluster.ClusterId);
+                    silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort),
+                        cluster.ServiceId, cluster.ClusterId);
                     silo.AddMemoryGrainStorage(ClusterStorage.Jobs);
                     silo.AddMemoryGrainStorage(ClusterStorage.Plans);
                     break;
@@ -80,6 +81,7 @@ public static class FastAttnSiloExtensions
         services.TryAddSingleton<ISharedPlanStore, ClusterPlanStore>();
         services.TryAddSingleton<DeviceEngines>();
         services.TryAddSingleton<WorkerHeartbeat>();
+        services.TryAddKeyedSingleton(ClusterStorage.PlanLeaseClock, TimeProvider.System);
         services.AddHostedService(sp => sp.GetRequiredService<DeviceEngines>());
         services.AddSerializer(s => s.AddFastAttnContracts());
         silo.AddPlacementDirector<HostPlacement, HostPlacementDirector>();
@@ -111,7 +113,8 @@ public static class FastAttnSiloExtensions
         }
         var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         _ = Task.Run(() => services.GetRequiredService<WorkerHeartbeat>().RunAsync(stopping), CancellationToken.None);
-        logger.LogInformation("FastAttn host {Host} serves devices {Devices}", host, string.Join(", ", services.GetRequiredService<DeviceEngines>().Devices));
+        logger.LogInformation("FastAttn host {Host} serves devices {Devices}", host, string.Join(", ",
+            services.GetRequiredService<DeviceEngines>().Devices));
     }
 
     private static IPAddress AdvertisedAddress(FastAttnClusterOptions cluster)

@@ -16,7 +16,8 @@ using Microsoft.SemanticKernel.TextToImage;
 
 namespace FastAttn.Plugin.DependencyInjection;
 
-/// <summary>Registers the FastAttn engine, its options, model families, health check, and its Semantic Kernel and Microsoft.Extensions.AI faces.</summary>
+/// <summary>Registers the FastAttn engine, its options, model families, health check, and its Semantic Kernel and Microsoft.Extensions.AI
+/// faces.</summary>
 public static class FastAttnServiceCollectionExtensions
 {
     /// <summary>
@@ -53,7 +54,8 @@ public static class FastAttnServiceCollectionExtensions
             services.TryAddSingleton<ITextToImageService>(sp => new FastAttnTextToImageService(sp.GetRequiredService<IFastAttnEngine>()));
         }
         foreach (var model in ModelNames(section, configure))
-            services.TryAddKeyedSingleton<ITextToImageService>(model, (sp, _) => new FastAttnTextToImageService(sp.GetRequiredService<IFastAttnEngine>(), model));
+            services.TryAddKeyedSingleton<ITextToImageService>(model, (sp, _)
+                => new FastAttnTextToImageService(sp.GetRequiredService<IFastAttnEngine>(), model));
         return builder;
     }
 

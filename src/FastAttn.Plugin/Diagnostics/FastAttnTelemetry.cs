@@ -19,17 +19,20 @@ public sealed class FastAttnTelemetry : IDisposable
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
 
-    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/> (or an own meter); <paramref name="queueLength"/> is observed.</summary>
+    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/> (or an own meter); <paramref name="queueLength"/> is
+    /// observed.</summary>
     public FastAttnTelemetry(Func<int> queueLength, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(queueLength);
         _ownsMeter = meterFactory is null;
         _meter = meterFactory?.Create(Name) ?? new Meter(Name);
-        Generations = _meter.CreateCounter<long>("fastattn.generations", "{generation}", "Generation jobs finished, by model, preset and outcome (ok, canceled, rejected, error).");
+        Generations = _meter.CreateCounter<long>("fastattn.generations", "{generation}",
+            "Generation jobs finished, by model, preset and outcome (ok, canceled, rejected, error).");
         Images = _meter.CreateCounter<long>("fastattn.images", "{image}", "Images generated.");
         Duration = _meter.CreateHistogram<double>("fastattn.generation.duration", "s", "Time a job spent generating (not queued).");
         QueueWait = _meter.CreateHistogram<double>("fastattn.queue.wait", "s", "Time a job waited in the queue.");
-        FlopsSaved = _meter.CreateCounter<double>("fastattn.attention.flops_saved", "FLOP", "Attention FLOPs that DiTFastAttn plans avoided versus full attention.");
+        FlopsSaved = _meter.CreateCounter<double>("fastattn.attention.flops_saved", "FLOP",
+            "Attention FLOPs that DiTFastAttn plans avoided versus full attention.");
         _meter.CreateObservableGauge("fastattn.queue.length", queueLength, "{job}", "Jobs waiting for the device.");
     }
 

@@ -47,7 +47,8 @@ public sealed class TelemetryFastAttnEngine : DelegatingFastAttnEngine
         return CompleteAsync(task, model, preset, activity, stopwatch, outcome);
     }
 
-    private async Task<T> CompleteAsync<T>(Task<T> task, string model, string preset, Activity? activity, Stopwatch stopwatch, Func<T, Outcome> outcome)
+    private async Task<T> CompleteAsync<T>(Task<T> task, string model, string preset, Activity? activity, Stopwatch stopwatch, Func<T,
+        Outcome> outcome)
     {
         try
         {
@@ -106,5 +107,6 @@ public sealed class TelemetryFastAttnEngine : DelegatingFastAttnEngine
         base.Dispose(disposing);
     }
 
-    private sealed record Outcome(string Model, string Preset, int Items, bool Compressed, double FlopsFraction, double FlopsSaved, TimeSpan QueueWait);
+    private sealed record Outcome(string Model, string Preset, int Items, bool Compressed, double FlopsFraction, double FlopsSaved,
+        TimeSpan QueueWait);
 }

@@ -7,7 +7,8 @@ namespace FastAttn.Plugin.Hosting;
 public abstract class DelegatingFastAttnEngine : IFastAttnEngine, IDisposable
 {
     /// <summary>Wraps <paramref name="innerEngine"/>.</summary>
-    protected DelegatingFastAttnEngine(IFastAttnEngine innerEngine) => InnerEngine = innerEngine ?? throw new ArgumentNullException(nameof(innerEngine));
+    protected DelegatingFastAttnEngine(IFastAttnEngine innerEngine) => InnerEngine = innerEngine
+        ?? throw new ArgumentNullException(nameof(innerEngine));
 
     /// <summary>The engine calls are passed to.</summary>
     protected IFastAttnEngine InnerEngine { get; }
@@ -33,7 +34,8 @@ public abstract class DelegatingFastAttnEngine : IFastAttnEngine, IDisposable
         InnerEngine.GenerateVideoAsync(request, cancellationToken);
 
     /// <inheritdoc />
-    public virtual Task<IReadOnlyList<System.Drawing.Size>> GetSupportedSizesAsync(string? model = null, CancellationToken cancellationToken = default) =>
+    public virtual Task<IReadOnlyList<System.Drawing.Size>> GetSupportedSizesAsync(string? model = null,
+        CancellationToken cancellationToken = default) =>
         InnerEngine.GetSupportedSizesAsync(model, cancellationToken);
 
     /// <summary>This engine when it is a <paramref name="serviceType"/>, else what the inner engine answers.</summary>

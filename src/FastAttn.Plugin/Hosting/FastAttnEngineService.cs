@@ -40,7 +40,8 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         _queue = new JobQueue(_options.QueueLength, _options.Concurrency, _logger);
         _models = new ModelRegistry(_options, families ?? ModelFamilyRegistry.Default, loggers);
         _policy = new RequestPolicy(_options);
-        var resolver = new PlanResolverOptions { UserFolder = _options.PlanDirectory ?? PlanLookup.DefaultDirectory, SearchOnDemand = _options.SearchOnDemand };
+        var resolver = new PlanResolverOptions { UserFolder = _options.PlanDirectory ?? PlanLookup.DefaultDirectory,
+            SearchOnDemand = _options.SearchOnDemand };
         _plans = new PlanResolver(resolver, sharedPlans, loggers.CreateLogger<PlanResolver>(), _queue.Stopping);
         _results = new ResultAssembly(new OutputStore(_options, _logger));
         _runner = new GenerationRunner(_models, _plans, _results);
@@ -67,7 +68,8 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     };
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<System.Drawing.Size>> GetSupportedSizesAsync(string? model = null, CancellationToken cancellationToken = default) =>
+    public async Task<IReadOnlyList<System.Drawing.Size>> GetSupportedSizesAsync(string? model = null,
+        CancellationToken cancellationToken = default) =>
         (await _models.GetAsync(_models.Resolve(model), cancellationToken).ConfigureAwait(false)).Defaults.Sizes;
 
     /// <inheritdoc />

@@ -39,7 +39,8 @@ internal sealed class GenerationRunner(ModelRegistry models, PlanResolver plans,
         return model;
     }
 
-    private async Task<FinishedJob> RunAsync(string model, GenerationRequest request, OutputKind kind, Quality quality, CancellationToken cancellationToken)
+    private async Task<FinishedJob> RunAsync(string model, GenerationRequest request, OutputKind kind, Quality quality,
+        CancellationToken cancellationToken)
     {
         var loaded = await models.GetAsync(model, cancellationToken).ConfigureAwait(false);
         if (loaded.Output != kind)

@@ -30,7 +30,9 @@ internal sealed class ModelRegistry(FastAttnOptions options, ModelFamilyRegistry
     /// <summary>Successful loads by model.</summary>
     public IReadOnlyDictionary<string, int> Loads => new Dictionary<string, int>(_loads, StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The canonical name of <paramref name="name"/> (null → default); unknown names are a <see cref="FastAttnRequestException"/>.</summary>
+    /// <summary>
+    /// The canonical name of <paramref name="name"/> (null → default); unknown names are a <see cref="FastAttnRequestException"/>.
+    /// </summary>
     public string Resolve(string? name)
     {
         name = string.IsNullOrWhiteSpace(name) ? options.DefaultModel : name.Trim();
@@ -87,7 +89,8 @@ internal sealed class ModelRegistry(FastAttnOptions options, ModelFamilyRegistry
         {
             Device = device,
             DType = DeviceSelector.DefaultDType(device),
-            EncoderDType = m?.EncoderDType?.Trim().ToLowerInvariant() == "fp32" ? TorchSharp.torch.ScalarType.Float32 : TorchSharp.torch.ScalarType.BFloat16,
+            EncoderDType = m?.EncoderDType?.Trim().ToLowerInvariant() == "fp32" ? TorchSharp.torch.ScalarType.Float32
+                : TorchSharp.torch.ScalarType.BFloat16,
             Vae = m?.Vae,
             Steps = m?.Steps,
             Sampler = m?.Scheduler,

@@ -72,7 +72,8 @@ internal sealed class RequestPolicy(FastAttnOptions options)
         if (prompt is null) throw new FastAttnRequestException("The prompt is missing.", "prompt");
         if (prompt.Length > l.MaxPromptLength)
             throw new FastAttnRequestException($"The prompt has {prompt.Length} characters; the limit is {l.MaxPromptLength}.", "prompt");
-        if (steps is int s && (s < 1 || s > l.MaxSteps)) throw new FastAttnRequestException($"Steps must be within 1..{l.MaxSteps} (got {s}).", "steps");
+        if (steps is int s && (s < 1 || s > l.MaxSteps)) throw new FastAttnRequestException($"Steps must be within 1..{l.MaxSteps} (got {s}).",
+            "steps");
         if (guidance is double g && (double.IsNaN(g) || g < 1 || g > l.MaxGuidanceScale))
             throw new FastAttnRequestException($"The guidance scale must be within 1..{l.MaxGuidanceScale} (got {g}).", "guidance");
         foreach (var side in new[] { width, height })

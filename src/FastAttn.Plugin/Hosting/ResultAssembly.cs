@@ -14,7 +14,8 @@ internal sealed class ResultAssembly(OutputStore output)
     public FastAttnImageResult Images(FinishedJob job, TimeSpan queueWait)
     {
         var (g, r) = (job.Prepared, job.Rendered);
-        var images = r.Files.Select((png, i) => new FastAttnImage(png, output.Save(png, job.Model, g.Subject, g.SeedFor(i), r.Extension), g.SeedFor(i),
+        var images = r.Files.Select((png, i) => new FastAttnImage(png, output.Save(png, job.Model, g.Subject, g.SeedFor(i), r.Extension),
+            g.SeedFor(i),
             g.Subject, g.ClassId)).ToArray();
         var (fraction, saved) = Flops(job);
         return new FastAttnImageResult

@@ -15,7 +15,8 @@ public sealed class FastAttnOptions
     /// <summary>The model used when a request names none (default: the built-in <c>tiny-mnist</c>).</summary>
     public string DefaultModel { get; set; } = "tiny-mnist";
 
-    /// <summary>Quality preset: <c>raw</c> (no compression) or <c>D1</c>..<c>D6</c> (more compression). Ignored when <see cref="Threshold"/> is set.</summary>
+    /// <summary>Quality preset: <c>raw</c> (no compression) or <c>D1</c>..<c>D6</c> (more compression). Ignored when <see cref="Threshold"/> is
+    /// set.</summary>
     public string Preset { get; set; } = "D2";
 
     /// <summary>The model video requests use when they name none (a text-to-video model configured under <see cref="Models"/>).</summary>

@@ -31,17 +31,23 @@ public sealed class FastAttnOptionsValidator(ModelFamilyRegistry families) : IVa
 
         Check(options.QueueLength >= 1, $"{S}:QueueLength must be at least 1 (got {options.QueueLength}).");
         Check(options.Concurrency >= 1, $"{S}:Concurrency must be at least 1 (got {options.Concurrency}).");
-        if (options.Threshold is double t) Check(t >= 0 && !double.IsNaN(t), $"{S}:Threshold must be ≥ 0 (got {t.ToString(CultureInfo.InvariantCulture)}).");
-        else Check(IsPreset(options.Preset), $"{S}:Preset must be raw or one of {string.Join(", ", CompressionPresets.Names)} (got '{options.Preset}').");
-        Check(IsPreset(options.VideoPreset), $"{S}:VideoPreset must be raw or one of {string.Join(", ", CompressionPresets.VideoNames.Concat(CompressionPresets.Names))} (got '{options.VideoPreset}').");
+        if (options.Threshold is double t) Check(t >= 0 && !double.IsNaN(t),
+            $"{S}:Threshold must be ≥ 0 (got {t.ToString(CultureInfo.InvariantCulture)}).");
+        else Check(IsPreset(options.Preset),
+            $"{S}:Preset must be raw or one of {string.Join(", ", CompressionPresets.Names)} (got '{options.Preset}').");
+        Check(IsPreset(options.VideoPreset),
+            $"{S}:VideoPreset must be raw or one of {string.Join(", ", CompressionPresets.VideoNames.Concat(CompressionPresets.Names))} (got " +
+                $"'{options.VideoPreset}').");
         if (options.DefaultVideoModel is string video)
             Check(options.Models.ContainsKey(video), $"{S}:DefaultVideoModel '{video}' is not configured under {S}:Models.");
         try { DeviceSelector.Parse(options.Device); }
         catch (Exception e) when (e is ArgumentException or NotSupportedException) { errors.Add($"{S}:Device: {e.Message}"); }
         Check(!string.IsNullOrWhiteSpace(options.DefaultModel), $"{S}:DefaultModel must name a model.");
         if (!string.IsNullOrWhiteSpace(options.DefaultModel))
-            Check(options.Models.ContainsKey(options.DefaultModel) || BuiltInModels.Names.Contains(options.DefaultModel, StringComparer.OrdinalIgnoreCase),
-                $"{S}:DefaultModel '{options.DefaultModel}' is neither configured under {S}:Models nor a built-in model ({string.Join(", ", BuiltInModels.Names)}).");
+            Check(options.Models.ContainsKey(options.DefaultModel) || BuiltInModels.Names.Contains(options.DefaultModel,
+                StringComparer.OrdinalIgnoreCase),
+                $"{S}:DefaultModel '{options.DefaultModel}' is neither configured under {S}:Models nor a built-in model " +
+                    $"({string.Join(", ", BuiltInModels.Names)}).");
 
         foreach (var (model, m) in options.Models)
         {
@@ -51,15 +57,18 @@ public sealed class FastAttnOptionsValidator(ModelFamilyRegistry families) : IVa
             var kinds = families.Families.Select(f => f.Name).Prepend("auto").ToArray();
             Check(m.Kind is not null && kinds.Contains(m.Kind.Trim(), StringComparer.OrdinalIgnoreCase),
                 $"{key}:Kind '{m.Kind}' is not supported (supported: {string.Join(", ", kinds)}).");
-            Check(m.EncoderDType?.Trim().ToLowerInvariant() is "bf16" or "fp32", $"{key}:EncoderDType '{m.EncoderDType}' is not supported (supported: bf16, fp32).");
+            Check(m.EncoderDType?.Trim().ToLowerInvariant() is "bf16" or "fp32",
+                $"{key}:EncoderDType '{m.EncoderDType}' is not supported (supported: bf16, fp32).");
             if (m.Steps is int steps) Check(steps is >= 1 and <= 1000, $"{key}:Steps must be within 1..1000 (got {steps}).");
-            if (m.GuidanceScale is double g) Check(g >= 1 && g <= options.Limits.MaxGuidanceScale, $"{key}:GuidanceScale must be within 1..{options.Limits.MaxGuidanceScale} (got {g}).");
+            if (m.GuidanceScale is double g) Check(g >= 1 && g <= options.Limits.MaxGuidanceScale,
+                $"{key}:GuidanceScale must be within 1..{options.Limits.MaxGuidanceScale} (got {g}).");
             if (m.Scheduler is string sch)
             {
                 try { SchedulerRegistry.Get(sch); }
                 catch (NotSupportedException e) { errors.Add($"{key}:Scheduler: {e.Message}"); }
             }
-            foreach (var r in m.Resolutions) Check(r > 0 && r <= options.Limits.MaxSize, $"{key}:Resolutions has {r}; sizes must be within 1..{options.Limits.MaxSize}.");
+            foreach (var r in m.Resolutions) Check(r > 0 && r <= options.Limits.MaxSize,
+                $"{key}:Resolutions has {r}; sizes must be within 1..{options.Limits.MaxSize}.");
         }
 
         var l = options.Limits;
@@ -77,6 +86,7 @@ public sealed class FastAttnOptionsValidator(ModelFamilyRegistry families) : IVa
 
     /// <summary>Whether <paramref name="preset"/> is raw, D1..D6 or V1..V5 (any case).</summary>
     public static bool IsPreset(string? preset) =>
-        preset is not null && (preset.Trim().Equals("raw", StringComparison.OrdinalIgnoreCase) || CompressionPresets.Names.Contains(preset.Trim().ToUpperInvariant())
+        preset is not null && (preset.Trim().Equals("raw", StringComparison.OrdinalIgnoreCase)
+            || CompressionPresets.Names.Contains(preset.Trim().ToUpperInvariant())
             || CompressionPresets.VideoNames.Contains(preset.Trim().ToUpperInvariant()));
 }
