@@ -37,32 +37,26 @@ internal sealed class RequestPolicy(FastAttnOptions options)
     }
 
     /// <summary>The Engine's request for an image request: δ resolved, the seed drawn when unset, resizing as configured.</summary>
-    public GenerationRequest ToGeneration(FastAttnImageRequest r, Quality quality) => new()
-    {
-        Prompt = r.Prompt,
-        NegativePrompt = r.NegativePrompt,
-        Count = r.Count,
-        Width = r.Width,
-        Height = r.Height,
-        Steps = r.Steps,
-        GuidanceScale = r.GuidanceScale,
-        Seed = r.Seed ?? Random.Shared.NextInt64(0, int.MaxValue),
-        Threshold = quality.Delta,
-        AllowResize = options.AllowResize,
-    };
+    public GenerationRequest ToGeneration(FastAttnImageRequest r, Quality quality) =>
+        Fill(new GenerationRequest { NegativePrompt = r.NegativePrompt, Count = r.Count, AllowResize = options.AllowResize },
+            r.Prompt, r.Width, r.Height, r.Steps, r.GuidanceScale, r.Seed, quality);
 
     /// <summary>The Engine's request for a video request.</summary>
-    public static VideoRequest ToGeneration(FastAttnVideoRequest r, Quality quality) => new()
+    public static VideoRequest ToGeneration(FastAttnVideoRequest r, Quality quality) =>
+        (VideoRequest)Fill(new VideoRequest { Frames = r.Frames, Fps = r.Fps }, r.Prompt, r.Width, r.Height, r.Steps, r.GuidanceScale, r.Seed,
+            quality);
+
+    /// <summary>The fields image and video requests share (the copy keeps <paramref name="request"/>'s type).</summary>
+    private static GenerationRequest Fill(GenerationRequest request, string prompt, int? width, int? height, int? steps, double? guidance,
+        long? seed, Quality quality) => request with
     {
-        Prompt = r.Prompt,
-        Width = r.Width,
-        Height = r.Height,
-        Steps = r.Steps,
-        GuidanceScale = r.GuidanceScale,
-        Seed = r.Seed ?? Random.Shared.NextInt64(0, int.MaxValue),
+        Prompt = prompt,
+        Width = width,
+        Height = height,
+        Steps = steps,
+        GuidanceScale = guidance,
+        Seed = seed ?? Random.Shared.NextInt64(0, int.MaxValue),
         Threshold = quality.Delta,
-        Frames = r.Frames,
-        Fps = r.Fps,
     };
 
     /// <summary>The limits every request shares: prompt present and not too long, steps, guidance, sides.</summary>
