@@ -59,6 +59,7 @@ internal sealed class GenerationRunner(ModelRegistry models, PlanResolver plans,
     private static Rendered Render(PreparedGeneration prepared, CompressionPlan? plan, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
+        using var scope = TorchSharp.torch.NewDisposeScope();                                  // every tensor of the run, freed here
         using var output = prepared.Run(plan, null, cancellationToken);
         var files = Enumerable.Range(0, output.Count).Select(output.Encode).ToArray();
         return new Rendered(files, output.FileExtension, stopwatch.Elapsed, (output as VideoOutput)?.Frames, (output as VideoOutput)?.Fps);
