@@ -6,7 +6,6 @@
 // variables FASTATTN_CHAT_ENDPOINT, FASTATTN_CHAT_MODEL, FASTATTN_CHAT_API_KEY; any OpenAI-compatible server, e.g. a
 // local one), the model decides to call the generate_image tool (FunctionChoiceBehavior.Auto). Without one the demo
 // runs offline, says so, and routes the request to the same kernel function through the kernel.
-using FastAttn.Cluster.Client;
 using FastAttn.Plugin.DependencyInjection;
 using FastAttn.Plugin.SemanticKernel;
 using Microsoft.Extensions.Configuration;
@@ -18,7 +17,7 @@ using Microsoft.SemanticKernel.Connectors.OpenAI;
 
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddEnvironmentVariables();
-builder.AddFastAttnEngine();                        // local engine, or a FastAttn cluster when FastAttn:Cluster:Clustering is set
+builder.Services.AddFastAttn(builder.Configuration);  // the local engine (a cluster client app adds FastAttn.Cluster: see docs/cluster.md)
 
 string? endpoint = First(builder.Configuration["FASTATTN_CHAT_ENDPOINT"], builder.Configuration["Chat:Endpoint"]);
 string? chatModel = First(builder.Configuration["FASTATTN_CHAT_MODEL"], builder.Configuration["Chat:Model"]);

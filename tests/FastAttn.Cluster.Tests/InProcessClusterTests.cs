@@ -24,17 +24,36 @@ public sealed class InProcessClusterTests(InProcessCluster fixture) : IClassFixt
 {
     private IGrainFactory Grains => fixture.Cluster.Client;
 
-    /// <summary>The client side as an app would have it: IFastAttnCluster, the cluster engine and the plugin's faces.</summary>
-    private ServiceProvider ClientServices()
+    /// <summary>
+    /// The client side as an app would have it: IFastAttnCluster, the cluster engine and the plugin's faces; the cluster's
+    /// registration before <c>AddFastAttn</c> or (<paramref name="clusterFirst"/> false) after it.
+    /// </summary>
+    private ServiceProvider ClientServices(bool clusterFirst = true)
     {
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton(fixture.Cluster.Client);
         services.Configure<FastAttnClusterOptions>(o => { o.ResultStore = InProcessCluster.ResultStore; o.PollInterval = TimeSpan.FromMilliseconds(50); });
-        services.AddFastAttnClusterServices();
+        if (clusterFirst) services.AddFastAttnClusterServices();
         services.AddFastAttn(o => o.OutputDirectory = Path.Combine(InProcessCluster.Root, "client-local"));
+        if (!clusterFirst) services.AddFastAttnClusterServices();
         services.AddFastAttnImageGenerator();
         return services.BuildServiceProvider();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_cluster_engine_is_used_whichever_registration_comes_first(bool clusterFirst)
+    {
+        using var sp = ClientServices(clusterFirst);
+        var engine = sp.GetRequiredService<IFastAttnEngine>();
+        Assert.IsType<ClusterFastAttnEngine>(engine.GetService(typeof(ClusterFastAttnEngine)));
+        Assert.Null(engine.GetService(typeof(FastAttnEngineService)));
+        Assert.DoesNotContain(sp.GetServices<IHostedService>(), h => h.GetType().Name == "FastAttnEngineService");
+        var r = await engine.GenerateAsync(new FastAttnImageRequest { Prompt = "4", Model = "A", Preset = "raw", Steps = 3, Seed = 1 });
+        Assert.Single(r.Images);
+        Assert.Equal("clip", engine.DefaultVideoModel);
     }
 
     /// <summary>Jobs the workers finished, read from the workers themselves.</summary>
@@ -140,7 +159,7 @@ public sealed class InProcessClusterTests(InProcessCluster fixture) : IClassFixt
         using var cts = new CancellationTokenSource();
         var engine = sp.GetRequiredService<IFastAttnEngine>();
         var call = engine.GenerateAsync(new FastAttnImageRequest { Prompt = "1", Model = "A", Preset = "raw", Steps = 1000, Count = 4, Seed = 8 }, cts.Token);
-        await Task.Delay(300);
+        await MultiHostCluster.EventuallyAsync(async () => (await cluster.GetWorkersAsync()).Sum(w => w.ActiveJobs) == 3, "the call's job on a worker", 30);
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
         foreach (var job in longOnes) await cluster.CancelAsync(job.JobId);
@@ -171,15 +190,15 @@ public sealed class InProcessClusterTests(InProcessCluster fixture) : IClassFixt
         var info = await orphan.GetInfoAsync();
         Assert.Equal((true, 2, "live-host"), (info.Published, info.Searches, info.SearchedBy));
 
-        // Lease timeout 4 s in this cluster. Delays are lower bounds, so "taken over" cannot come early; "still held" has 2 s
-        // of slack for a loaded machine.
+        // Lease timeout 4 s in this cluster, on a clock the test turns (InProcessCluster.LeaseClock): no waiting, no slack.
+        var clock = InProcessCluster.LeaseClock;
         var stale = Grains.GetGrain<IPlanGrain>("test-plan-" + Guid.NewGuid().ToString("N"));
         Assert.True((await stale.AcquireAsync("slow", live)).Search);
-        await Task.Delay(2000);
+        clock.Advance(TimeSpan.FromSeconds(3));
         Assert.True((await stale.AcquireAsync("slow", live)).Search);                              // renewed
-        await Task.Delay(2000);
-        Assert.False((await stale.AcquireAsync("eager", live)).Search);                            // 2 s since the renewal: still held
-        await Task.Delay(3000);
+        clock.Advance(TimeSpan.FromSeconds(3));
+        Assert.False((await stale.AcquireAsync("eager", live)).Search);                            // 3 s since the renewal: still held
+        clock.Advance(TimeSpan.FromSeconds(2));
         Assert.True((await stale.AcquireAsync("eager", live)).Search);                             // not renewed for 5 s: taken over
     }
 
@@ -201,18 +220,27 @@ public sealed class InProcessClusterTests(InProcessCluster fixture) : IClassFixt
     [Fact]
     public void The_engine_is_chosen_by_configuration()
     {
-        static IServiceProvider Build(string? clustering)
+        bool addFastAttnFirst = false;
+        IServiceProvider Build(string? clustering)
         {
             var builder = Host.CreateApplicationBuilder();
             if (clustering is not null) builder.Configuration["FastAttn:Cluster:Clustering"] = clustering;
             builder.Configuration["FastAttn:Cluster:ResultStore"] = Path.GetTempPath();
+            if (addFastAttnFirst) builder.Services.AddFastAttn(builder.Configuration);
             builder.AddFastAttnEngine();
+            if (!addFastAttnFirst) builder.Services.AddFastAttn(builder.Configuration);
             return builder.Build().Services;
         }
-        Assert.IsType<FastAttnEngineService>(Build(null).GetRequiredService<IFastAttnEngine>());
-        Assert.IsType<ClusterFastAttnEngine>(Build("redis").GetRequiredService<IFastAttnEngine>());
-        Assert.IsType<ClusterFastAttnEngine>(Build("localhost").GetRequiredService<IFastAttnEngine>());
-        Assert.IsType<FastAttnTextToImageService>(Build("redis").GetRequiredService<ITextToImageService>());
-        Assert.Throws<InvalidOperationException>(() => Build("zookeeper"));
+        static object? Inner(IServiceProvider sp, Type type) => sp.GetRequiredService<IFastAttnEngine>().GetService(type);
+        foreach (var first in new[] { true, false })
+        {
+            addFastAttnFirst = first;
+            Assert.IsType<FastAttnEngineService>(Inner(Build(null), typeof(FastAttnEngineService)));
+            Assert.IsType<ClusterFastAttnEngine>(Inner(Build("redis"), typeof(ClusterFastAttnEngine)));
+            Assert.Null(Inner(Build("redis"), typeof(FastAttnEngineService)));
+            Assert.IsType<ClusterFastAttnEngine>(Inner(Build("localhost"), typeof(ClusterFastAttnEngine)));
+            Assert.IsType<FastAttnTextToImageService>(Build("redis").GetRequiredService<ITextToImageService>());
+            Assert.Throws<InvalidOperationException>(() => Build("zookeeper"));
+        }
     }
 }

@@ -1,9 +1,11 @@
 using System.Diagnostics.Metrics;
 using FastAttn.Engine.Compression;
 using FastAttn.Engine.Pipelines;
+using FastAttn.Plugin.DependencyInjection;
 using FastAttn.Plugin.Diagnostics;
 using FastAttn.Plugin.Hosting;
 using FastAttn.Plugin.Options;
+using FastAttn.Plugin.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Xunit;
@@ -35,24 +37,54 @@ public class EngineServiceTests
     [Fact]
     public async Task AFullQueueFailsAtOnceAndCancellationStopsARunningJob()
     {
-        await using var host = await TestHost.StartAsync(o => { o.QueueLength = 1; o.Concurrency = 1; o.Limits.MaxSteps = 1000; });
+        using var gate = new GenerationGate();
+        await using var host = await TestHost.StartAsync(o =>
+        {
+            o.QueueLength = 1;
+            o.Concurrency = 1;
+            o.Models["grad"] = new FastAttnModelOptions { Path = "gradient" };
+        }, services => services.AddFastAttnModelFamily(new GradientFamily(gate: gate)));
         var engine = host.Services.GetRequiredService<IFastAttnEngine>();
         using var cts = new CancellationTokenSource();
-        var running = engine.GenerateAsync(new FastAttnImageRequest { Prompt = "1", Steps = 1000, Count = 4, Preset = "raw" }, cts.Token);
-        await WaitUntil(() => engine.Status.Running == 1);
+        var running = engine.GenerateAsync(new FastAttnImageRequest { Prompt = "held", Model = "grad", Preset = "raw" }, cts.Token);
+        await gate.WaitStartedAsync();                                                               // generating now, held by the gate
+        Assert.Equal(1, engine.Status.Running);
         using var cts2 = new CancellationTokenSource();
-        var queued = engine.GenerateAsync(new FastAttnImageRequest { Prompt = "2", Steps = 5, Preset = "raw" }, cts2.Token);
+        var queued = engine.GenerateAsync(new FastAttnImageRequest { Prompt = "waits", Model = "grad", Preset = "raw" }, cts2.Token);
         var full = Assert.Throws<FastAttnQueueFullException>(() => { _ = engine.GenerateAsync(new FastAttnImageRequest { Prompt = "3" }); });
         Assert.Equal(1, full.Capacity);
+        Assert.Equal(1, engine.Status.QueueDepth);
 
         await cts2.CancelAsync();                                                                   // cancelled while waiting
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued.WaitAsync(HangGuard));
         await cts.CancelAsync();                                                                    // cancelled while generating
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(HangGuard));
-        await WaitUntil(() => engine.Status.Running == 0);
 
-        var after = await engine.GenerateAsync(new FastAttnImageRequest { Prompt = "4", Steps = 4, Preset = "raw" }).WaitAsync(HangGuard);
-        Assert.Single(after.Images);
+        gate.Open();
+        var after = await engine.GenerateAsync(new FastAttnImageRequest { Prompt = "after", Model = "grad", Preset = "raw" }).WaitAsync(HangGuard);
+        Assert.Single(after.Images);                                                                // the slot is free again
+    }
+
+    [Fact]
+    public async Task AClipIsCancelledWhileGeneratingAndTheSlotServesImagesAfter()
+    {
+        using var gate = new GenerationGate();
+        await using var host = await TestHost.StartAsync(o =>
+        {
+            o.Models["clips"] = new FastAttnModelOptions { Path = "gradient-clip" };
+            o.DefaultVideoModel = "clips";
+        }, services => services.AddFastAttnModelFamily(new GradientFamily("gradient-clip", Engine.Generation.OutputKind.Video, gate)));
+        var engine = host.Services.GetRequiredService<IFastAttnEngine>();
+        using var cancel = new CancellationTokenSource();
+        var clip = engine.GenerateVideoAsync(new FastAttnVideoRequest { Prompt = "waves", Preset = "raw" }, cancel.Token);
+        await gate.WaitStartedAsync();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => clip.WaitAsync(HangGuard));
+        gate.Open();
+        var again = await engine.GenerateVideoAsync(new FastAttnVideoRequest { Prompt = "waves", Preset = "raw", Seed = 2 }).WaitAsync(HangGuard);
+        Assert.Equal((3, 24, 16, 6.0), (again.Frames, again.Width, again.Height, again.Fps));
+        Assert.Equal("GIF89a", System.Text.Encoding.ASCII.GetString(again.Gif, 0, 6));
+        Assert.Single((await engine.GenerateAsync(new FastAttnImageRequest { Prompt = "3", Steps = 3 }).WaitAsync(HangGuard)).Images);
     }
 
     [Fact]
@@ -147,19 +179,9 @@ public class EngineServiceTests
     public async Task ItWorksWithoutAHostToo()
     {
         var options = Microsoft.Extensions.Options.Options.Create(new FastAttnOptions { OutputDirectory = Directory.CreateTempSubdirectory().FullName, Device = "cpu" });
-        using var engine = new FastAttnEngineService(options);
+        using var engine = new FastAttnEngineService(options);                                     // no host, no DI
         var r = await engine.GenerateAsync(new FastAttnImageRequest { Prompt = "0", Steps = 3, Preset = "raw" }).WaitAsync(HangGuard);
         Assert.Single(r.Images);
         Directory.Delete(options.Value.OutputDirectory!, recursive: true);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + HangGuard;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not reached");
-            await Task.Delay(20);
-        }
     }
 }

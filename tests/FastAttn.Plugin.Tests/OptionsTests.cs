@@ -37,7 +37,10 @@ public class OptionsTests
         Assert.Equal(5, options.QueueLength);
         Assert.Equal(20, options.Models["digits"].Steps);
         Assert.Equal(2, options.Limits.MaxImages);
-        Assert.Same(sp.GetRequiredService<IFastAttnEngine>(), sp.GetServices<IHostedService>().OfType<FastAttnEngineService>().Single());
+        var engine = sp.GetRequiredService<IFastAttnEngine>();
+        Assert.IsType<FastAttn.Plugin.Diagnostics.TelemetryFastAttnEngine>(engine);                  // AddFastAttn's default decorator
+        Assert.Same(sp.GetRequiredService<FastAttnEngineService>(), engine.GetService(typeof(FastAttnEngineService)));
+        Assert.Single(sp.GetServices<IHostedService>(), h => h.GetType().Name == "LocalEngineHost");
         Assert.IsType<FastAttn.Plugin.SemanticKernel.FastAttnTextToImageService>(sp.GetRequiredService<ITextToImageService>());
         Assert.Equal("digits", sp.GetRequiredKeyedService<ITextToImageService>("digits").Attributes["ModelId"]);
         Assert.Equal("tiny-mnist", sp.GetRequiredKeyedService<ITextToImageService>("tiny-mnist").Attributes["ModelId"]);
@@ -84,5 +87,40 @@ public class OptionsTests
         var result = new FastAttnOptionsValidator().Validate(null, new FastAttnOptions { Models = { ["x"] = new FastAttnModelOptions() } });
         Assert.True(result.Failed);
         Assert.Contains("FastAttn:Models:x:Path", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PerDeviceCopiesShareNoListOrEntry()
+    {
+        var options = new FastAttnOptions { OutputDirectory = "/tmp/out", Models = { ["a"] = new FastAttnModelOptions { Path = "p", Resolutions = [32] } } };
+        var cpu = options.ForDevice("cpu");
+        var gpu = options.ForDevice("cuda:1");
+        cpu.Models["a"].Resolutions.Add(64);
+        cpu.Models["b"] = new FastAttnModelOptions { Path = "q" };
+        cpu.Limits.MaxImages = 1;
+        cpu.Retention.MaxFiles = 1;
+        Assert.Equal([32], gpu.Models["a"].Resolutions);
+        Assert.Equal([32], options.Models["a"].Resolutions);
+        Assert.False(gpu.Models.ContainsKey("b") || options.Models.ContainsKey("b"));
+        Assert.Equal((4, 500), (gpu.Limits.MaxImages, gpu.Retention.MaxFiles));
+        Assert.NotSame(options.Models["a"], gpu.Models["a"]);
+        Assert.Equal(("cuda:1", Path.Combine("/tmp/out", "cuda-1")), (gpu.Device, gpu.OutputDirectory));
+        Assert.Equal(options.Preset, gpu.Preset);
+        Assert.True(gpu.Models.Comparer.Equals("A", "a"));
+    }
+
+    [Fact]
+    public void AddFastAttnReturnsOneBuilderWhoseDecoratorsWrapTheEngine()
+    {
+        var services = new ServiceCollection().AddLogging();
+        var first = services.AddFastAttn(o => o.Device = "cpu");
+        var calls = new List<string>();
+        Assert.Same(first, services.AddFastAttn(o => o.Preset = "raw").Use(inner => { calls.Add("outer"); return inner; }));
+        using var sp = services.BuildServiceProvider();
+        var engine = sp.GetRequiredService<IFastAttnEngine>();
+        Assert.Equal(["outer"], calls);
+        Assert.Equal("raw", sp.GetRequiredService<IOptions<FastAttnOptions>>().Value.Preset);
+        Assert.NotNull(engine.GetService(typeof(FastAttnEngineService)));
+        Assert.Single(sp.GetServices<IHostedService>(), h => h.GetType().Name == "LocalEngineHost");
     }
 }

@@ -11,7 +11,8 @@ namespace FastAttn.Cluster.Client;
 /// the kernel functions) work unchanged: each call is a cluster job, waited for; cancelling the call cancels the job.
 /// Model names and status come from the workers' reports, refreshed in the background.
 /// </summary>
-public sealed class ClusterFastAttnEngine(IFastAttnCluster cluster, IClusterClient client, ILogger<ClusterFastAttnEngine> logger) : BackgroundService, IFastAttnEngine
+public sealed class ClusterFastAttnEngine(IFastAttnCluster cluster, IClusterClient client, ILogger<ClusterFastAttnEngine> logger)
+    : BackgroundService, IFastAttnEngine
 {
     private volatile IReadOnlyList<WorkerReport> _workers = [];
 
@@ -20,7 +21,12 @@ public sealed class ClusterFastAttnEngine(IFastAttnCluster cluster, IClusterClie
         _workers.SelectMany(w => w.Models).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase).ToArray();
 
     /// <inheritdoc />
-    public string DefaultModel => _workers.OrderBy(w => w.Worker, StringComparer.Ordinal).FirstOrDefault()?.DefaultModel ?? Engine.Pipelines.BuiltInModels.Default;
+    public string DefaultModel => _workers.OrderBy(w => w.Worker, StringComparer.Ordinal).FirstOrDefault()?.DefaultModel
+        ?? Engine.Pipelines.BuiltInModels.Default;
+
+    /// <inheritdoc />
+    public string? DefaultVideoModel =>
+        _workers.OrderBy(w => w.Worker, StringComparer.Ordinal).Select(w => w.DefaultVideoModel).FirstOrDefault(m => m is not null);
 
     /// <inheritdoc />
     public FastAttnEngineStatus Status
@@ -28,11 +34,14 @@ public sealed class ClusterFastAttnEngine(IFastAttnCluster cluster, IClusterClie
         get
         {
             var workers = _workers;
-            return new FastAttnEngineStatus(workers.Sum(w => Math.Max(0, w.ActiveJobs - w.Running)), workers.Sum(w => w.QueueCapacity), workers.Sum(w => w.Running),
-                workers.SelectMany(w => w.Loaded).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase).ToArray(), new Dictionary<string, string>())
+            return new FastAttnEngineStatus(workers.Sum(w => Math.Max(0, w.ActiveJobs - w.Running)), workers.Sum(w => w.QueueCapacity),
+                workers.Sum(w => w.Running),
+                workers.SelectMany(w => w.Loaded).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase).ToArray(),
+                    new Dictionary<string, string>())
             {
                 Concurrency = workers.Sum(w => w.Capacity),
-                ModelLoads = workers.SelectMany(w => w.ModelLoads).GroupBy(p => p.Key, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.Sum(p => p.Value)),
+                ModelLoads = workers.SelectMany(w => w.ModelLoads).GroupBy(p => p.Key, StringComparer.OrdinalIgnoreCase)
+                    .ToDictionary(g => g.Key, g => g.Sum(p => p.Value)),
                 PlanSearches = workers.Sum(w => w.PlanSearches),
             };
         }
@@ -72,10 +81,12 @@ public sealed class ClusterFastAttnEngine(IFastAttnCluster cluster, IClusterClie
     /// <inheritdoc />
     public async Task<IReadOnlyList<System.Drawing.Size>> GetSupportedSizesAsync(string? model = null, CancellationToken cancellationToken = default)
     {
-        var route = await client.GetGrain<IWorkerRegistryGrain>(0).ChooseAsync(model, GenerationKind.Image, []).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var route = await client.GetGrain<IWorkerRegistryGrain>(0).ChooseAsync(model, GenerationKind.Image,
+            []).WaitAsync(cancellationToken).ConfigureAwait(false);
         if (route.Outcome == RouteOutcome.UnknownModel) throw new FastAttnRequestException(route.Message!, "model");
         if (route.Worker is null) throw new FastAttnQueueFullException(route.Message ?? "No host can answer now.");
-        var sizes = await client.GetGrain<IDeviceWorkerGrain>(route.Worker.Worker).GetSupportedSizesAsync(route.Model!).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var sizes = await client.GetGrain<IDeviceWorkerGrain>(route.Worker.Worker).GetSupportedSizesAsync(route.Model!)
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
         return sizes.Select(s => new System.Drawing.Size(s[0], s[1])).ToArray();
     }
 

@@ -16,8 +16,8 @@ public static class FastAttnClientExtensions
 {
     /// <summary>
     /// Adds FastAttn as configured: with <c>FastAttn:Cluster:Clustering</c> unset or <c>none</c>, the local engine
-    /// (<see cref="FastAttnServiceCollectionExtensions.AddFastAttn(IServiceCollection, IConfiguration?, Action{Plugin.Options.FastAttnOptions}?)"/>);
-    /// with <c>localhost</c> or <c>redis</c>, <see cref="AddFastAttnClusterClient"/>. The faces are the same either way.
+    /// (<c>AddFastAttn</c>); with <c>localhost</c> or <c>redis</c>, <see cref="AddFastAttnClusterClient"/>. The faces are the
+    /// same either way, and <c>AddFastAttn</c> may be called before or after it.
     /// </summary>
     public static IHostApplicationBuilder AddFastAttnEngine(this IHostApplicationBuilder builder)
     {
@@ -61,7 +61,8 @@ public static class FastAttnClientExtensions
 
     /// <summary>
     /// Registers <see cref="IFastAttnCluster"/> and the cluster-backed <see cref="IFastAttnEngine"/> over an
-    /// <see cref="IClusterClient"/> registered elsewhere (a co-hosted silo, a TestCluster); call before <c>AddFastAttn</c>.
+    /// <see cref="IClusterClient"/> registered elsewhere (a co-hosted silo, a TestCluster), and ends the application's
+    /// FastAttn pipeline in it (<see cref="FastAttnBuilder.UseEngine"/>), whether <c>AddFastAttn</c> is called before or after.
     /// </summary>
     public static IServiceCollection AddFastAttnClusterServices(this IServiceCollection services)
     {
@@ -70,8 +71,8 @@ public static class FastAttnClientExtensions
         services.AddSingleton<ResultStore>();
         services.AddSingleton<IFastAttnCluster, FastAttnClusterClient>();
         services.AddSingleton<ClusterFastAttnEngine>();
-        services.AddSingleton<IFastAttnEngine>(sp => sp.GetRequiredService<ClusterFastAttnEngine>());
         services.AddHostedService(sp => sp.GetRequiredService<ClusterFastAttnEngine>());
+        services.AddFastAttn().UseEngine(sp => sp.GetRequiredService<ClusterFastAttnEngine>());
         return services;
     }
 }

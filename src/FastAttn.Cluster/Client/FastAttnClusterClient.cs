@@ -77,7 +77,8 @@ public sealed class FastAttnClusterClient(IClusterClient client, ResultStore res
         var images = output.Files.Select((name, i) =>
         {
             var path = results.PathOf(jobId, name);
-            return new FastAttnImage(File.ReadAllBytes(path), path, output.Seeds[Math.Min(i, output.Seeds.Count - 1)], output.Subject, output.ClassId);
+            return new FastAttnImage(File.ReadAllBytes(path), path, output.Seeds[Math.Min(i, output.Seeds.Count - 1)], output.Subject,
+                output.ClassId);
         }).ToArray();
         return new FastAttnImageResult
         {
@@ -95,8 +96,10 @@ public sealed class FastAttnClusterClient(IClusterClient client, ResultStore res
         var path = results.PathOf(jobId, output.Files[0]);
         return new FastAttnVideoResult
         {
-            Gif = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false), Path = path, Model = output.Model, Prompt = output.Subject,
-            Preset = output.Preset, Compressed = output.Compressed, PlanPath = output.PlanPath, AttentionFlopsFraction = output.AttentionFlopsFraction,
+            Gif = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false), Path = path, Model = output.Model,
+                Prompt = output.Subject,
+            Preset = output.Preset, Compressed = output.Compressed, PlanPath = output.PlanPath,
+                AttentionFlopsFraction = output.AttentionFlopsFraction,
             Frames = output.Frames, Width = output.Width, Height = output.Height, Fps = output.Fps, Seed = output.Seeds[0], Steps = output.Steps,
             Elapsed = output.Elapsed, QueueWait = output.QueueWait, Notes = [.. output.Notes, $"Generated on {output.Worker} (cluster job {jobId})."],
         };

@@ -36,14 +36,16 @@ public sealed record GenerationJobRequest
     public static GenerationJobRequest For(FastAttnImageRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return new() { Kind = GenerationKind.Image, Image = request.Seed is null ? request with { Seed = Random.Shared.NextInt64(0, int.MaxValue) } : request };
+        return new() { Kind = GenerationKind.Image, Image = request.Seed is null ? request with { Seed = Random.Shared.NextInt64(0, int.MaxValue) }
+            : request };
     }
 
     /// <summary>A clip job; a missing seed is drawn now.</summary>
     public static GenerationJobRequest For(FastAttnVideoRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return new() { Kind = GenerationKind.Video, Video = request.Seed is null ? request with { Seed = Random.Shared.NextInt64(0, int.MaxValue) } : request };
+        return new() { Kind = GenerationKind.Video, Video = request.Seed is null ? request with { Seed = Random.Shared.NextInt64(0, int.MaxValue) }
+            : request };
     }
 
     /// <summary>The same request for <paramref name="model"/> (the canonical name the cluster resolved).</summary>

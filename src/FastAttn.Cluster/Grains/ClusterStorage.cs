@@ -8,4 +8,10 @@ public static class ClusterStorage
 
     /// <summary>Plans (kept).</summary>
     public const string Plans = "fastattn-plans";
+
+    /// <summary>
+    /// The key of the <see cref="TimeProvider"/> service plan leases are timed by (default the system clock; a test
+    /// registers its own, keyed so, before <c>AddFastAttnWorkers</c>, to expire leases without waiting).
+    /// </summary>
+    public const string PlanLeaseClock = "fastattn-plan-lease-clock";
 }

@@ -30,21 +30,24 @@ internal sealed class DeviceWorkerGrain(DeviceEngines engines, ResultStore resul
         _key = this.GetPrimaryKeyString();
         _registry = GrainFactory.GetGrain<IWorkerRegistryGrain>(0);
         _device = _key[(_key.IndexOf('/', StringComparison.Ordinal) + 1)..];
-        _slot = engines.Get(_device) ?? throw new InvalidOperationException($"Host '{silo.Name}' has no device '{_device}' (devices: {string.Join(", ", engines.Devices)}).");
+        _slot = engines.Get(_device)
+            ?? throw new InvalidOperationException($"Host '{silo.Name}' has no device '{_device}' (devices: {string.Join(", ", engines.Devices)}).");
         logger.LogInformation("FastAttn worker {Worker} active on {Silo}", _key, silo.SiloAddress);
         return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        logger.LogInformation("FastAttn worker {Worker} deactivating ({Reason}); its {Jobs} jobs keep running on the device", _key, reason, _slot.Jobs.Count);
+        logger.LogInformation("FastAttn worker {Worker} deactivating ({Reason}); its {Jobs} jobs keep running on the device", _key, reason,
+            _slot.Jobs.Count);
         return Task.CompletedTask;                                                             // the host's heartbeat activates it again
     }
 
     public Task<EnqueueResult> EnqueueAsync(string jobId, int attempt, GenerationJobRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (_slot.Jobs.TryGetValue(jobId, out var existing) && existing.Attempt == attempt) return Task.FromResult(new EnqueueResult { Outcome = EnqueueOutcome.Accepted });
+        if (_slot.Jobs.TryGetValue(jobId, out var existing)
+            && existing.Attempt == attempt) return Task.FromResult(new EnqueueResult { Outcome = EnqueueOutcome.Accepted });
         var held = new DeviceSlot.Held(attempt);
         Task work;
         try
@@ -76,7 +79,8 @@ internal sealed class DeviceWorkerGrain(DeviceEngines engines, ResultStore resul
         return Task.FromResult(true);
     }
 
-    public Task<bool> HasJobAsync(string jobId, int attempt) => Task.FromResult(_slot.Jobs.TryGetValue(jobId, out var held) && held.Attempt == attempt);
+    public Task<bool> HasJobAsync(string jobId, int attempt) => Task.FromResult(_slot.Jobs.TryGetValue(jobId, out var held)
+        && held.Attempt == attempt);
 
     public Task<WorkerReport> GetReportAsync() => Task.FromResult(Report());
 
@@ -178,7 +182,8 @@ internal sealed class DeviceWorkerGrain(DeviceEngines engines, ResultStore resul
         var files = results.Commit(jobId, attempt, r.Images.Select((image, i) => ($"image-{i}.png", image.Png)).ToArray());
         return new JobOutput
         {
-            Files = files, Seeds = r.Images.Select(i => i.Seed).ToArray(), Subject = r.Images.Count > 0 ? r.Images[0].Subject : "", ClassId = r.Images.Count > 0 ? r.Images[0].ClassId : null,
+            Files = files, Seeds = r.Images.Select(i => i.Seed).ToArray(), Subject = r.Images.Count > 0 ? r.Images[0].Subject : "",
+                ClassId = r.Images.Count > 0 ? r.Images[0].ClassId : null,
             Model = r.Model, Preset = r.Preset, Compressed = r.Compressed, PlanPath = r.PlanPath, AttentionFlopsFraction = r.AttentionFlopsFraction,
             Width = r.Width, Height = r.Height, Resized = r.Resized, Steps = r.Steps, Scheduler = r.Scheduler, GuidanceScale = r.GuidanceScale,
             Elapsed = r.Elapsed, QueueWait = r.QueueWait, Notes = r.Notes, Host = silo.Name, Worker = _key,

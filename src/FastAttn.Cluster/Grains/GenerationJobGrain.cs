@@ -93,7 +93,8 @@ internal sealed class GenerationJobGrain([PersistentState("job", ClusterStorage.
     {
         if (attempt != S.Attempt || IsTerminal)
         {
-            logger.LogInformation("Job {Job}: outcome {Status} of attempt {Attempt} ignored (attempt {Current}, {State})", JobId, status, attempt, S.Attempt, S.Status);
+            logger.LogInformation("Job {Job}: outcome {Status} of attempt {Attempt} ignored (attempt {Current}, {State})", JobId, status, attempt,
+                S.Attempt, S.Status);
             return false;
         }
         await EndAsync(status, output, error);
@@ -108,7 +109,8 @@ internal sealed class GenerationJobGrain([PersistentState("job", ClusterStorage.
         S.Error = error;
         await SaveAsync();
         StopWatch();
-        logger.LogInformation("Job {Job} {Status} (worker {Worker}, attempt {Attempt}){Error}", JobId, status, S.Worker ?? "none", S.Attempt, error is null ? "" : ": " + error.Message);
+        logger.LogInformation("Job {Job} {Status} (worker {Worker}, attempt {Attempt}){Error}", JobId, status, S.Worker ?? "none", S.Attempt,
+            error is null ? "" : ": " + error.Message);
     }
 
     /// <summary>Routes the job and queues it on a worker, trying others when one refuses or cannot be reached.</summary>
@@ -143,7 +145,8 @@ internal sealed class GenerationJobGrain([PersistentState("job", ClusterStorage.
             EnqueueResult result;
             try
             {
-                result = await GrainFactory.GetGrain<IDeviceWorkerGrain>(worker.Worker).EnqueueAsync(JobId, S.Attempt, S.Request!.WithModel(route.Model!));
+                result = await GrainFactory.GetGrain<IDeviceWorkerGrain>(worker.Worker).EnqueueAsync(JobId, S.Attempt,
+                    S.Request!.WithModel(route.Model!));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -153,7 +156,8 @@ internal sealed class GenerationJobGrain([PersistentState("job", ClusterStorage.
             switch (result.Outcome)
             {
                 case EnqueueOutcome.Accepted:
-                    logger.LogInformation("Job {Job} dispatched to {Worker} (attempt {Attempt}, model {Model} {Loaded})", JobId, worker.Worker, S.Attempt,
+                    logger.LogInformation("Job {Job} dispatched to {Worker} (attempt {Attempt}, model {Model} {Loaded})", JobId, worker.Worker,
+                        S.Attempt,
                         route.Model, worker.HasLoaded(route.Model!) ? "loaded" : "to load");
                     return;
                 case EnqueueOutcome.Rejected:

@@ -14,7 +14,8 @@ public interface IPlanGrain : IGrainWithStringKey
     /// <summary>The stored plan, or null.</summary>
     [Alias("Find")] Task<string?> FindAsync();
 
-    /// <summary>The plan, or the lease to search it (host <paramref name="host"/> at <paramref name="silo"/>), or neither: wait and ask again.</summary>
+    /// <summary>The plan, or the lease to search it (host <paramref name="host"/> at <paramref name="silo"/>), or neither: wait and ask
+    /// again.</summary>
     [Alias("Acquire")] Task<PlanLease> AcquireAsync(string host, SiloAddress silo);
 
     /// <summary>Stores the plan <paramref name="host"/> found.</summary>

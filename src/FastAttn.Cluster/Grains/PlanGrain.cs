@@ -1,5 +1,6 @@
 using FastAttn.Cluster.Contracts;
 using FastAttn.Cluster.Options;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -17,11 +18,17 @@ internal sealed class PlanState
     [Id(5)] public DateTime LeasedAt { get; set; }
 }
 
-/// <summary>One plan, searched once cluster-wide (see <see cref="IPlanGrain"/>).</summary>
+/// <summary>
+/// One plan, searched once cluster-wide (see <see cref="IPlanGrain"/>). Leases are timed by the keyed
+/// <see cref="TimeProvider"/> <see cref="ClusterStorage.PlanLeaseClock"/> (the system clock; tests turn it by hand).
+/// </summary>
 internal sealed class PlanGrain([PersistentState("plan", ClusterStorage.Plans)] IPersistentState<PlanState> state,
-    IClusterMembershipService membership, IOptions<FastAttnClusterOptions> options, ILogger<PlanGrain> logger) : Grain, IPlanGrain
+    IClusterMembershipService membership, IOptions<FastAttnClusterOptions> options, ILogger<PlanGrain> logger,
+    [FromKeyedServices(ClusterStorage.PlanLeaseClock)] TimeProvider clock) : Grain, IPlanGrain
 {
     private PlanState S => state.State;
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     public Task<string?> FindAsync() => Task.FromResult(S.PlanJson);
 
@@ -30,19 +37,20 @@ internal sealed class PlanGrain([PersistentState("plan", ClusterStorage.Plans)] 
         if (S.PlanJson is string plan) return new() { PlanJson = plan };
         if (S.Holder == host && S.HolderSilo == silo)                                          // its holder renews the lease
         {
-            S.LeasedAt = DateTime.UtcNow;
+            S.LeasedAt = Now;
             await state.WriteStateAsync();
             return new() { Search = true };
         }
-        bool holderGone = S.Holder is null || S.HolderSilo is null || membership.CurrentSnapshot.GetSiloStatus(S.HolderSilo) is SiloStatus.Dead or SiloStatus.None;
-        bool expired = S.Holder is not null && DateTime.UtcNow - S.LeasedAt > options.Value.PlanLeaseTimeout;
+        bool holderGone = S.Holder is null || S.HolderSilo is null
+            || membership.CurrentSnapshot.GetSiloStatus(S.HolderSilo) is SiloStatus.Dead or SiloStatus.None;
+        bool expired = S.Holder is not null && Now - S.LeasedAt > options.Value.PlanLeaseTimeout;
         if (!holderGone && !expired) return new();
         if (S.Holder is not null)
             logger.LogWarning("Plan {Plan}: host {Holder} {Why}; {Host} takes the search over", this.GetPrimaryKeyString(), S.Holder,
                 holderGone ? "left mid-search" : $"has not renewed its lease for {options.Value.PlanLeaseTimeout}", host);
         S.Holder = host;
         S.HolderSilo = silo;
-        S.LeasedAt = DateTime.UtcNow;
+        S.LeasedAt = Now;
         S.Searches++;
         await state.WriteStateAsync();
         logger.LogInformation("Plan {Plan}: {Host} searches it (search {Count})", this.GetPrimaryKeyString(), host, S.Searches);

@@ -16,7 +16,8 @@ internal sealed class WorkerRegistryGrain(IClusterMembershipService membership, 
     public Task ReportAsync(WorkerReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        if (_reports.TryGetValue(report.Worker, out var known) && known.TakenAt > report.TakenAt && known.Silo.Equals(report.Silo)) return Task.CompletedTask;   // overtaken
+        if (_reports.TryGetValue(report.Worker, out var known) && known.TakenAt > report.TakenAt
+            && known.Silo.Equals(report.Silo)) return Task.CompletedTask;   // overtaken
         if (known is null) logger.LogInformation("FastAttn worker {Worker} joined: models {Models}", report.Worker, string.Join(", ", report.Models));
         _reports[report.Worker] = report;
         if (_routed.TryGetValue(report.Worker, out var routed)) routed.RemoveAll(t => t <= report.TakenAt);   // now in its report
@@ -47,7 +48,8 @@ internal sealed class WorkerRegistryGrain(IClusterMembershipService membership, 
         var oldest = DateTime.UtcNow - options.Value.WorkerExpiry;
         foreach (var stale in _reports.Values.Where(r => r.TakenAt < oldest || snapshot.GetSiloStatus(r.Silo) != SiloStatus.Active).ToArray())
         {
-            logger.LogInformation("FastAttn worker {Worker} left (silo {Status}, last report {TakenAt:O})", stale.Worker, snapshot.GetSiloStatus(stale.Silo), stale.TakenAt);
+            logger.LogInformation("FastAttn worker {Worker} left (silo {Status}, last report {TakenAt:O})", stale.Worker,
+                snapshot.GetSiloStatus(stale.Silo), stale.TakenAt);
             _reports.Remove(stale.Worker);
             _routed.Remove(stale.Worker);
         }

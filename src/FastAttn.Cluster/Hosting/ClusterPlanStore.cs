@@ -1,7 +1,6 @@
 using FastAttn.Cluster.Grains;
 using FastAttn.Cluster.Options;
 using FastAttn.Engine.Compression;
-using FastAttn.Plugin.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +19,8 @@ internal sealed class ClusterPlanStore(IGrainFactory grains, ILocalSiloDetails s
         return json is null ? null : PlanSerializer.Parse(json, $"cluster plan {key.FileName}");
     }
 
-    public async Task<CompressionPlan> GetOrSearchAsync(PlanKey key, Func<CancellationToken, CompressionPlan> search, CancellationToken cancellationToken)
+    public async Task<CompressionPlan> GetOrSearchAsync(PlanKey key, Func<CancellationToken, CompressionPlan> search,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(search);
         var grain = GrainOf(key);
@@ -39,7 +39,8 @@ internal sealed class ClusterPlanStore(IGrainFactory grains, ILocalSiloDetails s
                 var renewal = RenewAsync(grain, renewing.Token);
                 try
                 {
-                    var plan = await Task.Factory.StartNew(() => search(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                    var plan = await Task.Factory.StartNew(() => search(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning,
+                        TaskScheduler.Default)
                         .ConfigureAwait(false);
                     await grain.PublishAsync(silo.Name, PlanSerializer.ToJson(plan)).ConfigureAwait(false);
                     return plan;

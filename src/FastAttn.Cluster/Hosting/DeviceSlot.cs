@@ -4,13 +4,13 @@ namespace FastAttn.Cluster.Hosting;
 /// One device of this host: its engine and the job attempts it holds. Kept by the host, not by the worker grain, so
 /// that a worker grain deactivated and activated again (its directory entry moved) still knows its running jobs.
 /// </summary>
-internal sealed class DeviceSlot(string device, Plugin.Hosting.FastAttnEngineService engine)
+internal sealed class DeviceSlot(string device, Plugin.Hosting.IFastAttnEngine engine)
 {
     /// <summary>The device's name.</summary>
     public string Device { get; } = device;
 
     /// <summary>Its engine.</summary>
-    public Plugin.Hosting.FastAttnEngineService Engine { get; } = engine;
+    public Plugin.Hosting.IFastAttnEngine Engine { get; } = engine;
 
     /// <summary>Job attempts held, by job id.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, Held> Jobs { get; } = new(StringComparer.Ordinal);

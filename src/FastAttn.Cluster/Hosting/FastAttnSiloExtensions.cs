@@ -3,7 +3,8 @@ using System.Net.Sockets;
 using FastAttn.Cluster.Grains;
 using FastAttn.Cluster.Options;
 using FastAttn.Cluster.Placement;
-using FastAttn.Plugin.Hosting;
+using FastAttn.Engine.Compression;
+using FastAttn.Plugin.DependencyInjection;
 using FastAttn.Plugin.Options;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,7 +37,8 @@ public static class FastAttnSiloExtensions
             switch (cluster.Mode)
             {
                 case ClusteringMode.Localhost:
-                    silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort), cluster.ServiceId, cluster.ClusterId);
+                    silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort),
+                        cluster.ServiceId, cluster.ClusterId);
                     silo.AddMemoryGrainStorage(ClusterStorage.Jobs);
                     silo.AddMemoryGrainStorage(ClusterStorage.Plans);
                     break;
@@ -74,11 +76,12 @@ public static class FastAttnSiloExtensions
         var services = silo.Services;
         services.AddOptions<FastAttnClusterOptions>();
         services.AddOptions<FastAttnOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FastAttnOptions>, FastAttnOptionsValidator>());
+        services.AddFastAttnEngineFactory();
         services.TryAddSingleton<ResultStore>();
         services.TryAddSingleton<ISharedPlanStore, ClusterPlanStore>();
         services.TryAddSingleton<DeviceEngines>();
         services.TryAddSingleton<WorkerHeartbeat>();
+        services.TryAddKeyedSingleton(ClusterStorage.PlanLeaseClock, TimeProvider.System);
         services.AddHostedService(sp => sp.GetRequiredService<DeviceEngines>());
         services.AddSerializer(s => s.AddFastAttnContracts());
         silo.AddPlacementDirector<HostPlacement, HostPlacementDirector>();
@@ -110,7 +113,8 @@ public static class FastAttnSiloExtensions
         }
         var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         _ = Task.Run(() => services.GetRequiredService<WorkerHeartbeat>().RunAsync(stopping), CancellationToken.None);
-        logger.LogInformation("FastAttn host {Host} serves devices {Devices}", host, string.Join(", ", services.GetRequiredService<DeviceEngines>().Devices));
+        logger.LogInformation("FastAttn host {Host} serves devices {Devices}", host, string.Join(", ",
+            services.GetRequiredService<DeviceEngines>().Devices));
     }
 
     private static IPAddress AdvertisedAddress(FastAttnClusterOptions cluster)

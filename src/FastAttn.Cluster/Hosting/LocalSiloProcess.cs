@@ -46,7 +46,8 @@ public sealed class LocalSiloProcess : IDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (!File.Exists(siloDll)) throw new FileNotFoundException($"The FastAttn host program is not at {siloDll}.", siloDll);
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workDir };
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = workDir };
         info.ArgumentList.Add(siloDll);
         foreach (var (key, value) in settings.Where(p => p.Key != "FastAttn:Cluster:HostName")) info.ArgumentList.Add($"--{key}={value}");
         info.ArgumentList.Add($"--FastAttn:Cluster:HostName={host}");

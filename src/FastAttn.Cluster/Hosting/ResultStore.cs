@@ -23,7 +23,8 @@ public sealed class ResultStore
     }
 
     /// <summary>The store of the configured <see cref="FastAttnClusterOptions.ResultStore"/>.</summary>
-    public ResultStore(IOptions<FastAttnClusterOptions> options, ILogger<ResultStore>? logger = null) : this(options.Value.ResultStorePath, logger) { }
+    public ResultStore(IOptions<FastAttnClusterOptions> options, ILogger<ResultStore>? logger = null) : this(options.Value.ResultStorePath,
+        logger) { }
 
     /// <summary>The store's folder.</summary>
     public string Root { get; }
@@ -75,5 +76,6 @@ public sealed class ResultStore
 
     /// <summary>Whether <paramref name="jobId"/> is a valid job id.</summary>
     public static bool IsValidId(string? jobId) =>
-        !string.IsNullOrEmpty(jobId) && jobId.Length <= 128 && jobId[0] != '.' && jobId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+        !string.IsNullOrEmpty(jobId) && jobId.Length <= 128 && jobId[0] != '.' && jobId.All(c => char.IsAsciiLetterOrDigit(c)
+            || c is '-' or '_' or '.');
 }

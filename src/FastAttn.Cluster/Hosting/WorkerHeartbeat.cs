@@ -27,7 +27,8 @@ internal sealed class WorkerHeartbeat(IGrainFactory grains, ILocalSiloDetails si
             try
             {
                 foreach (var worker in workers)
-                    await registry.ReportAsync(await worker.GetReportAsync().WaitAsync(timeout, stopping).ConfigureAwait(false)).WaitAsync(timeout, stopping).ConfigureAwait(false);
+                    await registry.ReportAsync(await worker.GetReportAsync().WaitAsync(timeout, stopping).ConfigureAwait(false)).WaitAsync(timeout,
+                        stopping).ConfigureAwait(false);
                 if (missed > 0) logger.LogInformation("Heartbeat of host {Host} delivered again after {Missed} misses", silo.Name, missed);
                 missed = 0;
             }

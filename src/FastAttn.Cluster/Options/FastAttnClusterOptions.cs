@@ -85,7 +85,8 @@ public sealed class FastAttnClusterOptions
     public static FastAttnClusterOptions From(Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return Microsoft.Extensions.Configuration.ConfigurationBinder.Get<FastAttnClusterOptions>(configuration.GetSection(SectionName)) ?? new FastAttnClusterOptions();
+        return Microsoft.Extensions.Configuration.ConfigurationBinder.Get<FastAttnClusterOptions>(configuration.GetSection(SectionName))
+            ?? new FastAttnClusterOptions();
     }
 
     /// <summary>The device list with its default.</summary>
@@ -106,7 +107,8 @@ public sealed class FastAttnClusterOptions
         get
         {
             if (string.IsNullOrWhiteSpace(ResultStore))
-                throw new InvalidOperationException("FastAttn:Cluster:ResultStore is not set: name the folder (shared by every host and client) that results go to.");
+                throw new InvalidOperationException("FastAttn:Cluster:ResultStore is not set: name the folder (shared by every host and client) " +
+                    "that results go to.");
             return Path.GetFullPath(Uri.TryCreate(ResultStore, UriKind.Absolute, out var uri) && uri.IsFile ? uri.LocalPath : ResultStore);
         }
     }

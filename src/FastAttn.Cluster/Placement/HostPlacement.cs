@@ -33,7 +33,8 @@ internal sealed class HostPlacementDirector(IClusterMembershipService membership
         var host = key[..slash];
         var snapshot = membership.CurrentSnapshot;
         foreach (var silo in context.GetCompatibleSilos(target))
-            if (snapshot.Members.TryGetValue(silo, out var member) && member.Status == SiloStatus.Active && string.Equals(member.Name, host, StringComparison.Ordinal))
+            if (snapshot.Members.TryGetValue(silo, out var member) && member.Status == SiloStatus.Active && string.Equals(member.Name, host,
+                StringComparison.Ordinal))
                 return Task.FromResult(silo);
         throw new OrleansException($"No active FastAttn host named '{host}' is in the cluster to place '{key}' on.");
     }

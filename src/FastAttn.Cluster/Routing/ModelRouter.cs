@@ -10,7 +10,8 @@ namespace FastAttn.Cluster.Routing;
 /// </summary>
 public static class ModelRouter
 {
-    /// <summary>Routes a job for <paramref name="model"/> (null: the workers' default for its kind) among <paramref name="workers"/> (live ones).</summary>
+    /// <summary>Routes a job for <paramref name="model"/> (null: the workers' default for its kind) among <paramref name="workers"/> (live
+    /// ones).</summary>
     /// <param name="workers">Live workers' latest reports.</param>
     /// <param name="model">The model asked for.</param>
     /// <param name="kind">Images or a clip (picks the default model when none is named).</param>
@@ -22,15 +23,22 @@ public static class ModelRouter
         ArgumentNullException.ThrowIfNull(workers);
         ArgumentNullException.ThrowIfNull(pending);
         ArgumentNullException.ThrowIfNull(exclude);
-        if (workers.Count == 0) return new() { Outcome = RouteOutcome.NoLiveHost, Model = model, Message = "No FastAttn host has joined the cluster yet." };
+        if (workers.Count == 0) return new() { Outcome = RouteOutcome.NoLiveHost, Model = model,
+            Message = "No FastAttn host has joined the cluster yet." };
         var names = workers.SelectMany(w => w.Models).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase).ToArray();
         var first = workers.OrderBy(w => w.Worker, StringComparer.Ordinal).First();
         var asked = !string.IsNullOrWhiteSpace(model) ? model.Trim() : kind == GenerationKind.Video ? first.DefaultVideoModel : first.DefaultModel;
         if (asked is null)
-            return new() { Outcome = RouteOutcome.UnknownModel, Message = "No video model: name one, or configure FastAttn:DefaultVideoModel (an Open-Sora folder under FastAttn:Models) on the hosts." };
+            return new()
+            {
+                Outcome = RouteOutcome.UnknownModel,
+                Message = "No video model: name one, or configure FastAttn:DefaultVideoModel (a text-to-video model under FastAttn:Models) on the " +
+                    "hosts.",
+            };
         var canonical = names.FirstOrDefault(n => n.Equals(asked, StringComparison.OrdinalIgnoreCase));
         if (canonical is null)
-            return new() { Outcome = RouteOutcome.UnknownModel, Model = asked, Message = $"Unknown model '{asked}'. Models served by the cluster: {string.Join(", ", names)}." };
+            return new() { Outcome = RouteOutcome.UnknownModel, Model = asked,
+                Message = $"Unknown model '{asked}'. Models served by the cluster: {string.Join(", ", names)}." };
 
         var capable = workers.Where(w => w.CanServe(canonical) && !exclude.Contains(w.Worker)).ToArray();
         if (capable.Length == 0)
@@ -54,6 +62,7 @@ public static class ModelRouter
                 .FirstOrDefault();
             if (best is not null) return new() { Outcome = RouteOutcome.Chosen, Worker = best, Model = canonical };
         }
-        return new() { Outcome = RouteOutcome.AllBusy, Model = canonical, Message = $"Every host serving '{canonical}' has a full queue; try again later." };
+        return new() { Outcome = RouteOutcome.AllBusy, Model = canonical,
+            Message = $"Every host serving '{canonical}' has a full queue; try again later." };
     }
 }

@@ -1,3 +1,5 @@
+using FastAttn.Engine.Compression;
+using FastAttn.Engine.Families;
 using FastAttn.Plugin.Diagnostics;
 using FastAttn.Plugin.ExtensionsAI;
 using FastAttn.Plugin.Hosting;
@@ -14,49 +16,79 @@ using Microsoft.SemanticKernel.TextToImage;
 
 namespace FastAttn.Plugin.DependencyInjection;
 
-/// <summary>Registers the FastAttn engine service, its options, health check, and its Semantic Kernel and Microsoft.Extensions.AI faces.</summary>
+/// <summary>Registers the FastAttn engine, its options, model families, health check, and its Semantic Kernel and Microsoft.Extensions.AI
+/// faces.</summary>
 public static class FastAttnServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the FastAttn engine (a hosted service), options (section <c>"FastAttn"</c> of <paramref name="configuration"/>
-    /// when given, then <paramref name="configure"/>), validated at start; a health check named <c>fastattn</c>; the
-    /// <see cref="FastAttnImagePlugin"/> and <see cref="FastAttnVideoPlugin"/>; and <see cref="ITextToImageService"/> for the default model plus one keyed by
-    /// each configured model's name. When an <see cref="IFastAttnEngine"/> is registered already (a cluster client), the
-    /// faces use it and no local engine is added.
+    /// Adds the FastAttn engine: options (section <c>"FastAttn"</c> of <paramref name="configuration"/> when given, then
+    /// <paramref name="configure"/>), validated at start; the local engine (a hosted service) with telemetry
+    /// (<see cref="FastAttnBuilderExtensions.UseTelemetry"/>); a health check named <c>fastattn</c>; the
+    /// <see cref="FastAttnImagePlugin"/> and <see cref="FastAttnVideoPlugin"/>; and <see cref="ITextToImageService"/> for the
+    /// default model plus one keyed by each configured model's name. Returns the engine's <see cref="FastAttnBuilder"/>
+    /// (the same one on every call): add decorators, model families, or end it in another engine (a cluster client).
     /// </summary>
-    public static IServiceCollection AddFastAttn(this IServiceCollection services, IConfiguration? configuration = null, Action<FastAttnOptions>? configure = null)
+    public static FastAttnBuilder AddFastAttn(this IServiceCollection services, IConfiguration? configuration = null,
+        Action<FastAttnOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var builder = services.AddOptions<FastAttnOptions>();
+        var options = services.AddOptions<FastAttnOptions>();
         var section = configuration?.GetSection(FastAttnOptions.SectionName);
-        if (section is not null) builder.Bind(section);
-        if (configure is not null) builder.Configure(configure);
-        builder.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FastAttnOptions>, FastAttnOptionsValidator>());
+        if (section is not null) options.Bind(section);
+        if (configure is not null) options.Configure(configure);
+        options.ValidateOnStart();
+        services.AddFastAttnEngineFactory();
 
-        if (!services.Any(d => d.ServiceType == typeof(FastAttnImagePlugin)))
+        var builder = services.FirstOrDefault(d => d.ServiceType == typeof(FastAttnBuilder))?.ImplementationInstance as FastAttnBuilder;
+        if (builder is null)
         {
-            if (!services.Any(d => d.ServiceType == typeof(IFastAttnEngine)))                    // else: an engine elsewhere (a cluster client)
-            {
-                services.AddSingleton(sp => new FastAttnEngineService(sp.GetRequiredService<IOptions<FastAttnOptions>>(),
-                    sp.GetService<ILoggerFactory>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetService<ISharedPlanStore>()));
-                services.AddSingleton<IFastAttnEngine>(sp => sp.GetRequiredService<FastAttnEngineService>());
-                services.AddHostedService(sp => sp.GetRequiredService<FastAttnEngineService>());
-            }
+            builder = new FastAttnBuilder(services).UseTelemetry();
+            services.AddSingleton(builder);
+            services.AddSingleton(sp => new FastAttnEngineService(sp.GetRequiredService<IOptions<FastAttnOptions>>(), sp.GetService<ILoggerFactory>(),
+                sp.GetService<ISharedPlanStore>(), sp.GetRequiredService<ModelFamilyRegistry>()));
+            services.AddSingleton<IFastAttnEngine>(sp => sp.GetRequiredService<FastAttnBuilder>().Build(sp));
+            services.AddSingleton<IHostedService, LocalEngineHost>();
             services.AddSingleton<FastAttnImagePlugin>();
             services.AddSingleton<FastAttnVideoPlugin>();
             services.AddHealthChecks().AddCheck<FastAttnHealthCheck>("fastattn", tags: ["fastattn"]);
             services.TryAddSingleton<ITextToImageService>(sp => new FastAttnTextToImageService(sp.GetRequiredService<IFastAttnEngine>()));
         }
-
         foreach (var model in ModelNames(section, configure))
-            services.AddKeyedSingleton<ITextToImageService>(model, (sp, _) => new FastAttnTextToImageService(sp.GetRequiredService<IFastAttnEngine>(), model));
-        return services;
+            services.TryAddKeyedSingleton<ITextToImageService>(model, (sp, _)
+                => new FastAttnTextToImageService(sp.GetRequiredService<IFastAttnEngine>(), model));
+        return builder;
     }
 
     /// <summary>Adds the FastAttn engine configured by <paramref name="configure"/> only.</summary>
-    public static IServiceCollection AddFastAttn(this IServiceCollection services, Action<FastAttnOptions> configure) =>
+    public static FastAttnBuilder AddFastAttn(this IServiceCollection services, Action<FastAttnOptions> configure) =>
         services.AddFastAttn(null, configure);
+
+    /// <summary>
+    /// Adds <paramref name="family"/> to the model families engines load (tried before the built-in ones, replacing one of
+    /// the same name); a configured model names it by <see cref="FastAttnModelOptions.Kind"/> or is detected by it.
+    /// </summary>
+    public static IServiceCollection AddFastAttnModelFamily(this IServiceCollection services, IModelFamily family)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(family);
+        services.AddSingleton(family);
+        return services;
+    }
+
+    /// <summary>
+    /// Adds what local engines are made of without adding one: the options' validation, the <see cref="ModelFamilyRegistry"/>
+    /// (<see cref="ModelFamilyRegistry.Default"/> plus each registered <see cref="IModelFamily"/>) and an
+    /// <see cref="IFastAttnEngineFactory"/> (for hosts with one engine per device). <c>AddFastAttn</c> calls it.
+    /// </summary>
+    public static IServiceCollection AddFastAttnEngineFactory(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FastAttnOptions>, FastAttnOptionsValidator>());
+        services.TryAddSingleton(sp => sp.GetServices<IModelFamily>().Aggregate(ModelFamilyRegistry.Default, (registry, f) => registry.With(f)));
+        services.TryAddSingleton<IFastAttnEngineFactory>(sp => new FastAttnEngineFactory(sp.GetRequiredService<ModelFamilyRegistry>(),
+            sp.GetService<ILoggerFactory>(), sp.GetService<ISharedPlanStore>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        return services;
+    }
 
     /// <summary>
     /// Registers <see cref="IImageGenerator"/> over the engine for <paramref name="model"/> (null: the default model) and

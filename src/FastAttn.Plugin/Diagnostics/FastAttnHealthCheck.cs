@@ -24,8 +24,10 @@ public sealed class FastAttnHealthCheck(IFastAttnEngine engine) : IHealthCheck
         if (s.QueueDepth >= Math.Max(1, (int)Math.Ceiling(0.8 * s.QueueCapacity)))
             return Task.FromResult(HealthCheckResult.Degraded($"The FastAttn queue is {s.QueueDepth}/{s.QueueCapacity} full.", data: data));
         if (s.FailedModels.Count > 0)
-            return Task.FromResult(HealthCheckResult.Degraded($"FastAttn models failed to load: {string.Join("; ", s.FailedModels.Select(p => $"{p.Key}: {p.Value}"))}", data: data));
-        var loaded = s.LoadedModels.Count == 0 ? "no model loaded yet (models load on first use)" : $"models loaded: {string.Join(", ", s.LoadedModels)}";
+            return Task.FromResult(HealthCheckResult.Degraded($"FastAttn models failed to load: " +
+                $"{string.Join("; ", s.FailedModels.Select(p => $"{p.Key}: {p.Value}"))}", data: data));
+        var loaded = s.LoadedModels.Count == 0 ? "no model loaded yet (models load on first use)"
+            : $"models loaded: {string.Join(", ", s.LoadedModels)}";
         return Task.FromResult(HealthCheckResult.Healthy($"FastAttn ready; {loaded}; queue {s.QueueDepth}/{s.QueueCapacity}.", data));
     }
 }

@@ -24,10 +24,12 @@ public sealed class FastAttnImageGenerator : IImageGenerator
     }
 
     /// <inheritdoc />
-    public async Task<ImageGenerationResponse> GenerateAsync(ImageGenerationRequest request, ImageGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<ImageGenerationResponse> GenerateAsync(ImageGenerationRequest request, ImageGenerationOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.OriginalImages?.Any() == true) throw new NotSupportedException("FastAttn generates images from text; image editing (OriginalImages) is not supported.");
+        if (request.OriginalImages?.Any() == true) throw new NotSupportedException("FastAttn generates images from text; image editing " +
+            "(OriginalImages) is not supported.");
         if (options?.MediaType is string media && !media.Equals("image/png", StringComparison.OrdinalIgnoreCase))
             throw new FastAttnRequestException($"FastAttn produces image/png; '{media}' is not supported.", "mediaType");
         var extra = options?.AdditionalProperties;

@@ -4,7 +4,7 @@ namespace FastAttn.Plugin.Hosting;
 public sealed record FastAttnImageRequest
 {
     /// <summary>
-    /// What to draw: a description (text-to-image models such as PixArt), a class name (ImageNet models) or a digit in any
+    /// What to draw: a description (text-to-image models), a class name (ImageNet models) or a digit in any
     /// wording ("a handwritten seven").
     /// </summary>
     public required string Prompt { get; init; }

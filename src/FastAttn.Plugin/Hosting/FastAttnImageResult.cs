@@ -33,6 +33,9 @@ public sealed record FastAttnImageResult
     /// <summary>Attention-module FLOPs of the run as a fraction of full attention (1 when uncompressed).</summary>
     public double AttentionFlopsFraction { get; init; } = 1;
 
+    /// <summary>Attention FLOPs the plan avoided versus full attention (0 when uncompressed).</summary>
+    public double AttentionFlopsSaved { get; init; }
+
     /// <summary>Width and height of the images in pixels.</summary>
     public int Width { get; init; }
 

@@ -7,7 +7,8 @@ namespace FastAttn.Plugin.Hosting;
 public sealed class FastAttnRequestException : ArgumentException
 {
     /// <summary>Creates the exception; <paramref name="parameter"/> names the offending field.</summary>
-    public FastAttnRequestException(string message, string? parameter = null, Exception? inner = null) : base(message, inner) => Parameter = parameter;
+    public FastAttnRequestException(string message, string? parameter = null, Exception? inner = null) : base(message, inner)
+        => Parameter = parameter;
 
     /// <summary>The request field at fault ("prompt", "size", "steps", …).</summary>
     public string? Parameter { get; }

@@ -1,6 +1,6 @@
 namespace FastAttn.Plugin.Hosting;
 
-/// <summary>One text-to-video request to the engine service (Open-Sora models). Unset values take the model's defaults.</summary>
+/// <summary>One text-to-video request to the engine service (text-to-video models). Unset values take the model's defaults.</summary>
 public sealed record FastAttnVideoRequest
 {
     /// <summary>What the clip shows.</summary>
@@ -9,16 +9,16 @@ public sealed record FastAttnVideoRequest
     /// <summary>The model's name (default: the options' <see cref="Options.FastAttnOptions.DefaultVideoModel"/>).</summary>
     public string? Model { get; init; }
 
-    /// <summary>Frames (default 16).</summary>
+    /// <summary>Frames (default: the model's).</summary>
     public int? Frames { get; init; }
 
-    /// <summary>Pixel width (default 426 at 240p; the video is width / 8 · 8 wide).</summary>
+    /// <summary>Pixel width (default: the model's native width).</summary>
     public int? Width { get; init; }
 
-    /// <summary>Pixel height (default 240).</summary>
+    /// <summary>Pixel height (default: the model's native height).</summary>
     public int? Height { get; init; }
 
-    /// <summary>Playback frames per second of the GIF (default 8, the reference's 24 / 3).</summary>
+    /// <summary>Playback frames per second of the GIF (default: the model's).</summary>
     public double? Fps { get; init; }
 
     /// <summary>Quality preset raw, V1..V5 (video) or D1..D6 (default: the options').</summary>
@@ -30,9 +30,9 @@ public sealed record FastAttnVideoRequest
     /// <summary>Seed (default: drawn at random, and reported).</summary>
     public long? Seed { get; init; }
 
-    /// <summary>Denoising steps (default: the model's, 100).</summary>
+    /// <summary>Denoising steps (default: the model's).</summary>
     public int? Steps { get; init; }
 
-    /// <summary>Guidance scale (default: the model's, 7).</summary>
+    /// <summary>Guidance scale (default: the model's).</summary>
     public double? GuidanceScale { get; init; }
 }

@@ -30,6 +30,9 @@ public sealed record FastAttnVideoResult
     /// <summary>Spatial-attention FLOPs of the run as a fraction of full attention (1 when uncompressed).</summary>
     public double AttentionFlopsFraction { get; init; } = 1;
 
+    /// <summary>Attention FLOPs the plan avoided versus full attention (0 when uncompressed).</summary>
+    public double AttentionFlopsSaved { get; init; }
+
     /// <summary>Frames, width, height and playback fps of the clip.</summary>
     public int Frames { get; init; }
 

@@ -1,6 +1,9 @@
 namespace FastAttn.Plugin.Hosting;
 
-/// <summary>The engine service: queues image generations onto the device and completes them as tasks.</summary>
+/// <summary>
+/// The engine: queues image and clip generations onto a device (or a cluster) and completes them as tasks. Decorators
+/// (<see cref="DelegatingFastAttnEngine"/>, e.g. telemetry) wrap it in the Microsoft.Extensions.AI style.
+/// </summary>
 public interface IFastAttnEngine
 {
     /// <summary>
@@ -11,7 +14,7 @@ public interface IFastAttnEngine
     Task<FastAttnImageResult> GenerateAsync(FastAttnImageRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Generates the clip of <paramref name="request"/> with a text-to-video (Open-Sora) model, on the same queue and device
+    /// Generates the clip of <paramref name="request"/> with a text-to-video model, on the same queue and device
     /// as image jobs; the same errors as <see cref="GenerateAsync"/>.
     /// </summary>
     Task<FastAttnVideoResult> GenerateVideoAsync(FastAttnVideoRequest request, CancellationToken cancellationToken = default);
@@ -22,6 +25,9 @@ public interface IFastAttnEngine
     /// <summary>The default model's name.</summary>
     string DefaultModel { get; }
 
+    /// <summary>The model video requests use when they name none (null: none configured).</summary>
+    string? DefaultVideoModel { get; }
+
     /// <summary>
     /// Sizes (pixels) <paramref name="model"/> generates without resizing, loading it if needed: its square sizes
     /// (class-conditional models) or its aspect-ratio buckets (text-to-image models).
@@ -30,23 +36,14 @@ public interface IFastAttnEngine
 
     /// <summary>A snapshot of the engine's state (for health checks and dashboards).</summary>
     FastAttnEngineStatus Status { get; }
-}
 
-/// <summary>The engine's state.</summary>
-/// <param name="QueueDepth">Jobs waiting.</param>
-/// <param name="QueueCapacity">Jobs that may wait.</param>
-/// <param name="Running">Jobs generating now.</param>
-/// <param name="LoadedModels">Models in memory.</param>
-/// <param name="FailedModels">Models whose last load failed, with the reason.</param>
-public sealed record FastAttnEngineStatus(int QueueDepth, int QueueCapacity, int Running, IReadOnlyList<string> LoadedModels,
-    IReadOnlyDictionary<string, string> FailedModels)
-{
-    /// <summary>Jobs that may generate at the same time.</summary>
-    public int Concurrency { get; init; } = 1;
-
-    /// <summary>Successful model loads since start, by model (each model is loaded once and kept).</summary>
-    public IReadOnlyDictionary<string, int> ModelLoads { get; init; } = new Dictionary<string, int>();
-
-    /// <summary>Plan searches this engine ran itself (SearchOnDemand) since start.</summary>
-    public int PlanSearches { get; init; }
+    /// <summary>
+    /// An object of type <paramref name="serviceType"/> this engine is or wraps (the inner engine of a decorator, its hosted
+    /// service), or null; as <c>IChatClient.GetService</c>.
+    /// </summary>
+    object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+    }
 }

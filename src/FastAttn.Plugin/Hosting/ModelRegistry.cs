@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using FastAttn.Engine.Checkpoints;
+using FastAttn.Engine.Families;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Runtime;
 using FastAttn.Plugin.Options;
@@ -8,12 +8,13 @@ using Microsoft.Extensions.Logging;
 namespace FastAttn.Plugin.Hosting;
 
 /// <summary>
-/// Loads each model on its first request — once, however many requests arrive together — and keeps it. A failed load
-/// is reported to every waiting request and retried by the next one; other models are unaffected.
+/// Loads each model on its first request through the <see cref="ModelFamilyRegistry"/> — once, however many requests
+/// arrive together — and keeps it. A failed load is reported to every waiting request and retried by the next one;
+/// other models are unaffected.
 /// </summary>
-internal sealed class ModelRegistry(FastAttnOptions options, ILoggerFactory loggers) : IDisposable
+internal sealed class ModelRegistry(FastAttnOptions options, ModelFamilyRegistry families, ILoggerFactory loggers) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<ServedModel>>> _models = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Lazy<Task<IGenerativeModel>>> _models = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, string> _failures = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, int> _loads = new(StringComparer.OrdinalIgnoreCase);
     private readonly ILogger _logger = loggers.CreateLogger<ModelRegistry>();
@@ -29,7 +30,9 @@ internal sealed class ModelRegistry(FastAttnOptions options, ILoggerFactory logg
     /// <summary>Successful loads by model.</summary>
     public IReadOnlyDictionary<string, int> Loads => new Dictionary<string, int>(_loads, StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The canonical name of <paramref name="name"/> (null → default); unknown names are a <see cref="FastAttnRequestException"/>.</summary>
+    /// <summary>
+    /// The canonical name of <paramref name="name"/> (null → default); unknown names are a <see cref="FastAttnRequestException"/>.
+    /// </summary>
     public string Resolve(string? name)
     {
         name = string.IsNullOrWhiteSpace(name) ? options.DefaultModel : name.Trim();
@@ -37,15 +40,15 @@ internal sealed class ModelRegistry(FastAttnOptions options, ILoggerFactory logg
         return known ?? throw new FastAttnRequestException($"Unknown model '{name}'. Available models: {string.Join(", ", Names)}.", "model");
     }
 
-    public Task<ServedModel> GetAsync(string name, CancellationToken cancellationToken)
+    public Task<IGenerativeModel> GetAsync(string name, CancellationToken cancellationToken)
     {
         name = Resolve(name);
-        var lazy = _models.GetOrAdd(name, n => new Lazy<Task<ServedModel>>(() => Task.Factory.StartNew(() => Load(n), CancellationToken.None,
+        var lazy = _models.GetOrAdd(name, n => new Lazy<Task<IGenerativeModel>>(() => Task.Factory.StartNew(() => Load(n), CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default)));
         return AwaitAsync(name, lazy, cancellationToken);
     }
 
-    private async Task<ServedModel> AwaitAsync(string name, Lazy<Task<ServedModel>> lazy, CancellationToken cancellationToken)
+    private async Task<IGenerativeModel> AwaitAsync(string name, Lazy<Task<IGenerativeModel>> lazy, CancellationToken cancellationToken)
     {
         try
         {
@@ -53,33 +56,22 @@ internal sealed class ModelRegistry(FastAttnOptions options, ILoggerFactory logg
         }
         catch (FastAttnModelLoadException)
         {
-            _models.TryRemove(new KeyValuePair<string, Lazy<Task<ServedModel>>>(name, lazy));          // the next request retries
+            _models.TryRemove(new KeyValuePair<string, Lazy<Task<IGenerativeModel>>>(name, lazy));          // the next request retries
             throw;
         }
     }
 
-    private ServedModel Load(string name)
+    private IGenerativeModel Load(string name)
     {
         options.Models.TryGetValue(name, out var m);
         var path = m?.Path ?? name;
         try
         {
-            var device = DeviceSelector.Resolve(DeviceSelector.Parse(options.Device));
             _logger.LogInformation("Loading FastAttn model {Model} from {Path}", name, path);
-            var kind = m?.Kind?.Trim().ToLowerInvariant() ?? "auto";
-            var encoderDType = m?.EncoderDType?.Trim().ToLowerInvariant() == "fp32" ? TorchSharp.torch.ScalarType.Float32 : TorchSharp.torch.ScalarType.BFloat16;
-            if (kind == "opensora" || (kind == "auto" && OpenSoraPipelineFolder.IsOpenSoraFolder(path)))
-            {
-                var video = OpenSoraPipelineFolder.Load(path, device, DeviceSelector.DefaultDType(device), encoderDType, loggers);
-                return Served(name, () => ServedOpenSora.Create(name, path, video, m), video);
-            }
-            if (kind == "pixart" || (kind == "auto" && PixArtPipelineFolder.IsPixArtFolder(path)))
-            {
-                var pipeline = PixArtPipelineFolder.Load(path, device, DeviceSelector.DefaultDType(device), encoderDType, loggers);
-                return Served(name, () => ServedPixArt.Create(name, path, pipeline, m), pipeline);
-            }
-            var loaded = DiTModelFolder.Load(path, m?.Vae, new DiTLoadOptions { Device = device, DType = DeviceSelector.DefaultDType(device) }, loggers);
-            return Served(name, () => ServedDiT.Create(name, loaded, m), loaded);
+            var model = families.Load(path, SettingsFor(m), m?.Kind);
+            _failures.TryRemove(name, out _);
+            _loads.AddOrUpdate(name, 1, (_, n) => n + 1);
+            return model;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -89,21 +81,23 @@ internal sealed class ModelRegistry(FastAttnOptions options, ILoggerFactory logg
         }
     }
 
-    /// <summary>Wraps a loaded model, disposing it when wrapping fails.</summary>
-    private ServedModel Served(string name, Func<ServedModel> create, IDisposable loaded)
+    /// <summary>The load settings of a configured model: the engine's device, and the entry's overrides.</summary>
+    private ModelLoadSettings SettingsFor(FastAttnModelOptions? m)
     {
-        try
+        var device = DeviceSelector.Resolve(DeviceSelector.Parse(options.Device));
+        return new ModelLoadSettings
         {
-            var served = create();
-            _failures.TryRemove(name, out _);
-            _loads.AddOrUpdate(name, 1, (_, n) => n + 1);
-            return served;
-        }
-        catch
-        {
-            loaded.Dispose();
-            throw;
-        }
+            Device = device,
+            DType = DeviceSelector.DefaultDType(device),
+            EncoderDType = m?.EncoderDType?.Trim().ToLowerInvariant() == "fp32" ? TorchSharp.torch.ScalarType.Float32
+                : TorchSharp.torch.ScalarType.BFloat16,
+            Vae = m?.Vae,
+            Steps = m?.Steps,
+            Sampler = m?.Scheduler,
+            GuidanceScale = m?.GuidanceScale,
+            Resolutions = m?.Resolutions.ToArray() ?? [],
+            Loggers = loggers,
+        };
     }
 
     public void Dispose()

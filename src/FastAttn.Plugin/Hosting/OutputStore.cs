@@ -20,14 +20,16 @@ internal sealed class OutputStore(FastAttnOptions options, ILogger logger)
         safeClass = safeClass.Trim('-');
         if (safeClass.Length > 48) safeClass = safeClass[..48].TrimEnd('-');
         if (safeClass.Length == 0) safeClass = "image";
-        var name = string.Create(CultureInfo.InvariantCulture, $"{model}-{safeClass}-seed{seed}-{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Guid.NewGuid().ToString("N")[..6]}{extension}");
+        var name = string.Create(CultureInfo.InvariantCulture,
+            $"{model}-{safeClass}-seed{seed}-{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Guid.NewGuid().ToString("N")[..6]}{extension}");
         var path = Path.Combine(Directory, name);
         AtomicFile.WriteAllBytes(path, bytes);
         Prune();
         return path;
     }
 
-    /// <summary>Deletes PNGs beyond <see cref="FastAttnRetention.MaxFiles"/> (oldest first) and older than <see cref="FastAttnRetention.MaxAge"/>.</summary>
+    /// <summary>Deletes PNGs beyond <see cref="FastAttnRetention.MaxFiles"/> (oldest first) and older than <see
+    /// cref="FastAttnRetention.MaxAge"/>.</summary>
     public void Prune()
     {
         var retention = options.Retention;

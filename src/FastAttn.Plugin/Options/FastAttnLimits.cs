@@ -20,4 +20,7 @@ public sealed class FastAttnLimits
 
     /// <summary>Largest guidance scale.</summary>
     public double MaxGuidanceScale { get; set; } = 20;
+
+    /// <summary>A copy of these settings.</summary>
+    public FastAttnLimits Clone() => (FastAttnLimits)MemberwiseClone();
 }

@@ -10,26 +10,34 @@ public sealed class FastAttnModelOptions
     public string? Vae { get; set; }
 
     /// <summary>
-    /// The model family: <c>dit</c> (class-conditional DiT), <c>pixart</c> (a diffusers PixArt pipeline folder, text to
-    /// image), <c>opensora</c> (an Open-Sora v1.1 folder, text to video) or <c>auto</c> (default: recognised from the folder).
+    /// The model family's name (<c>IModelFamily.Name</c> of a registered family, e.g. <c>dit</c> for a class-conditional
+    /// DiT), or <c>auto</c> (default): the first family that recognises <see cref="Path"/>.
     /// </summary>
     public string Kind { get; set; } = "auto";
 
-    /// <summary>PixArt: the T5 encoder's weight dtype, <c>bf16</c> (default: half the memory, fp32 arithmetic) or <c>fp32</c>.</summary>
+    /// <summary>Text-conditioned models: the text encoder's weight dtype, <c>bf16</c> (default: half the memory) or <c>fp32</c>.</summary>
     public string EncoderDType { get; set; } = "bf16";
 
     /// <summary>
-    /// Image sizes (pixels, square) it may be asked for; default: its trained size (DiT) or its aspect-ratio buckets
-    /// (PixArt).
+    /// Image sizes (pixels, square) it may be asked for; default: the model's native sizes (its trained size, or its
+    /// aspect-ratio buckets).
     /// </summary>
     public List<int> Resolutions { get; set; } = [];
 
-    /// <summary>Denoising steps (default: the model's defaults.json, else 50; PixArt 20).</summary>
+    /// <summary>Denoising steps (default: the model's own default).</summary>
     public int? Steps { get; set; }
 
-    /// <summary>Sampler name (default: the model's, else ddim; PixArt: its scheduler_config.json).</summary>
+    /// <summary>Sampler name (default: the model's own, e.g. from its scheduler config).</summary>
     public string? Scheduler { get; set; }
 
-    /// <summary>Classifier-free guidance scale (default: the model's, else 4; PixArt 4.5).</summary>
+    /// <summary>Classifier-free guidance scale (default: the model's own).</summary>
     public double? GuidanceScale { get; set; }
+
+    /// <summary>A copy sharing no list with this one.</summary>
+    public FastAttnModelOptions Clone()
+    {
+        var copy = (FastAttnModelOptions)MemberwiseClone();
+        copy.Resolutions = [.. Resolutions];
+        return copy;
+    }
 }

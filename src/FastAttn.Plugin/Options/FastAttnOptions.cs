@@ -15,10 +15,11 @@ public sealed class FastAttnOptions
     /// <summary>The model used when a request names none (default: the built-in <c>tiny-mnist</c>).</summary>
     public string DefaultModel { get; set; } = "tiny-mnist";
 
-    /// <summary>Quality preset: <c>raw</c> (no compression) or <c>D1</c>..<c>D6</c> (more compression). Ignored when <see cref="Threshold"/> is set.</summary>
+    /// <summary>Quality preset: <c>raw</c> (no compression) or <c>D1</c>..<c>D6</c> (more compression). Ignored when <see cref="Threshold"/> is
+    /// set.</summary>
     public string Preset { get; set; } = "D2";
 
-    /// <summary>The model video requests use when they name none (an Open-Sora folder configured under <see cref="Models"/>).</summary>
+    /// <summary>The model video requests use when they name none (a text-to-video model configured under <see cref="Models"/>).</summary>
     public string? DefaultVideoModel { get; set; }
 
     /// <summary>Quality preset of video requests that name none: raw, V1..V5 (the paper's video thresholds) or D1..D6.</summary>
@@ -71,12 +72,30 @@ public sealed class FastAttnOptions
 
     /// <summary>
     /// A copy of these options for one device of a host that runs one engine per device: <paramref name="device"/>, and
-    /// images under a sub-folder named after it.
+    /// images under a sub-folder named after it. A deep copy: the copies share no model entry, list or limits.
     /// </summary>
     public FastAttnOptions ForDevice(string device)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(device);
-        var copy = (FastAttnOptions)MemberwiseClone();
+        var copy = new FastAttnOptions
+        {
+            Models = new(Models.Select(p => KeyValuePair.Create(p.Key, p.Value?.Clone()!)), StringComparer.OrdinalIgnoreCase),
+            DefaultModel = DefaultModel,
+            Preset = Preset,
+            DefaultVideoModel = DefaultVideoModel,
+            VideoPreset = VideoPreset,
+            Threshold = Threshold,
+            PlanDirectory = PlanDirectory,
+            QueueLength = QueueLength,
+            Concurrency = Concurrency,
+            SearchOnDemand = SearchOnDemand,
+            WarmUp = WarmUp,
+            RetainNativeMemory = RetainNativeMemory,
+            Threads = Threads,
+            AllowResize = AllowResize,
+            Limits = Limits.Clone(),
+            Retention = Retention.Clone(),
+        };
         copy.Device = device;
         var folder = new string(device.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray());
         copy.OutputDirectory = Path.Combine(OutputDirectory ?? Path.Combine(Path.GetTempPath(), "fastattn-images"), folder);

@@ -8,4 +8,7 @@ public sealed class FastAttnRetention
 
     /// <summary>Oldest age kept (null = no age limit).</summary>
     public TimeSpan? MaxAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>A copy of these settings.</summary>
+    public FastAttnRetention Clone() => (FastAttnRetention)MemberwiseClone();
 }

@@ -15,13 +15,17 @@ public sealed class FastAttnImagePlugin(IFastAttnEngine engine)
     /// <summary>Generates one image and describes the result.</summary>
     [KernelFunction("generate_image")]
     [Description("Draws an image on the local GPU/CPU with a diffusion transformer and saves it as a PNG file. " +
-                 "Text-to-image models (PixArt) draw any described scene. Class-conditional models draw one class only: the built-in digit model " +
-                 "draws handwritten digits 0-9 (prompt like \"a handwritten seven\"), ImageNet models one of the 1000 ImageNet classes (prompt like \"golden retriever\"). " +
+                 "Text-to-image models draw any described scene. Class-conditional models draw one class only: the built-in digit model " +
+                 "draws handwritten digits 0-9 (prompt like \"a handwritten seven\"), ImageNet models one of the 1000 ImageNet classes (prompt " +
+                     "like \"golden retriever\"). " +
                  "Returns the saved file's path and URI plus generation facts; show the path to the user.")]
     public async Task<string> GenerateImageAsync(
-        [Description("What to draw: a scene description for text-to-image models, or one digit / one ImageNet class name for class-conditional models.")] string prompt,
-        [Description("Optional size in pixels, e.g. \"1024x768\" (width x height) or \"32\" (square). Leave empty for the model's own size.")] string? size = null,
-        [Description("Optional quality preset: raw (best quality, slowest), D1 (near-lossless) to D6 (fastest). Leave empty for the default.")] string? quality = null,
+        [Description("What to draw: a scene description for text-to-image models, or one digit / one ImageNet class name for class-conditional " +
+            "models.")] string prompt,
+        [Description("Optional size in pixels, e.g. \"1024x768\" (width x height) or \"32\" (square). Leave empty for the model's own size.")]
+        string? size = null,
+        [Description("Optional quality preset: raw (best quality, slowest), D1 (near-lossless) to D6 (fastest). Leave empty for the default.")]
+        string? quality = null,
         [Description("Optional seed; the same seed and settings give the same image.")] long? seed = null,
         [Description("Optional, text-to-image models only: what the image should not show, e.g. \"blurry, text\".")] string? negative = null,
         CancellationToken cancellationToken = default)
@@ -52,7 +56,8 @@ public sealed class FastAttnImagePlugin(IFastAttnEngine engine)
                 : $"preset {r.Preset}, uncompressed";
             var notes = r.Notes.Count == 0 ? "" : " Note: " + string.Join(" ", r.Notes);
             return string.Create(CultureInfo.InvariantCulture,
-                $"Saved the image to {image.Path} ({image.Uri}). Model {r.Model}, {(image.ClassId is null ? "prompt" : "class")} \"{image.Subject}\", {r.Width}x{r.Height}, {compression}, seed {image.Seed}, {r.Elapsed.TotalSeconds:F1} s.{notes}");
+                $"Saved the image to {image.Path} ({image.Uri}). Model {r.Model}, {(image.ClassId is null ? "prompt" : "class")} " +
+                    $"\"{image.Subject}\", {r.Width}x{r.Height}, {compression}, seed {image.Seed}, {r.Elapsed.TotalSeconds:F1} s.{notes}");
         }
         catch (FastAttnRequestException e)
         {

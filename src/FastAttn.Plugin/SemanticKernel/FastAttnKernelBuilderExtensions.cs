@@ -21,18 +21,21 @@ public static class FastAttnKernelBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddFastAttn(configuration, configure);
         if (serviceId is not null)
-            builder.Services.AddKeyedSingleton<ITextToImageService>(serviceId, (sp, _) => new FastAttnTextToImageService(sp.GetRequiredService<IFastAttnEngine>(), model));
+            builder.Services.AddKeyedSingleton<ITextToImageService>(serviceId, (sp, _)
+                => new FastAttnTextToImageService(sp.GetRequiredService<IFastAttnEngine>(), model));
         else if (model is not null)
             builder.Services.AddSingleton<ITextToImageService>(sp => new FastAttnTextToImageService(sp.GetRequiredService<IFastAttnEngine>(), model));
         return builder;
     }
 
     /// <summary>Adds the <c>generate_image</c> kernel function (plugin <paramref name="pluginName"/>) backed by the FastAttn engine.</summary>
-    public static IKernelBuilder AddFastAttnPlugin(this IKernelBuilder builder, string pluginName = "fastattn", Action<FastAttnOptions>? configure = null)
+    public static IKernelBuilder AddFastAttnPlugin(this IKernelBuilder builder, string pluginName = "fastattn",
+        Action<FastAttnOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddFastAttn(null, configure);
-        builder.Services.AddSingleton(sp => KernelPluginFactory.CreateFromObject(sp.GetRequiredService<FastAttnImagePlugin>(), pluginName, sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+        builder.Services.AddSingleton(sp => KernelPluginFactory.CreateFromObject(sp.GetRequiredService<FastAttnImagePlugin>(), pluginName,
+            sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         return builder;
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.SemanticKernel;
 namespace FastAttn.Plugin.SemanticKernel;
 
 /// <summary>
-/// The agent-facing video tool: <c>generate_video</c> makes a short clip locally with an Open-Sora model and returns a text
+/// The agent-facing video tool: <c>generate_video</c> makes a short clip locally with a text-to-video model and returns a text
 /// summary (where the GIF is, model, preset, frames, size, seed, time). Requests it cannot serve come back as a sentence
 /// saying what to change. Video jobs share the engine's queue and device with image jobs.
 /// </summary>
@@ -14,8 +14,9 @@ public sealed class FastAttnVideoPlugin(IFastAttnEngine engine)
 {
     /// <summary>Generates one clip and describes the result.</summary>
     [KernelFunction("generate_video")]
-    [Description("Makes a short video clip (an animated GIF, 16 frames at 240p by default) on the local GPU/CPU with a text-to-video diffusion transformer " +
-                 "(Open-Sora) and saves it. Takes a scene description. Slow: minutes on a GPU. Returns the saved file's path and URI plus generation facts; show the path to the user.")]
+    [Description("Makes a short video clip (an animated GIF, 16 frames at 240p by default) on the local GPU/CPU with a text-to-video " +
+                 "diffusion transformer and saves it. Takes a scene description. Slow: minutes on a GPU. Returns the saved file's path and URI " +
+                     "plus generation facts; show the path to the user.")]
     public async Task<string> GenerateVideoAsync(
         [Description("What the clip shows, e.g. \"waves rolling onto a beach at sunset\".")] string prompt,
         [Description("Optional number of frames (default 16).")] int? frames = null,
@@ -45,7 +46,8 @@ public sealed class FastAttnVideoPlugin(IFastAttnEngine engine)
                 : $"preset {r.Preset}, uncompressed";
             var notes = r.Notes.Count == 0 ? "" : " Note: " + string.Join(" ", r.Notes);
             return string.Create(CultureInfo.InvariantCulture,
-                $"Saved the clip to {r.Path} ({r.Uri}). Model {r.Model}, prompt \"{r.Prompt}\", {r.Frames} frames, {r.Width}x{r.Height} at {r.Fps} fps, {compression}, seed {r.Seed}, {r.Elapsed.TotalSeconds:F1} s.{notes}");
+                $"Saved the clip to {r.Path} ({r.Uri}). Model {r.Model}, prompt \"{r.Prompt}\", {r.Frames} frames, {r.Width}x{r.Height} at " +
+                    $"{r.Fps} fps, {compression}, seed {r.Seed}, {r.Elapsed.TotalSeconds:F1} s.{notes}");
         }
         catch (FastAttnRequestException e)
         {

@@ -24,6 +24,9 @@ public sealed class InProcessCluster : IAsyncLifetime
 
     public static string ResultStore => Path.Combine(_root, "results");
 
+    /// <summary>The clock both silos time plan leases by.</summary>
+    public static ManualClock LeaseClock { get; } = new();
+
     public async Task InitializeAsync()
     {
         _root = Directory.CreateTempSubdirectory("fastattn-testcluster").FullName;
@@ -70,6 +73,7 @@ public sealed class InProcessCluster : IAsyncLifetime
                 o.PlanDirectory = Path.Combine(Root, "plans-" + id);
                 o.OutputDirectory = Path.Combine(Root, "local-" + id);
             });
+            silo.Services.AddKeyedSingleton<TimeProvider>(ClusterStorage.PlanLeaseClock, LeaseClock);
             silo.AddFastAttnWorkers();
         }
     }

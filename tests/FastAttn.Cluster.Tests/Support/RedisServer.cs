@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace FastAttn.Cluster.Tests.Support;
 
@@ -30,21 +28,22 @@ internal sealed class RedisServer : IDisposable
         foreach (var a in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
             info.ArgumentList.Add(a);
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Text.StringBuilder();
+        void Line(string? line)
+        {
+            if (line is null) return;
+            lock (output) output.AppendLine(line);
+            if (line.Contains("Ready to accept connections", StringComparison.Ordinal)) ready.TrySetResult();
+        }
+        process.OutputDataReceived += (_, e) => Line(e.Data);
+        process.ErrorDataReceived += (_, e) => Line(e.Data);
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"redis-server exited:\n{output}"));
+        process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            try
-            {
-                using var tcp = new TcpClient();
-                tcp.Connect(IPAddress.Loopback, port);
-                break;
-            }
-            catch (SocketException) when (DateTime.UtcNow < until && !process.HasExited) { Thread.Sleep(100); }
-        }
+        if (!ready.Task.Wait(TimeSpan.FromSeconds(20)))                                              // its ready line, not a poll
+            throw new TimeoutException($"redis-server did not say it is ready:\n{output}");
         return new RedisServer($"127.0.0.1:{port}", process);
     }
 

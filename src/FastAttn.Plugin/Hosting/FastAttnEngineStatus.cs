@@ -1,0 +1,20 @@
+namespace FastAttn.Plugin.Hosting;
+
+/// <summary>The engine's state.</summary>
+/// <param name="QueueDepth">Jobs waiting.</param>
+/// <param name="QueueCapacity">Jobs that may wait.</param>
+/// <param name="Running">Jobs generating now.</param>
+/// <param name="LoadedModels">Models in memory.</param>
+/// <param name="FailedModels">Models whose last load failed, with the reason.</param>
+public sealed record FastAttnEngineStatus(int QueueDepth, int QueueCapacity, int Running, IReadOnlyList<string> LoadedModels,
+    IReadOnlyDictionary<string, string> FailedModels)
+{
+    /// <summary>Jobs that may generate at the same time.</summary>
+    public int Concurrency { get; init; } = 1;
+
+    /// <summary>Successful model loads since start, by model (each model is loaded once and kept).</summary>
+    public IReadOnlyDictionary<string, int> ModelLoads { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Plan searches this engine ran itself (SearchOnDemand) since start.</summary>
+    public int PlanSearches { get; init; }
+}
