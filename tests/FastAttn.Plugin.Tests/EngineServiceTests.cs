@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
 using FastAttn.Engine.Compression;
+using FastAttn.Engine.Families;
+using FastAttn.Engine.Generation;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Plugin.DependencyInjection;
 using FastAttn.Plugin.Diagnostics;
@@ -108,10 +110,9 @@ public class EngineServiceTests
     {
         await using var host = await TestHost.StartAsync(o => o.Preset = "D2");
         var engine = host.Services.GetRequiredService<IFastAttnEngine>();
-        using (var loaded = DiTModelFolder.Load(BuiltInModels.Default))
+        using (var model = ModelFamilyRegistry.Default.Load(BuiltInModels.Default))
         {
-            var request = new DiTGenerationRequest { ClassLabels = [0], Steps = 7, Scheduler = loaded.Defaults.CreateScheduler(), GuidanceScale = loaded.Defaults.GuidanceScale, Size = 32 };
-            var key = PlanLookup.KeyFor(loaded.Pipeline, PlanLookup.SearchOptions(loaded.Pipeline, request, CompressionPresets.Threshold("D2"), metric: loaded.Defaults.SearchMetric));
+            var key = model.Prepare(new GenerationRequest { Prompt = "5", Steps = 7 }).PlanKey(CompressionPresets.Threshold("D2"));
             Directory.CreateDirectory(host.Plans);
             File.WriteAllText(Path.Combine(host.Plans, key.FileName), "{ not a plan");
         }

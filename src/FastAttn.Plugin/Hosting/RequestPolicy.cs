@@ -21,7 +21,7 @@ internal sealed class RequestPolicy(FastAttnOptions options)
         var l = options.Limits;
         CheckCommon(r.Prompt, r.Steps, r.GuidanceScale, r.Width, r.Height, "Image");
         if (r.Count < 1 || r.Count > l.MaxImages) throw new FastAttnRequestException($"Ask for 1 to {l.MaxImages} images (got {r.Count}).", "count");
-        return QualityOf(r.Preset, r.Threshold, options.Threshold, options.Preset);
+        return QualityOf(r.Preset, r.Threshold, options.Threshold, options.Preset, OutputKind.Image);
     }
 
     /// <summary>Checks a video request; returns its quality.</summary>
@@ -33,7 +33,7 @@ internal sealed class RequestPolicy(FastAttnOptions options)
             throw new FastAttnRequestException($"Frames must be within 1..{l.MaxFrames} (got {f}).", "frames");
         if (r.Fps is double fps && (double.IsNaN(fps) || fps <= 0 || fps > 60))
             throw new FastAttnRequestException($"Playback fps must be within (0, 60] (got {fps}).", "fps");
-        return QualityOf(r.Preset, r.Threshold, null, options.VideoPreset);
+        return QualityOf(r.Preset, r.Threshold, null, options.VideoPreset, OutputKind.Video);
     }
 
     /// <summary>The Engine's request for an image request: δ resolved, the seed drawn when unset, resizing as configured.</summary>
@@ -76,9 +76,9 @@ internal sealed class RequestPolicy(FastAttnOptions options)
     }
 
     /// <summary>The label and δ of a request: its threshold, its preset, else the configured threshold or preset.</summary>
-    private static Quality QualityOf(string? preset, double? threshold, double? configuredThreshold, string configuredPreset)
+    private static Quality QualityOf(string? preset, double? threshold, double? configuredThreshold, string configuredPreset, OutputKind kind)
     {
-        static string Label(double t) => CompressionPresets.NameOf(t) ?? $"δ={t.ToString("0.####", CultureInfo.InvariantCulture)}";
+        string Label(double t) => CompressionPresets.NameOf(t, kind) ?? $"δ={t.ToString("0.####", CultureInfo.InvariantCulture)}";
         if (threshold is double t)
         {
             if (t < 0 || double.IsNaN(t)) throw new FastAttnRequestException($"The threshold δ must be ≥ 0 (got {t}).", "threshold");
