@@ -8,18 +8,29 @@ using FastAttn.Engine.Pipelines;
 namespace FastAttn.Engine.Families.DiT;
 
 /// <summary>A loaded class-conditional DiT behind the family seam: the prompt names a class; square sizes.</summary>
-public sealed class DiTGenerativeModel : IGenerativeModel
+public sealed class DiTGenerativeModel : GenerativeModel
 {
+    private readonly bool _anySize;
+
     /// <summary>Wraps a loaded DiT; <paramref name="settings"/> may override its defaults and sizes.</summary>
     public DiTGenerativeModel(string source, LoadedDiT loaded, ModelLoadSettings settings)
+        : base("dit", source, ModelFingerprint.Of(loaded.Pipeline.Transformer), OutputKind.Image, ConditioningKind.ClassLabel,
+            DefaultsOf(loaded, settings), loaded.ShippedPlans ?? "")
     {
+        Loaded = loaded;
+        PixelsPerLatent = PixelsPerLatentOf(loaded);
+        _anySize = settings.AnySize;
+    }
+
+    private static int PixelsPerLatentOf(LoadedDiT loaded) => loaded.Pipeline.Decoder is AutoencoderKLDecoder vae ? vae.Config.DownscaleFactor : 1;
+
+    private static ModelDefaults DefaultsOf(LoadedDiT loaded, ModelLoadSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
         ArgumentNullException.ThrowIfNull(settings);
-        Loaded = loaded ?? throw new ArgumentNullException(nameof(loaded));
-        Source = source;
-        PixelsPerLatent = loaded.Pipeline.Decoder is AutoencoderKLDecoder vae ? vae.Config.DownscaleFactor : 1;
-        int native = loaded.Pipeline.Transformer.Config.InputSize * PixelsPerLatent;
+        int native = loaded.Pipeline.Transformer.Config.InputSize * PixelsPerLatentOf(loaded);
         var sides = settings.Resolutions.Count > 0 ? settings.Resolutions.Distinct().Order().ToArray() : [native];
-        Defaults = new ModelDefaults
+        return new ModelDefaults
         {
             Steps = settings.Steps ?? loaded.Defaults.Steps,
             Scheduler = loaded.Defaults.CreateScheduler(settings.Sampler),
@@ -27,12 +38,7 @@ public sealed class DiTGenerativeModel : IGenerativeModel
             NativeSize = new Size(native, native),
             Sizes = sides.Select(s => new Size(s, s)).ToArray(),
         };
-        Fingerprint = ModelFingerprint.Of(loaded.Pipeline.Transformer);
-        _anySize = settings.AnySize;
-        PlanFolders = loaded.ShippedPlans is string shipped ? [shipped] : [];
     }
-
-    private readonly bool _anySize;
 
     /// <summary>The pipeline, labels and defaults.</summary>
     public LoadedDiT Loaded { get; }
@@ -41,28 +47,7 @@ public sealed class DiTGenerativeModel : IGenerativeModel
     public int PixelsPerLatent { get; }
 
     /// <inheritdoc />
-    public string Family => "dit";
-
-    /// <inheritdoc />
-    public string Source { get; }
-
-    /// <inheritdoc />
-    public string Fingerprint { get; }
-
-    /// <inheritdoc />
-    public OutputKind Output => OutputKind.Image;
-
-    /// <inheritdoc />
-    public ConditioningKind Conditioning => ConditioningKind.ClassLabel;
-
-    /// <inheritdoc />
-    public ModelDefaults Defaults { get; }
-
-    /// <inheritdoc />
-    public IReadOnlyList<string> PlanFolders { get; }
-
-    /// <inheritdoc />
-    public PreparedGeneration Prepare(GenerationRequest request)
+    public override PreparedGeneration Prepare(GenerationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         GenerationChecks.Common(request);
@@ -113,5 +98,8 @@ public sealed class DiTGenerativeModel : IGenerativeModel
     }
 
     /// <inheritdoc />
-    public void Dispose() => Loaded.Dispose();
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Loaded.Dispose();
+    }
 }

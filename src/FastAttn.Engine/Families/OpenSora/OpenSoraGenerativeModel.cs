@@ -7,7 +7,7 @@ using FastAttn.Engine.Sampling;
 namespace FastAttn.Engine.Families.OpenSora;
 
 /// <summary>A loaded Open-Sora pipeline behind the family seam: text prompts to clips, plans on the spatial (or temporal) attention.</summary>
-public sealed class OpenSoraGenerativeModel : IGenerativeModel
+public sealed class OpenSoraGenerativeModel : GenerativeModel
 {
     /// <summary>Open-Sora v1.1's inference defaults: 100 IDDPM steps at guidance 7, 16 frames of 426x240 played at 8 fps.</summary>
     public static readonly (int Steps, string Sampler, double Guidance, int Frames, double Fps, Size Size) Reference =
@@ -15,11 +15,15 @@ public sealed class OpenSoraGenerativeModel : IGenerativeModel
 
     /// <summary>Wraps a loaded pipeline; <paramref name="settings"/> may override its defaults and sizes.</summary>
     public OpenSoraGenerativeModel(string source, OpenSoraPipeline pipeline, ModelLoadSettings settings)
+        : base("opensora", source, ModelFingerprint.Of(pipeline.Transformer), OutputKind.Video, ConditioningKind.Text, DefaultsOf(settings))
+    {
+        Pipeline = pipeline;
+    }
+
+    private static ModelDefaults DefaultsOf(ModelLoadSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        Pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
-        Source = source;
-        Defaults = new ModelDefaults
+        return new ModelDefaults
         {
             Steps = settings.Steps ?? Reference.Steps,
             Scheduler = SchedulerRegistry.Get(settings.Sampler ?? Reference.Sampler),
@@ -29,37 +33,13 @@ public sealed class OpenSoraGenerativeModel : IGenerativeModel
             Frames = Reference.Frames,
             Fps = Reference.Fps,
         };
-        Fingerprint = ModelFingerprint.Of(pipeline.Transformer);
-        var shipped = Path.Combine(source, "plans");
-        PlanFolders = Directory.Exists(shipped) ? [shipped] : [];
     }
 
     /// <summary>The pipeline.</summary>
     public OpenSoraPipeline Pipeline { get; }
 
     /// <inheritdoc />
-    public string Family => "opensora";
-
-    /// <inheritdoc />
-    public string Source { get; }
-
-    /// <inheritdoc />
-    public string Fingerprint { get; }
-
-    /// <inheritdoc />
-    public OutputKind Output => OutputKind.Video;
-
-    /// <inheritdoc />
-    public ConditioningKind Conditioning => ConditioningKind.Text;
-
-    /// <inheritdoc />
-    public ModelDefaults Defaults { get; }
-
-    /// <inheritdoc />
-    public IReadOnlyList<string> PlanFolders { get; }
-
-    /// <inheritdoc />
-    public PreparedGeneration Prepare(GenerationRequest request)
+    public override PreparedGeneration Prepare(GenerationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         GenerationChecks.Common(request);
@@ -115,8 +95,9 @@ public sealed class OpenSoraGenerativeModel : IGenerativeModel
     internal StandInCaptions? Captions { get; init; }
 
     /// <inheritdoc />
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
+        if (!disposing) return;
         Pipeline.Dispose();
         Captions?.Dispose();
     }

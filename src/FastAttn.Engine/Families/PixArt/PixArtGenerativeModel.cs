@@ -7,7 +7,7 @@ using FastAttn.Engine.Sampling;
 namespace FastAttn.Engine.Families.PixArt;
 
 /// <summary>A loaded PixArt pipeline behind the family seam: text prompts, aspect-ratio buckets, plans searched on the shipped captions.</summary>
-public sealed class PixArtGenerativeModel : IGenerativeModel
+public sealed class PixArtGenerativeModel : GenerativeModel
 {
     /// <summary>PixArt-Sigma's defaults: 20 steps at guidance 4.5 (the sampler comes from the folder's scheduler_config.json).</summary>
     public const int DefaultSteps = 20;
@@ -17,17 +17,25 @@ public sealed class PixArtGenerativeModel : IGenerativeModel
 
     /// <summary>Wraps a loaded pipeline; <paramref name="settings"/> may override its defaults and sizes.</summary>
     public PixArtGenerativeModel(string source, PixArtPipeline pipeline, ModelLoadSettings settings)
+        : base("pixart", source, ModelFingerprint.Of(pipeline.Transformer), OutputKind.Image, ConditioningKind.Text, DefaultsOf(pipeline, settings))
     {
+        Pipeline = pipeline;
+    }
+
+    /// <summary>The pipeline.</summary>
+    public PixArtPipeline Pipeline { get; }
+
+    private static ModelDefaults DefaultsOf(PixArtPipeline pipeline, ModelLoadSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(settings);
-        Pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
-        Source = source;
         int native = pipeline.DefaultSize;
         IReadOnlyList<Size> sizes = settings.Resolutions.Count > 0
             ? settings.Resolutions.Distinct().Order().Select(s => new Size(s, s)).ToArray()
             : PixArtResolutionBins.For(pipeline.Transformer.Config.SampleSize) is { } bins
                 ? bins.Select(b => new Size(b.Width, b.Height)).ToArray()
                 : [new Size(native, native)];
-        Defaults = new ModelDefaults
+        return new ModelDefaults
         {
             Steps = settings.Steps ?? DefaultSteps,
             Scheduler = settings.Sampler is string name ? SchedulerRegistry.Get(name) : pipeline.Scheduler,
@@ -35,37 +43,10 @@ public sealed class PixArtGenerativeModel : IGenerativeModel
             NativeSize = new Size(native, native),
             Sizes = sizes,
         };
-        Fingerprint = ModelFingerprint.Of(pipeline.Transformer);
-        var shipped = Path.Combine(source, "plans");
-        PlanFolders = Directory.Exists(shipped) ? [shipped] : [];
     }
 
-    /// <summary>The pipeline.</summary>
-    public PixArtPipeline Pipeline { get; }
-
     /// <inheritdoc />
-    public string Family => "pixart";
-
-    /// <inheritdoc />
-    public string Source { get; }
-
-    /// <inheritdoc />
-    public string Fingerprint { get; }
-
-    /// <inheritdoc />
-    public OutputKind Output => OutputKind.Image;
-
-    /// <inheritdoc />
-    public ConditioningKind Conditioning => ConditioningKind.Text;
-
-    /// <inheritdoc />
-    public ModelDefaults Defaults { get; }
-
-    /// <inheritdoc />
-    public IReadOnlyList<string> PlanFolders { get; }
-
-    /// <inheritdoc />
-    public PreparedGeneration Prepare(GenerationRequest request)
+    public override PreparedGeneration Prepare(GenerationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         GenerationChecks.Common(request);
@@ -118,8 +99,9 @@ public sealed class PixArtGenerativeModel : IGenerativeModel
     internal StandInCaptions? Captions { get; init; }
 
     /// <inheritdoc />
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
+        if (!disposing) return;
         Pipeline.Dispose();
         Captions?.Dispose();
     }
