@@ -33,7 +33,8 @@ public static class AttentionMethods
     public static bool IsFull(this AttentionMethod m) => m is AttentionMethod.Full or AttentionMethod.FullCfgShare;
 
     /// <summary>Whether the method computes window attention.</summary>
-    public static bool UsesWindow(this AttentionMethod m) => m is AttentionMethod.WindowResidual or AttentionMethod.WindowResidualCfgShare or AttentionMethod.Window;
+    public static bool UsesWindow(this AttentionMethod m) =>
+        m is AttentionMethod.WindowResidual or AttentionMethod.WindowResidualCfgShare or AttentionMethod.Window;
 
     /// <summary>Whether the method adds the cached residual.</summary>
     public static bool UsesResidual(this AttentionMethod m) => m is AttentionMethod.WindowResidual or AttentionMethod.WindowResidualCfgShare;
@@ -74,15 +75,19 @@ public static class AttentionMethods
             "wars" or "residual_window_attn" => AttentionMethod.WindowResidual,
             "asc" or "full_attn+cfg_attn_share" => AttentionMethod.FullCfgShare,
             "window" or "residual_window_attn+without_residual" => AttentionMethod.Window,
-            _ => ParseXDiT(t) ?? throw new FormatException($"Unknown attention method '{text}'. Known: full, ast, wars+asc, wars, asc, window (or the reference's names)."),
+            _ => ParseXDiT(t) ?? throw new FormatException(
+                $"Unknown attention method '{text}'. Known: full, ast, wars+asc, wars, asc, window (or the reference's names)."),
         };
     }
 
     /// <summary>xDiT's flags: FULL_ATTN, RESIDUAL_WINDOW_ATTN, OUTPUT_SHARE, CFG_SHARE, combined with "|".</summary>
     private static AttentionMethod? ParseXDiT(string t)
     {
-        var flags = t.ToUpperInvariant().Replace("FASTATTNMETHOD.", "", StringComparison.Ordinal).Split(['|', '+', ','], StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-        if (flags.Count == 0 || flags.Any(f => f is not ("FULL_ATTN" or "RESIDUAL_WINDOW_ATTN" or "OUTPUT_SHARE" or "CFG_SHARE" or "ATTN_OUTPUT_SHARE"))) return null;
+        var flags = t.ToUpperInvariant().Replace("FASTATTNMETHOD.", "", StringComparison.Ordinal)
+            .Split(['|', '+', ','], StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        if (flags.Count == 0
+            || flags.Any(f => f is not ("FULL_ATTN" or "RESIDUAL_WINDOW_ATTN" or "OUTPUT_SHARE" or "CFG_SHARE" or "ATTN_OUTPUT_SHARE")))
+            return null;
         bool cfg = flags.Contains("CFG_SHARE");
         if (flags.Contains("OUTPUT_SHARE") || flags.Contains("ATTN_OUTPUT_SHARE")) return AttentionMethod.OutputShare;
         if (flags.Contains("RESIDUAL_WINDOW_ATTN")) return cfg ? AttentionMethod.WindowResidualCfgShare : AttentionMethod.WindowResidual;

@@ -7,7 +7,10 @@ using static TorchSharp.torch;
 
 namespace FastAttn.Engine.Compression;
 
-/// <summary>SHA-256 over a module's state dict — names, shapes and fp32 values in key order — identifying the weights a plan was searched on.</summary>
+/// <summary>
+/// SHA-256 over a module's state dict — names, shapes and fp32 values in key order — identifying the weights a plan was
+/// searched on.
+/// </summary>
 public static class ModelFingerprint
 {
     private static readonly ConditionalWeakTable<nn.Module, string> Cache = new();

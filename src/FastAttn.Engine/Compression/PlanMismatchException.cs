@@ -8,6 +8,7 @@ public sealed class PlanMismatchException : Exception
 
     /// <summary>Creates the exception.</summary>
     public PlanMismatchException(string field, string planValue, string actualValue)
-        : base($"The compression plan was made for {field} = {planValue}, but this generation uses {field} = {actualValue}. Search a plan for these settings (fastattn search) or use a matching one.")
+        : base($"The compression plan was made for {field} = {planValue}, but this generation uses {field} = {actualValue}. " +
+            "Search a plan for these settings (fastattn search) or use a matching one.")
         => Field = field;
 }

@@ -41,7 +41,10 @@ public sealed class PlanResolver
     /// <summary>Plan searches this resolver ran itself.</summary>
     public int Searches => Volatile.Read(ref _searches);
 
-    /// <summary>The key the plan of <paramref name="generation"/> at δ = <paramref name="threshold"/> has under this resolver's search settings.</summary>
+    /// <summary>
+    /// The key the plan of <paramref name="generation"/> at δ = <paramref name="threshold"/> has under this resolver's search
+    /// settings.
+    /// </summary>
     public PlanKey KeyFor(PreparedGeneration generation, double threshold, PlanSearchSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(generation);
@@ -114,7 +117,8 @@ public sealed class PlanResolver
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _logger.LogWarning(e, "Could not save the plan {Plan} in {Folder}; it is used without being kept", plan.Key.FileName, _options.UserFolder);
+            _logger.LogWarning(e, "Could not save the plan {Plan} in {Folder}; it is used without being kept",
+                plan.Key.FileName, _options.UserFolder);
             return null;
         }
     }

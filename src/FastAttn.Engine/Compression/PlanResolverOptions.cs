@@ -3,7 +3,10 @@ namespace FastAttn.Engine.Compression;
 /// <summary>Where a <see cref="PlanResolver"/> looks for plans and whether it may search.</summary>
 public sealed record PlanResolverOptions
 {
-    /// <summary>The user's plan folder: looked in first, and where searched or shared plans are saved (default <see cref="PlanLookup.DefaultDirectory"/>).</summary>
+    /// <summary>
+    /// The user's plan folder: looked in first, and where searched or shared plans are saved (default
+    /// <see cref="PlanLookup.DefaultDirectory"/>).
+    /// </summary>
     public string UserFolder { get; init; } = PlanLookup.DefaultDirectory;
 
     /// <summary>Search a missing plan (seconds to minutes, once per key); false resolves it to none.</summary>

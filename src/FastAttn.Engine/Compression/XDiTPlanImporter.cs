@@ -17,9 +17,14 @@ public static partial class XDiTPlanImporter
         ArgumentNullException.ThrowIfNull(key);
         JsonObject root;
         try { root = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new JsonException("empty document"); }
-        catch (Exception e) when (e is JsonException or InvalidOperationException) { throw new PlanFormatException(path, $"not xDiT plan JSON ({e.Message}).", e); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new PlanFormatException(path, $"not xDiT plan JSON ({e.Message}).", e);
+        }
         var blocks = root.Where(kv => BlockName().IsMatch(kv.Key))
-            .Select(kv => (Index: int.Parse(BlockName().Match(kv.Key).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), Steps: kv.Value as JsonObject))
+            .Select(kv => (
+                Index: int.Parse(BlockName().Match(kv.Key).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
+                Steps: kv.Value as JsonObject))
             .OrderBy(b => b.Index).ToList();
         if (blocks.Count == 0) throw new PlanFormatException(path, "no \"blockN\" entries.");
         if (blocks.Select(b => b.Index).SequenceEqual(Enumerable.Range(0, blocks.Count)) is false)
@@ -30,7 +35,8 @@ public static partial class XDiTPlanImporter
             if (steps is null) throw new PlanFormatException(path, $"block{index} is not an object.");
             for (int s = 0; s < key.Steps; s++)
             {
-                var value = steps[$"step{s}"]?.GetValue<string>() ?? throw new PlanFormatException(path, $"block{index} has no step{s} (the key says {key.Steps} steps).");
+                var value = steps[$"step{s}"]?.GetValue<string>()
+                    ?? throw new PlanFormatException(path, $"block{index} has no step{s} (the key says {key.Steps} steps).");
                 try { methods[s][index] = AttentionMethods.Parse(value); }
                 catch (FormatException e) { throw new PlanFormatException(path, $"block{index} step{s}: {e.Message}", e); }
             }

@@ -18,7 +18,10 @@ public static class GenerationChecks
             if (side is int px && px < 1) throw new GenerationRequestException($"Sides must be positive (got {px}).", "size");
     }
 
-    /// <summary>Runs <paramref name="resolve"/>, turning its refusal (an unknown name, a bad value) into a <see cref="GenerationRequestException"/> on <paramref name="parameter"/>.</summary>
+    /// <summary>
+    /// Runs <paramref name="resolve"/>, turning its refusal (an unknown name, a bad value) into a
+    /// <see cref="GenerationRequestException"/> on <paramref name="parameter"/>.
+    /// </summary>
     public static T Field<T>(string parameter, Func<T> resolve)
     {
         ArgumentNullException.ThrowIfNull(resolve);

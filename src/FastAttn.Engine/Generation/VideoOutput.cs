@@ -29,7 +29,10 @@ public sealed class VideoOutput(Tensor clips, IReadOnlyList<long> seeds, double 
         return AnimatedImageWriter.EncodeGif(clip, Fps);
     }
 
-    /// <summary>Writes clip <paramref name="index"/> as a GIF and, when <paramref name="framesFolder"/> is given, one PNG per frame; returns the frame paths.</summary>
+    /// <summary>
+    /// Writes clip <paramref name="index"/> as a GIF and, when <paramref name="framesFolder"/> is given, one PNG per frame;
+    /// returns the frame paths.
+    /// </summary>
     public IReadOnlyList<string> SaveClip(int index, string path, string? framesFolder = null)
     {
         using var clip = Items[index];

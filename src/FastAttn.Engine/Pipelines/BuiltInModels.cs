@@ -14,7 +14,9 @@ public static class BuiltInModels
     public static string Root => Path.Combine(AppContext.BaseDirectory, "models");
 
     /// <summary>The names of the built-in models present.</summary>
-    public static IReadOnlyList<string> Names => Directory.Exists(Root) ? Directory.GetDirectories(Root).Select(Path.GetFileName).OfType<string>().Order().ToArray() : [];
+    public static IReadOnlyList<string> Names => Directory.Exists(Root)
+        ? Directory.GetDirectories(Root).Select(Path.GetFileName).OfType<string>().Order().ToArray()
+        : [];
 
     /// <summary>The weights file of a built-in model.</summary>
     public const string WeightsFile = "model.safetensors";
@@ -31,7 +33,8 @@ public static class BuiltInModels
         if (!Directory.Exists(dir)) return null;
         var weights = Path.Combine(dir, WeightsFile);
         return File.Exists(weights) ? weights
-            : throw new InvalidOperationException($"The built-in model '{name}' has no weights in this build ({weights} is missing); pass a checkpoint with --model.");
+            : throw new InvalidOperationException(
+                $"The built-in model '{name}' has no weights in this build ({weights} is missing); pass a checkpoint with --model.");
     }
 
     /// <summary>The shipped plans folder of a model folder (null when it has none).</summary>

@@ -19,6 +19,9 @@ public sealed record CaptionEmbeddings(Tensor Features, Tensor Mask)
         if (Features.dim() != 3 || Features.shape[2] != channels)
             throw new ArgumentException($"{name} features must be (B, L, {channels}); got [{string.Join(", ", Features.shape)}].", name);
         if (Mask.dim() != 2 || Mask.shape[0] != Features.shape[0] || Mask.shape[1] != Features.shape[1])
-            throw new ArgumentException($"{name} mask must be (B, L) = ({Features.shape[0]}, {Features.shape[1]}); got [{string.Join(", ", Mask.shape)}].", name);
+        {
+            throw new ArgumentException(
+                $"{name} mask must be (B, L) = ({Features.shape[0]}, {Features.shape[1]}); got [{string.Join(", ", Mask.shape)}].", name);
+        }
     }
 }

@@ -16,8 +16,9 @@ internal static class DenoisingLoop
     /// gives the output the scheduler consumes for (step index, timestep, sample). On failure or cancellation the sample
     /// is freed.
     /// </summary>
-    public static Tensor Run(IDiffusionScheduler scheduler, Tensor x, INoiseSource noise, IDenoiser denoiser, Func<int, long, Tensor, Tensor> modelOutput,
-        IProgress<DiffusionProgress>? progress, Stopwatch stopwatch, CancellationToken cancellationToken)
+    public static Tensor Run(IDiffusionScheduler scheduler, Tensor x, INoiseSource noise, IDenoiser denoiser,
+        Func<int, long, Tensor, Tensor> modelOutput, IProgress<DiffusionProgress>? progress, Stopwatch stopwatch,
+        CancellationToken cancellationToken)
     {
         try
         {

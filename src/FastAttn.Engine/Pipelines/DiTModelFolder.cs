@@ -49,13 +49,15 @@ public static class DiTModelFolder
                 if (vae.Config.LatentChannels != transformer.Config.InChannels)
                 {
                     vae.Dispose();
-                    throw new InvalidOperationException($"The VAE at '{vaePath}' has {vae.Config.LatentChannels} latent channels, the transformer {transformer.Config.InChannels}.");
+                    throw new InvalidOperationException(
+                        $"The VAE at '{vaePath}' has {vae.Config.LatentChannels} latent channels, the transformer {transformer.Config.InChannels}.");
                 }
             }
             else if (transformer.Config.InChannels is not (1 or 3))
             {
                 throw new InvalidOperationException(
-                    $"'{modelPath}' is a latent model ({transformer.Config.InChannels} channels) and no VAE was found: pass one (--vae PATH), or put a diffusers VAE folder named 'vae' beside the weights.");
+                    $"'{modelPath}' is a latent model ({transformer.Config.InChannels} channels) and no VAE was found: " +
+                    "pass one (--vae PATH), or put a diffusers VAE folder named 'vae' beside the weights.");
             }
             logger?.LogInformation("Loaded DiT from {Model} ({Depth} blocks, width {Width}){Vae}", modelPath, transformer.Config.Depth,
                 transformer.Config.HiddenSize, vaePath is null ? "" : $" with VAE {vaePath}");
@@ -88,6 +90,7 @@ public static class DiTModelFolder
             if (names.Length == config.NumClasses) return new ClassLabels(names);
         }
         if (config.NumClasses == ClassLabels.ImageNet.Count) return ClassLabels.ImageNet;
-        return new ClassLabels(Enumerable.Range(0, config.NumClasses).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        return new ClassLabels(Enumerable.Range(0, config.NumClasses)
+            .Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
     }
 }

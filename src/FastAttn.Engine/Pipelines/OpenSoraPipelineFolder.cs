@@ -19,9 +19,14 @@ public static class OpenSoraPipelineFolder
         ScalarType encoderDType = ScalarType.Float32, ILoggerFactory? loggers = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!Directory.Exists(path)) throw new CheckpointFormatException(path, "no such folder (expected an Open-Sora folder with transformer, text_encoder, tokenizer, vae).");
+        if (!Directory.Exists(path))
+        {
+            throw new CheckpointFormatException(path,
+                "no such folder (expected an Open-Sora folder with transformer, text_encoder, tokenizer, vae).");
+        }
         string Part(string name) => Directory.Exists(Path.Combine(path, name)) ? Path.Combine(path, name)
-            : throw new CheckpointFormatException(path, $"has no '{name}' folder (an Open-Sora folder has transformer, text_encoder, tokenizer, vae).");
+            : throw new CheckpointFormatException(path,
+                $"has no '{name}' folder (an Open-Sora folder has transformer, text_encoder, tokenizer, vae).");
         var tokenizer = T5Tokenizer.Load(Part("tokenizer"));
         var transformer = STDiT2Checkpoint.Load(Part("transformer"), dtype, device);
         T5Encoder? encoder = null;

@@ -23,7 +23,8 @@ public static class PixArtPipelineFolder
         if (!Directory.Exists(path)) throw new CheckpointFormatException(path, "no such folder (expected a diffusers PixArt pipeline folder).");
         CheckIndex(Path.Combine(path, "model_index.json"));
         string Part(string name) => Directory.Exists(Path.Combine(path, name)) ? Path.Combine(path, name)
-            : throw new CheckpointFormatException(path, $"has no '{name}' folder (a PixArt pipeline has transformer, text_encoder, tokenizer, vae, scheduler).");
+            : throw new CheckpointFormatException(path,
+                $"has no '{name}' folder (a PixArt pipeline has transformer, text_encoder, tokenizer, vae, scheduler).");
         var scheduler = DiffusersSchedulerConfig.Load(Path.Combine(Part("scheduler"), "scheduler_config.json"));
         var tokenizer = T5Tokenizer.Load(Part("tokenizer"));
         var transformer = PixArtCheckpoint.Load(Part("transformer"), new PixArtLoadOptions { Device = device, DType = dtype });

@@ -58,7 +58,10 @@ public static class PixArtResolutionBins
         return (best.Height, best.Width);
     }
 
-    /// <summary>Images (B, C, H, W) resized (bilinear) to cover <paramref name="width"/>×<paramref name="height"/>, then centre-cropped to it.</summary>
+    /// <summary>
+    /// Images (B, C, H, W) resized (bilinear) to cover <paramref name="width"/>×<paramref name="height"/>, then centre-cropped
+    /// to it.
+    /// </summary>
     public static Tensor ResizeAndCrop(Tensor images, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(images);

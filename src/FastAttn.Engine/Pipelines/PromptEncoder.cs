@@ -17,10 +17,14 @@ public sealed class PromptEncoder : IDisposable
     private readonly bool _ownsEncoder;
     private T5Encoder? _encoder;
 
-    /// <summary>Creates the encoder; with <paramref name="encoder"/> and <paramref name="tokenizer"/> both null only precomputed embeddings can be used.</summary>
+    /// <summary>
+    /// Creates the encoder; with <paramref name="encoder"/> and <paramref name="tokenizer"/> both null only precomputed embeddings
+    /// can be used.
+    /// </summary>
     public PromptEncoder(T5Encoder? encoder, T5Tokenizer? tokenizer, Device device, bool ownsEncoder)
     {
-        if ((encoder is null) != (tokenizer is null)) throw new ArgumentException("Give the text encoder and its tokenizer together, or neither.", nameof(tokenizer));
+        if ((encoder is null) != (tokenizer is null))
+            throw new ArgumentException("Give the text encoder and its tokenizer together, or neither.", nameof(tokenizer));
         _encoder = encoder;
         Tokenizer = tokenizer;
         _device = device;

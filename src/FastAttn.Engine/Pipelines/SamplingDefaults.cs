@@ -49,14 +49,16 @@ public sealed record SamplingDefaults(int Steps = 50, string Scheduler = "ddim",
         try
         {
             var o = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-            return new SamplingDefaults(o["steps"]?.GetValue<int>() ?? 50, o["scheduler"]?.GetValue<string>() ?? "ddim", o["guidanceScale"]?.GetValue<double>() ?? 4.0)
+            return new SamplingDefaults(o["steps"]?.GetValue<int>() ?? 50, o["scheduler"]?.GetValue<string>() ?? "ddim",
+                o["guidanceScale"]?.GetValue<double>() ?? 4.0)
             {
                 Schedule = o["betaSchedule"] is JsonNode b ? NoiseSchedule.FromName(b.GetValue<string>()) : NoiseSchedule.Linear,
                 ClipSample = o["clipSample"]?.GetValue<bool>() ?? false,
                 SearchMetric = o["searchMetric"] is JsonNode m ? ParseMetric(m.GetValue<string>()) : Compression.SearchMetric.RawOutput,
             };
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or NotSupportedException or FormatException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or NotSupportedException
+            or FormatException)
         {
             throw new CheckpointFormatException(path, $"invalid sampling defaults ({e.Message}).", e);
         }

@@ -47,7 +47,10 @@ public sealed record VideoGenerationRequest
     /// <summary>The DiTFastAttn plan for the spatial self-attention; null runs full attention.</summary>
     public Compression.CompressionPlan? Plan { get; init; }
 
-    /// <summary>Optionally, a DiTFastAttn plan for the temporal self-attention (searched with <see cref="Models.OpenSora.VideoAttention.Temporal"/>).</summary>
+    /// <summary>
+    /// Optionally, a DiTFastAttn plan for the temporal self-attention (searched with
+    /// <see cref="Models.OpenSora.VideoAttention.Temporal"/>).
+    /// </summary>
     public Compression.CompressionPlan? TemporalPlan { get; init; }
 
     /// <summary>Optional cap on the plan's cache memory (bytes).</summary>

@@ -75,6 +75,7 @@ public sealed class InProcessCluster : IAsyncLifetime
             });
             silo.Services.AddKeyedSingleton<TimeProvider>(ClusterStorage.PlanLeaseClock, LeaseClock);
             silo.AddFastAttnWorkers();
+            RecordingEngineFactory.Decorate(silo.Services);
         }
     }
 

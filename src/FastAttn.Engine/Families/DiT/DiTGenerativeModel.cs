@@ -67,8 +67,14 @@ public sealed class DiTGenerativeModel : GenerativeModel
             side = native.Width;
             resize = $"Generated at the model's {side}x{side} and resized to {w}x{h}.";
         }
-        else throw new GenerationRequestException($"The model '{Source}' cannot generate {w}x{h} images. Supported sizes: {Defaults.SizeList}.", "size");
-        var scheduler = request.Sampler is string name ? GenerationChecks.Field("sampler", () => Loaded.Defaults.CreateScheduler(name)) : Defaults.Scheduler;
+        else
+        {
+            throw new GenerationRequestException(
+                $"The model '{Source}' cannot generate {w}x{h} images. Supported sizes: {Defaults.SizeList}.", "size");
+        }
+        var scheduler = request.Sampler is string name
+            ? GenerationChecks.Field("sampler", () => Loaded.Defaults.CreateScheduler(name))
+            : Defaults.Scheduler;
         var pipelineRequest = new DiTGenerationRequest
         {
             ClassLabels = Enumerable.Repeat(classId, request.Count).ToArray(),

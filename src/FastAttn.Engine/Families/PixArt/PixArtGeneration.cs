@@ -32,8 +32,8 @@ internal sealed class PixArtGeneration(PixArtGenerativeModel model, PixArtGenera
             var config = model.Pipeline.Transformer.Config;
             var (rows, cols) = model.Pipeline.LatentSizeFor(PipelineRequest);
             int captionTokens = model.Captions is null ? PipelineRequest.MaxTokens : model.Captions.Tokens;
-            return new FlopsShape(rows / config.PatchSize * (cols / config.PatchSize), config.HiddenSize, config.NumLayers, PipelineRequest.GuidanceScale > 1,
-                CaptionTokens: captionTokens);
+            return new FlopsShape(rows / config.PatchSize * (cols / config.PatchSize), config.HiddenSize, config.NumLayers,
+                PipelineRequest.GuidanceScale > 1, CaptionTokens: captionTokens);
         }
     }
 
