@@ -5,7 +5,7 @@ namespace FastAttn.Engine.Families;
 /// <summary>
 /// The part of an <see cref="IGenerativeModel"/> every family shares: its identity, output and conditioning kinds, defaults
 /// and shipped plan folder (a <c>plans</c> folder inside the model folder). A family's model derives from it and adds
-/// its pipeline, <see cref="Prepare"/> and <see cref="Dispose"/>.
+/// its pipeline, <see cref="Prepare"/> and <see cref="Dispose(bool)"/>.
 /// </summary>
 public abstract class GenerativeModel : IGenerativeModel
 {
