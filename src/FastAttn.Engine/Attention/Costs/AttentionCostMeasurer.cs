@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using FastAttn.Engine.Attention.Windows;
+using FastAttn.Engine.Benchmarks;
+using static TorchSharp.torch;
+
+namespace FastAttn.Engine.Attention.Costs;
+
+/// <summary>
+/// Times the engine's own attention code paths at a shape (the same as <see cref="AttentionBenchmark"/>): a warm-up
+/// round, then a few interleaved repetitions, medians. Seconds, not minutes, at the sizes this library runs.
+/// </summary>
+/// <param name="device">The device (default CPU).</param>
+/// <param name="repetitions">Timed rounds (default 5).</param>
+public sealed class AttentionCostMeasurer(Device? device = null, int repetitions = 5) : IAttentionCostMeasurer
+{
+    private readonly Device _device = device ?? CPU;
+    private readonly int _repetitions = repetitions >= 1
+        ? repetitions
+        : throw new ArgumentOutOfRangeException(nameof(repetitions), $"Repetitions must be at least 1; got {repetitions}.");
+
+    /// <summary>The device measured.</summary>
+    public Device Device => _device;
+
+    /// <inheritdoc />
+    public AttentionCosts Measure(AttentionShape shape, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var clock = Stopwatch.StartNew();
+        using var noGrad = no_grad();
+        using var work = new AttentionWorkload(shape.Tokens, shape.Heads, shape.HeadDim, shape.Batch, _device);
+        var window = shape.Window;
+        var implementations = WindowImplementations.For(window.Semantics);
+        var actions = new List<Action>
+        {
+            work.FullModule(),
+            work.ModuleStep(AttentionMethod.Full, window, refreshNext: true),
+            work.ModuleStep(AttentionMethod.WindowResidual, window),
+            work.ModuleStep(AttentionMethod.FullCfgShare, window),
+            work.ModuleStep(AttentionMethod.WindowResidualCfgShare, window),
+            work.ModuleStep(AttentionMethod.OutputShare, window),
+            work.FullKernel(),
+        };
+        actions.AddRange(implementations.Select(i => work.WindowKernel(i, window)));
+        var times = InterleavedTiming.Measure(actions, _repetitions, warmups: 1, _device, cancellationToken: cancellationToken);
+        var ms = times.Select(InterleavedTiming.Median).ToArray();
+        var kernels = implementations.Select((impl, i) => (impl, ms[7 + i])).ToDictionary(p => p.impl, p => p.Item2);
+        return new AttentionCosts(ms[0], ms[1], ms[2], ms[3], ms[4], ms[5], ms[6], kernels) { MeasuredSeconds = clock.Elapsed.TotalSeconds };
+    }
+}
