@@ -3,6 +3,7 @@ using System.CommandLine;
 using FastAttn.Cli.Reporting;
 using FastAttn.Engine.Attention;
 using FastAttn.Engine.Attention.Costs;
+using FastAttn.Engine.Attention.Windows;
 using FastAttn.Engine.Benchmarks;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -64,7 +65,7 @@ internal static class BenchCommand
                     var c = await Task.Run(() => model.CostsFor(shape, cancellationToken), cancellationToken);
                     costs[(n, semantics)] = c;
                     modelTimes.Add($"{shape}: {(c.MeasuredSeconds > 0 ? $"{c.MeasuredSeconds:F1} s" : "cached")}");
-                    Console.Error.WriteLine($"cost model {shape}: {modelTimes[^1]}, default window {c.DefaultWindow}");
+                    Console.Error.WriteLine($"cost model {modelTimes[^1]}, default window {c.DefaultWindow.ToShortName()}");
                 }
             }
             report.Provenance["costModelTime"] = string.Join("; ", modelTimes);

@@ -17,8 +17,11 @@ internal static class InterleavedTiming
     /// <param name="device">Device the actions run on (CUDA is synchronised before each clock read).</param>
     /// <param name="roundDone">Called after each timed round with its 1-based number.</param>
     /// <param name="cancellationToken">Cancels between actions.</param>
+    /// <param name="minSeconds">Keep adding rounds after <paramref name="repetitions"/> until this much time was timed (cheap
+    /// shapes get more rounds, so their medians resist bursts of machine noise) …</param>
+    /// <param name="maxRepetitions">… up to this many rounds in all.</param>
     public static double[][] Measure(IReadOnlyList<Action> actions, int repetitions, int warmups, Device? device = null,
-        Action<int>? roundDone = null, CancellationToken cancellationToken = default)
+        Action<int>? roundDone = null, CancellationToken cancellationToken = default, double minSeconds = 0, int maxRepetitions = 0)
     {
         ArgumentNullException.ThrowIfNull(actions);
         if (repetitions < 1) throw new ArgumentOutOfRangeException(nameof(repetitions), $"Repetitions must be at least 1; got {repetitions}.");
@@ -26,8 +29,9 @@ internal static class InterleavedTiming
         for (int w = 0; w < warmups; w++)
             foreach (var a in actions) { cancellationToken.ThrowIfCancellationRequested(); a(); }
         if (cuda) SyncCuda();
-        var times = actions.Select(_ => new double[repetitions]).ToArray();
-        for (int r = 0; r < repetitions; r++)
+        var times = actions.Select(_ => new List<double>()).ToArray();
+        var clock = Stopwatch.StartNew();
+        for (int r = 0; r < repetitions || (r < maxRepetitions && clock.Elapsed.TotalSeconds < minSeconds); r++)
         {
             for (int i = 0; i < actions.Count; i++)
             {
@@ -35,11 +39,11 @@ internal static class InterleavedTiming
                 var sw = Stopwatch.StartNew();
                 actions[i]();
                 if (cuda) SyncCuda();
-                times[i][r] = sw.Elapsed.TotalMilliseconds;
+                times[i].Add(sw.Elapsed.TotalMilliseconds);
             }
             roundDone?.Invoke(r + 1);
         }
-        return times;
+        return times.Select(t => t.ToArray()).ToArray();
     }
 
     /// <summary>The median of <paramref name="values"/>.</summary>

@@ -7,16 +7,21 @@ namespace FastAttn.Engine.Attention.Costs;
 
 /// <summary>
 /// Times the engine's own attention code paths at a shape (the same as <see cref="AttentionBenchmark"/>): a warm-up
-/// round, then a few interleaved repetitions, medians. Seconds, not minutes, at the sizes this library runs.
+/// round, then at least <paramref name="repetitions"/> interleaved rounds — more (up to 50) while less than
+/// <paramref name="minSeconds"/> was timed, so cheap shapes get robust medians — medians. Seconds, not minutes.
 /// </summary>
 /// <param name="device">The device (default CPU).</param>
-/// <param name="repetitions">Timed rounds (default 5).</param>
-public sealed class AttentionCostMeasurer(Device? device = null, int repetitions = 5) : IAttentionCostMeasurer
+/// <param name="repetitions">Timed rounds at least (default 5).</param>
+/// <param name="minSeconds">Time to spend at least, if 50 rounds take longer (default 0.5 s).</param>
+public sealed class AttentionCostMeasurer(Device? device = null, int repetitions = 5, double minSeconds = 0.5) : IAttentionCostMeasurer
 {
     private readonly Device _device = device ?? CPU;
     private readonly int _repetitions = repetitions >= 1
         ? repetitions
         : throw new ArgumentOutOfRangeException(nameof(repetitions), $"Repetitions must be at least 1; got {repetitions}.");
+
+    /// <summary>The most rounds a measurement takes.</summary>
+    public const int MaxRepetitions = 50;
 
     /// <summary>The device measured.</summary>
     public Device Device => _device;
@@ -41,7 +46,8 @@ public sealed class AttentionCostMeasurer(Device? device = null, int repetitions
             work.FullKernel(),
         };
         actions.AddRange(implementations.Select(i => work.WindowKernel(i, window)));
-        var times = InterleavedTiming.Measure(actions, _repetitions, warmups: 1, _device, cancellationToken: cancellationToken);
+        var times = InterleavedTiming.Measure(actions, _repetitions, warmups: 2, _device, cancellationToken: cancellationToken,
+            minSeconds: minSeconds, maxRepetitions: MaxRepetitions);
         var ms = times.Select(InterleavedTiming.Median).ToArray();
         var kernels = implementations.Select((impl, i) => (impl, ms[7 + i])).ToDictionary(p => p.impl, p => p.Item2);
         return new AttentionCosts(ms[0], ms[1], ms[2], ms[3], ms[4], ms[5], ms[6], kernels) { MeasuredSeconds = clock.Elapsed.TotalSeconds };

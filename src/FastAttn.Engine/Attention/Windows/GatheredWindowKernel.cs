@@ -5,40 +5,42 @@ using static TorchSharp.torch.nn;
 namespace FastAttn.Engine.Attention.Windows;
 
 /// <summary>
-/// Window attention as ONE fused call: queries are cut into blocks of b, each block's key window (K keys: (2r+1)·b for
-/// the block band, b + 2w for the token band) is taken from the zero-padded keys as an overlapping strided view (no
-/// copy), and all blocks of all heads attend at once, with one additive (blocks, b, K) mask built here that removes
-/// padding and, for the token band, the keys outside each query's band.
+/// Window attention with the interior in ONE fused call: every query block whose key window lies inside the sequence
+/// (K keys: (2r+1)·b for the block band, b + 2w for the token band) attends its window taken as an overlapping strided
+/// view of the keys (no copy), all blocks of all heads at once — without a mask for the block band, with one (b, K)
+/// band mask shared by every block for the token band. The few edge blocks are one call each over their clipped range,
+/// with masks built here.
 /// </summary>
 internal sealed class GatheredWindowKernel : IWindowKernel
 {
-    private readonly Tensor? _mask;
-    private readonly long _block, _keys, _padLeft, _blocks;
+    private readonly Tensor? _interiorMask;
+    private readonly List<(long Qs, long Qe, long Ks, long Ke, Tensor? Mask)> _edges = [];
+    private readonly long _block, _keys, _padLeft, _first, _count;
 
-    /// <summary>Builds the geometry and mask for <paramref name="tokens"/> tokens.</summary>
+    /// <summary>Builds the geometry and masks for <paramref name="tokens"/> tokens.</summary>
     public GatheredWindowKernel(WindowSpec spec, int tokens, Device device, ScalarType dtype)
     {
         Spec = spec;
         Tokens = tokens;
         long n = tokens;
-        bool block = spec.Semantics == WindowSemantics.BlockBand;
-        Full = !block && spec.HalfWidth >= n - 1;
+        bool blockBand = spec.Semantics == WindowSemantics.BlockBand;
+        Full = !blockBand && spec.HalfWidth >= n - 1;
         if (Full) return;
         _block = Math.Max(1, spec.BlockSize);
-        _padLeft = block ? spec.BlockRadius * _block : spec.HalfWidth;
-        _keys = block ? (2L * spec.BlockRadius + 1) * _block : _block + 2L * spec.HalfWidth;
-        _blocks = (n + _block - 1) / _block;
-        var values = new float[_blocks * _block * _keys];
-        for (long b = 0; b < _blocks; b++)
-            for (long r = 0; r < _block; r++)
-                for (long c = 0; c < _keys; c++)
-                {
-                    long i = b * _block + r, j = b * _block - _padLeft + c;
-                    bool ok = j >= 0 && j < n && (i >= n || WindowImplementations.Allowed(spec, i, j));
-                    values[(b * _block + r) * _keys + c] = ok ? 0f : float.NegativeInfinity;
-                }
-        using var host = tensor(values).reshape(_blocks, _block, _keys);
-        _mask = host.to(dtype, device).DetachFromDisposeScope();
+        _padLeft = blockBand ? spec.BlockRadius * _block : spec.HalfWidth;
+        _keys = blockBand ? (2L * spec.BlockRadius + 1) * _block : _block + 2L * spec.HalfWidth;
+        long blocks = (n + _block - 1) / _block;
+        _first = (_padLeft + _block - 1) / _block;                                   // first block whose window starts ≥ 0
+        long last = Math.Min(n / _block, (n + _padLeft - _keys) / _block + 1);      // one past the last interior block
+        _count = Math.Max(0, last - _first);
+        if (_count > 0 && !blockBand) _interiorMask = Mask(spec, _block * _first, _block * _first - _padLeft, _block, _keys, n, device, dtype);
+        for (long i = 0; i < blocks; i++)
+        {
+            if (i >= _first && i < _first + _count) continue;
+            long qs = i * _block, qe = Math.Min(n, qs + _block);
+            long ks = Math.Max(0, qs - _padLeft), ke = Math.Min(n, qs - _padLeft + _keys);
+            _edges.Add((qs, qe, ks, ke, blockBand ? null : Mask(spec, qs, ks, qe - qs, ke - ks, n, device, dtype)));
+        }
     }
 
     /// <inheritdoc />
@@ -60,19 +62,40 @@ internal sealed class GatheredWindowKernel : IWindowKernel
         if (n != Tokens) throw new ArgumentException($"Prepared for {Tokens} tokens; got {n}.", nameof(q));
         if (Full) return functional.scaled_dot_product_attention(q, k, v);
         using var scope = NewDisposeScope();
-        long batch = q.shape[0], heads = q.shape[1], d = q.shape[3], padded = _blocks * _block;
-        long right = (_blocks - 1) * _block + _keys - _padLeft - n;
-        var qb = functional.pad(q, [0, 0, 0, padded - n]).reshape(batch * heads, _blocks, _block, d);     // (BH, nb, b, d)
-        var kw = Windows(k, right, batch * heads, d);                                                      // (BH, nb, K, d)
-        var vw = Windows(v, right, batch * heads, d);
-        var o = functional.scaled_dot_product_attention(qb, kw, vw, _mask);                                // (BH, nb, b, d)
-        return o.reshape(batch, heads, padded, d).narrow(2, 0, n).contiguous().MoveToOuterDisposeScope();
+        long batch = q.shape[0], heads = q.shape[1], d = q.shape[3];
+        var output = empty(q.shape, q.dtype, q.device);                                                    // (B, H, N, d)
+        if (_count > 0)
+        {
+            long qs = _first * _block, ks = qs - _padLeft, span = (_count - 1) * _block + _keys;
+            var qb = q.narrow(2, qs, _count * _block).reshape(batch * heads, _count, _block, d);          // (BH, m, b, d)
+            var kw = k.narrow(2, ks, span).unfold(2, _keys, _block).transpose(-1, -2).reshape(batch * heads, _count, _keys, d);
+            var vw = v.narrow(2, ks, span).unfold(2, _keys, _block).transpose(-1, -2).reshape(batch * heads, _count, _keys, d);
+            var o = functional.scaled_dot_product_attention(qb, kw, vw, _interiorMask);                   // (BH, m, b, d)
+            output.narrow(2, qs, _count * _block).copy_(o.reshape(batch, heads, _count * _block, d));
+        }
+        foreach (var (qs, qe, ks, ke, mask) in _edges)
+        {
+            using var o = functional.scaled_dot_product_attention(q.narrow(2, qs, qe - qs), k.narrow(2, ks, ke - ks), v.narrow(2, ks, ke - ks), mask);
+            output.narrow(2, qs, qe - qs).copy_(o);
+        }
+        return output.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Each query block's key window: overlapping strided views of the zero-padded keys.</summary>
-    private Tensor Windows(Tensor x, long right, long bh, long d) =>
-        functional.pad(x, [0, 0, _padLeft, right]).unfold(2, _keys, _block).transpose(-1, -2).reshape(bh, _blocks, _keys, d);
-
     /// <inheritdoc />
-    public void Dispose() => _mask?.Dispose();
+    public void Dispose()
+    {
+        _interiorMask?.Dispose();
+        foreach (var e in _edges) e.Mask?.Dispose();
+    }
+
+    /// <summary>Additive (rows, cols) mask of queries from <paramref name="qs"/> against keys from <paramref name="ks"/>.</summary>
+    private static Tensor Mask(WindowSpec spec, long qs, long ks, long rows, long cols, long n, Device device, ScalarType dtype)
+    {
+        var values = new float[rows * cols];
+        for (long r = 0; r < rows; r++)
+            for (long c = 0; c < cols; c++)
+                values[r * cols + c] = ks + c < n && WindowImplementations.Allowed(spec, qs + r, ks + c) ? 0f : float.NegativeInfinity;
+        using var host = tensor(values).reshape(rows, cols);
+        return host.to(dtype, device).DetachFromDisposeScope();
+    }
 }
