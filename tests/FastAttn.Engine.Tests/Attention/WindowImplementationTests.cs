@@ -17,46 +17,29 @@ public class WindowImplementationTests
         return (randn([2, 3, n, 16], generator: g), randn([2, 3, n, 16], generator: g), randn([2, 3, n, 16], generator: g));
     }
 
-    public static TheoryData<WindowImplementation, int, int> TokenCases()
+    /// <summary>Sizes per semantics, with N not a multiple of the block and windows wider than the sequence.</summary>
+    public static TheoryData<WindowSemantics, WindowImplementation, int, int> Cases()
     {
-        var data = new TheoryData<WindowImplementation, int, int>();
-        foreach (var impl in WindowImplementations.For(WindowSemantics.TokenBand))
-            foreach (var (n, w) in new[] { (64, 8), (100, 12), (37, 5), (20, 30), (256, 32) })
-                data.Add(impl, n, w);
-        return data;
-    }
-
-    public static TheoryData<WindowImplementation, int, int> BlockCases()
-    {
-        var data = new TheoryData<WindowImplementation, int, int>();
-        foreach (var impl in WindowImplementations.For(WindowSemantics.BlockBand))
-            foreach (var (n, w) in new[] { (64, 8), (100, 12), (37, 5), (250, 31), (16, 40) })
-                data.Add(impl, n, w);
+        var data = new TheoryData<WindowSemantics, WindowImplementation, int, int>();
+        foreach (var semantics in new[] { WindowSemantics.TokenBand, WindowSemantics.BlockBand })
+            foreach (var impl in WindowImplementations.For(semantics))
+                foreach (var (n, w) in new[] { (64, 8), (100, 12), (37, 5), (250, 31), (256, 32), (20, 30), (16, 40) })
+                    data.Add(semantics, impl, n, w);
         return data;
     }
 
     [Theory]
-    [MemberData(nameof(TokenCases))]
-    public void TokenWindowsMatchTheDenseReference(WindowImplementation implementation, int n, int w)
+    [MemberData(nameof(Cases))]
+    public void EveryImplementationMatchesTheDenseReference(WindowSemantics semantics, WindowImplementation implementation, int n, int w)
     {
-        var spec = WindowSpec.ForTokens(n, WindowSemantics.TokenBand, w);
+        var spec = WindowSpec.ForTokens(n, semantics, w);
         var (q, k, v) = Random(n, n * 31 + w);
         using var kernel = WindowImplementations.Prepare(implementation, spec, n);
-        using var expected = DenseWindowReference.TokenBand(q, k, v, spec.HalfWidth);
+        using var expected = semantics == WindowSemantics.TokenBand
+            ? DenseWindowReference.TokenBand(q, k, v, spec.HalfWidth)
+            : DenseWindowReference.BlockBand(q, k, v, spec.BlockSize, spec.BlockRadius);
         using var actual = kernel.Compute(q, k, v);
-        TensorAssert.RelativeClose(expected, actual, Tolerance, $"{implementation} token n={n} w={w} b={spec.BlockSize}");
-    }
-
-    [Theory]
-    [MemberData(nameof(BlockCases))]
-    public void BlockWindowsMatchTheDenseReference(WindowImplementation implementation, int n, int w)
-    {
-        var spec = WindowSpec.ForTokens(n, WindowSemantics.BlockBand, w);
-        var (q, k, v) = Random(n, n * 17 + w);
-        using var kernel = WindowImplementations.Prepare(implementation, spec, n);
-        using var expected = DenseWindowReference.BlockBand(q, k, v, spec.BlockSize, spec.BlockRadius);
-        using var actual = kernel.Compute(q, k, v);
-        TensorAssert.RelativeClose(expected, actual, Tolerance, $"{implementation} block n={n} w={w} b={spec.BlockSize}");
+        TensorAssert.RelativeClose(expected, actual, Tolerance, $"{implementation} {semantics} n={n} w={w} b={spec.BlockSize}");
     }
 
     [Fact]
