@@ -11,9 +11,9 @@ namespace FastAttn.Engine.Attention.Costs;
 /// <paramref name="minSeconds"/> was timed, so cheap shapes get robust medians — medians. Seconds, not minutes.
 /// </summary>
 /// <param name="device">The device (default CPU).</param>
-/// <param name="repetitions">Timed rounds at least (default 5).</param>
-/// <param name="minSeconds">Time to spend at least, if 50 rounds take longer (default 0.5 s).</param>
-public sealed class AttentionCostMeasurer(Device? device = null, int repetitions = 5, double minSeconds = 0.5) : IAttentionCostMeasurer
+/// <param name="repetitions">Timed rounds at least (default 3).</param>
+/// <param name="minSeconds">Rounds are added until this much was timed, up to 50 in all (default 0.5 s).</param>
+public sealed class AttentionCostMeasurer(Device? device = null, int repetitions = 3, double minSeconds = 0.5) : IAttentionCostMeasurer
 {
     private readonly Device _device = device ?? CPU;
     private readonly int _repetitions = repetitions >= 1
@@ -46,7 +46,7 @@ public sealed class AttentionCostMeasurer(Device? device = null, int repetitions
             work.FullKernel(),
         };
         actions.AddRange(implementations.Select(i => work.WindowKernel(i, window)));
-        var times = InterleavedTiming.Measure(actions, _repetitions, warmups: 2, _device, cancellationToken: cancellationToken,
+        var times = InterleavedTiming.Measure(actions, _repetitions, warmups: 1, _device, cancellationToken: cancellationToken,
             minSeconds: minSeconds, maxRepetitions: MaxRepetitions);
         var ms = times.Select(InterleavedTiming.Median).ToArray();
         var kernels = implementations.Select((impl, i) => (impl, ms[7 + i])).ToDictionary(p => p.impl, p => p.Item2);
