@@ -1,7 +1,11 @@
 using System.Runtime.InteropServices;
 using System.CommandLine;
 using FastAttn.Cli.Reporting;
+using FastAttn.Engine.Attention;
+using FastAttn.Engine.Attention.Costs;
+using FastAttn.Engine.Attention.Windows;
 using FastAttn.Engine.Benchmarks;
+using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using TorchSharp;
 
@@ -35,23 +39,49 @@ internal static class BenchCommand
         attention.SetAction(async (parse, cancellationToken) =>
         {
             var report = new BenchReport("DiTFastAttn attention: fractions of full attention",
-                ["method", "level", "seq", "flopsFraction", "latencyFraction", "ratio", "medianMs", "spreadMs"]);
+                ["method", "level", "seq", "flopsFraction", "latencyFraction", "ratio", "medianMs", "spreadMs", "default", "costModelMs"]);
             report.Provenance["machine"] = $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}";
             report.Provenance["threads"] = torch.get_num_threads();
             report.Provenance["shape"] = $"batch {parse.GetValue(batch)}, {parse.GetValue(heads)} heads × {parse.GetValue(headDim)}, fp32 CPU";
             report.Provenance["window"] = parse.GetValue(window) is int w ? $"w = {w}" : "w = N/8 (block band: r = 1)";
             report.Provenance["baseline"] = "TorchSharp scaled_dot_product_attention (fused), same shapes/batch/threads, interleaved";
+            report.Provenance["flops"] = "window methods counted on the exact (query, key) pairs of the window (no credit for padding)";
+            using var loggers = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+            var model = new MeasuredCostModel(logger: loggers.CreateLogger("FastAttn.CostModel"));
+            report.Provenance["costModel"] = $"measured once per shape, cached in {model.Directory}; default = its fastest window implementation";
             var rows = new List<AttentionBenchRow>();
+            var costs = new Dictionary<(int, WindowSemantics), AttentionCosts>();
+            var modelTimes = new List<string>();
             foreach (var n in parse.GetValue(seqs)!)
             {
                 var measured = await Task.Run(() => AttentionBenchmark.Run(n, parse.GetValue(heads), parse.GetValue(headDim), parse.GetValue(batch),
                     parse.GetValue(reps), parse.GetValue(window), new Progress<string>(m => Console.Error.WriteLine(m)), cancellationToken),
                         cancellationToken);
                 rows.AddRange(measured);
+                foreach (var semantics in new[] { WindowSemantics.BlockBand, WindowSemantics.TokenBand })
+                {
+                    var shape = new AttentionShape(n, parse.GetValue(heads), parse.GetValue(headDim), parse.GetValue(batch), semantics,
+                        parse.GetValue(window));
+                    var c = await Task.Run(() => model.CostsFor(shape, cancellationToken), cancellationToken);
+                    costs[(n, semantics)] = c;
+                    modelTimes.Add($"{shape}: {(c.MeasuredSeconds > 0 ? $"{c.MeasuredSeconds:F1} s" : "cached")}");
+                    Console.Error.WriteLine($"cost model {modelTimes[^1]}, default window {c.DefaultWindow.ToShortName()}");
+                }
             }
+            report.Provenance["costModelTime"] = string.Join("; ", modelTimes);
             foreach (var r in rows)
+            {
+                var c = costs[(r.Seq, r.Semantics ?? WindowSemantics.BlockBand)];
+                double? modelMs = r switch
+                {
+                    { Implementation: { } impl } => c.WindowKernelMs.TryGetValue(impl, out var ms) ? ms : null,
+                    { ModuleMethod: { } method } => c.ModuleMs(method, r.Refresh),
+                    _ => c.FullKernelMs,
+                };
                 report.Add(new() { ["method"] = r.Method, ["level"] = r.Level, ["seq"] = r.Seq, ["flopsFraction"] = r.FlopsFraction,
-                    ["latencyFraction"] = r.LatencyFraction, ["ratio"] = r.Ratio, ["medianMs"] = r.MedianMs, ["spreadMs"] = r.SpreadMs });
+                    ["latencyFraction"] = r.LatencyFraction, ["ratio"] = r.Ratio, ["medianMs"] = r.MedianMs, ["spreadMs"] = r.SpreadMs,
+                    ["default"] = r.Implementation is { } i && i == c.DefaultWindow, ["costModelMs"] = modelMs });
+            }
             report.Write(parse.GetValue(output)!, plot =>
             {
                 var labels = rows.Select(r => $"{r.Method}/{r.Level[0]} N={r.Seq}").ToArray();

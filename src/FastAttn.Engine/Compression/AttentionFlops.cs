@@ -19,7 +19,8 @@ public sealed record FlopsFractions(double ModuleFraction, double KernelFraction
 
 /// <summary>
 /// FLOPs as the paper counts them (REFERENCE §5): the self-attention module costs 6·N·D² (QKV) + 4·N·K·D (QKᵀ, AV over
-/// K keys per query, the keys actually computed) + 2·N·D² (output) per sample. A window only shrinks the QKᵀ/AV part;
+/// K keys per query: the exact (query, key) pairs the window covers, never the masked or padded pairs a kernel may also
+/// compute) + 2·N·D² (output) per sample. A window only shrinks the QKᵀ/AV part;
 /// ASC halves everything; AST costs nothing; a residual-refresh step costs full plus the window's QKᵀ/AV.
 /// </summary>
 public static class AttentionFlops
@@ -34,7 +35,7 @@ public static class AttentionFlops
     /// <param name="method">The layer's method.</param>
     /// <param name="refresh">Whether a full step also computes the window to refresh the residual.</param>
     /// <param name="shape">The shape.</param>
-    /// <param name="windowPairs">(query, key) pairs the window kernel computes for N tokens.</param>
+    /// <param name="windowPairs">(query, key) pairs inside the window for N tokens (<see cref="WindowSpec.WindowPairs"/>).</param>
     public static (double Module, double Kernel) Layer(AttentionMethod method, bool refresh, FlopsShape shape, long windowPairs)
     {
         ArgumentNullException.ThrowIfNull(shape);
@@ -54,7 +55,7 @@ public static class AttentionFlops
         ArgumentNullException.ThrowIfNull(methods);
         var (refresh, _) = FastAttentionRunner.CacheNeeds(methods, shape.CfgBatch);
         double module = 0, kernel = 0;
-        long pairs = window.ComputedPairs(shape.Tokens);
+        long pairs = window.WindowPairs(shape.Tokens);                                      // exact pairs: no credit for padding
         var (fullModule, fullKernel) = Layer(AttentionMethod.Full, false, shape, pairs);
         for (int s = 0; s < methods.Length; s++)
             for (int l = 0; l < methods[s].Length; l++)

@@ -47,7 +47,7 @@ public class AttentionFlopsTests
         Assert.True(ast.TransformerFraction > 0.5 && ast.TransformerFraction < 1);
         // step 0 refreshes the residual for step 1's WA-RS: full + window kernel, then window only.
         var wars = AttentionFlops.Evaluate([[F, F], [W, W]], shape, window);
-        long pairs = window.ComputedPairs(256);
+        long pairs = window.WindowPairs(256);                                           // exact pairs, not the kernel's padded ones
         double full = 8.0 * 256 * 96 * 96 + 4.0 * 256 * 256 * 96, win = 4.0 * pairs * 96;
         Assert.Equal((full + win + (full - 4.0 * 256 * 256 * 96 + win)) / (2 * full), wars.ModuleFraction, 9);
         Assert.Equal((4.0 * 256 * 256 * 96 + 2 * win) / (2 * 4.0 * 256 * 256 * 96), wars.KernelFraction, 9);

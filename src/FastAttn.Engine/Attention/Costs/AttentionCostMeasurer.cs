@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using FastAttn.Engine.Attention.Windows;
+using FastAttn.Engine.Benchmarks;
+using static TorchSharp.torch;
+
+namespace FastAttn.Engine.Attention.Costs;
+
+/// <summary>
+/// Times the engine's own attention code paths at a shape (the same as <see cref="AttentionBenchmark"/>): a warm-up
+/// round, then at least <paramref name="repetitions"/> interleaved rounds — more (up to 50) while less than
+/// <paramref name="minSeconds"/> was timed, so cheap shapes get robust medians — medians. Seconds, not minutes.
+/// </summary>
+/// <param name="device">The device (default CPU).</param>
+/// <param name="repetitions">Timed rounds at least (default 3).</param>
+/// <param name="minSeconds">Rounds are added until this much was timed, up to 50 in all (default 0.5 s).</param>
+public sealed class AttentionCostMeasurer(Device? device = null, int repetitions = 3, double minSeconds = 0.5) : IAttentionCostMeasurer
+{
+    private readonly Device _device = device ?? CPU;
+    private readonly int _repetitions = repetitions >= 1
+        ? repetitions
+        : throw new ArgumentOutOfRangeException(nameof(repetitions), $"Repetitions must be at least 1; got {repetitions}.");
+
+    /// <summary>The most rounds a measurement takes.</summary>
+    public const int MaxRepetitions = 50;
+
+    /// <summary>The device measured.</summary>
+    public Device Device => _device;
+
+    /// <inheritdoc />
+    public AttentionCosts Measure(AttentionShape shape, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var clock = Stopwatch.StartNew();
+        using var noGrad = no_grad();
+        using var work = new AttentionWorkload(shape.Tokens, shape.Heads, shape.HeadDim, shape.Batch, _device);
+        var window = shape.Window;
+        var implementations = WindowImplementations.For(window.Semantics);
+        var actions = new List<Action>
+        {
+            work.FullModule(),
+            work.ModuleStep(AttentionMethod.Full, window, refreshNext: true),
+            work.ModuleStep(AttentionMethod.WindowResidual, window),
+            work.ModuleStep(AttentionMethod.FullCfgShare, window),
+            work.ModuleStep(AttentionMethod.WindowResidualCfgShare, window),
+            work.ModuleStep(AttentionMethod.OutputShare, window),
+            work.FullKernel(),
+        };
+        actions.AddRange(implementations.Select(i => work.WindowKernel(i, window)));
+        var times = InterleavedTiming.Measure(actions, _repetitions, warmups: 1, _device, cancellationToken: cancellationToken,
+            minSeconds: minSeconds, maxRepetitions: MaxRepetitions);
+        var ms = times.Select(InterleavedTiming.Median).ToArray();
+        var kernels = implementations.Select((impl, i) => (impl, ms[7 + i])).ToDictionary(p => p.impl, p => p.Item2);
+        return new AttentionCosts(ms[0], ms[1], ms[2], ms[3], ms[4], ms[5], ms[6], kernels) { MeasuredSeconds = clock.Elapsed.TotalSeconds };
+    }
+}
