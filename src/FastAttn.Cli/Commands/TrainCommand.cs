@@ -36,6 +36,10 @@ internal static class TrainCommand
         {
             Description = "Decay the learning rate along a half cosine to this value by --steps (default: constant).",
         };
+        var stopAt = new Option<int?>("--stop-at")
+        {
+            Description = "Stop at this step (checkpointed) while the learning-rate schedule still spans --steps.",
+        };
         var init = new Option<string?>("--init")
         {
             Description = "Start a new run from these weights (a model folder or .safetensors with the same architecture); the optimizer starts " +
@@ -45,7 +49,7 @@ internal static class TrainCommand
         var command = new Command("train",
             "Train a class-conditional pixel-space DiT on MNIST digits (resumes from --out when it holds a checkpoint).")
         {
-            data, output, steps, batch, lr, warmup, ema, seed, hidden, depth, heads, patch, schedule, every, minLr, init,
+            data, output, steps, batch, lr, warmup, ema, seed, hidden, depth, heads, patch, schedule, every, minLr, init, stopAt,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -59,6 +63,7 @@ internal static class TrainCommand
                 Seed = parse.GetValue(seed),
                 CheckpointEvery = parse.GetValue(every),
                 MinLearningRate = parse.GetValue(minLr),
+                StopAt = parse.GetValue(stopAt),
                 Schedule = NoiseSchedule.FromName(parse.GetValue(schedule)!),
             };
             var dir = parse.GetValue(output)!;

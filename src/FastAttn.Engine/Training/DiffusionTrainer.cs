@@ -55,7 +55,10 @@ public sealed class DiffusionTrainer : IDisposable
     /// <summary>Optimizer steps done.</summary>
     public int Step { get; private set; }
 
-    /// <summary>Trains on (N, C, H, W) images in [−1, 1] with (N) labels until <see cref="TrainingOptions.Steps"/>.</summary>
+    /// <summary>
+    /// Trains on (N, C, H, W) images in [−1, 1] with (N) labels until <see cref="TrainingOptions.Steps"/>
+    /// (or <see cref="TrainingOptions.StopAt"/>).
+    /// </summary>
     /// <returns>The mean loss of the last 100 steps.</returns>
     public double Train(Tensor images, Tensor labels, string? checkpointDir = null, IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
@@ -65,7 +68,8 @@ public sealed class DiffusionTrainer : IDisposable
         Model.train();
         var stopwatch = Stopwatch.StartNew();
         var recent = new Queue<double>();
-        while (Step < Options.Steps)
+        int end = Math.Min(Options.Steps, Options.StopAt ?? Options.Steps);
+        while (Step < end)
         {
             cancellationToken.ThrowIfCancellationRequested();
             double loss = TrainStep(images, labels);

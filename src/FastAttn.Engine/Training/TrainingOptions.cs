@@ -11,6 +11,12 @@ public sealed record TrainingOptions
     /// <summary>Optimizer steps to reach.</summary>
     public int Steps { get; init; } = 20_000;
 
+    /// <summary>
+    /// Stop (with a checkpoint) at this step, before <see cref="Steps"/>; the learning-rate schedule still spans
+    /// <see cref="Steps"/>. Null trains to the end.
+    /// </summary>
+    public int? StopAt { get; init; }
+
     /// <summary>Images per step.</summary>
     public int BatchSize { get; init; } = 64;
 

@@ -56,4 +56,39 @@ public sealed class TrainingTests : IDisposable
             Assert.True(a.allclose(b, 1e-6, 1e-6));
         Assert.Throws<NotSupportedException>(() => new DiffusionTrainer(Small with { LearnSigma = true }, new TrainingOptions()));
     }
+
+    [Fact]
+    public void TheLearningRateWarmsUpThenDecaysAlongAHalfCosine()
+    {
+        using var trainer = new DiffusionTrainer(Small, new TrainingOptions { Steps = 110, LearningRate = 1e-3, MinLearningRate = 1e-5, WarmupSteps = 10 });
+        Assert.Equal(1e-4, trainer.LearningRateAt(0), 12);                                  // (0 + 1) / 10 of the peak
+        Assert.Equal(1e-3, trainer.LearningRateAt(10), 12);                                 // the peak after warm-up
+        Assert.Equal(1e-5 + 0.5 * (1e-3 - 1e-5), trainer.LearningRateAt(60), 12);           // half-way: the mean
+        Assert.Equal(1e-5, trainer.LearningRateAt(110), 12);                                // the floor at the end
+        using var constant = new DiffusionTrainer(Small, new TrainingOptions { Steps = 110, LearningRate = 1e-3 });
+        Assert.Equal(1e-3, constant.LearningRateAt(100), 12);
+    }
+
+    [Fact]
+    public void ARunStartedFromWeightsStopsAtStopAtWithACheckpoint()
+    {
+        var (images, labels) = Digits.Value.Train();
+        var weights = Path.Combine(_dir, "start.safetensors");
+        using (var source = new DiffusionTrainer(Small, new TrainingOptions { Steps = 2, BatchSize = 8, Seed = 5 }))
+        {
+            source.Train(images, labels);
+            DiffusionTrainer.SaveWeights(source.Ema, weights);
+        }
+        using var trainer = new DiffusionTrainer(Small, new TrainingOptions { Steps = 10, StopAt = 3, BatchSize = 8, Seed = 6, MinLearningRate = 1e-5 });
+        trainer.InitializeFrom(weights);
+        using (var expected = new DiffusionTrainer(Small, new TrainingOptions { Seed = 7 }))
+        {
+            expected.InitializeFrom(weights);
+            foreach (var (a, b) in trainer.Model.parameters().Zip(expected.Ema.parameters())) Assert.True(a.allclose(b, 0, 0));
+        }
+        trainer.Train(images, labels, _dir);
+        Assert.Equal(3, trainer.Step);
+        Assert.Contains("\"step\":3", File.ReadAllText(Path.Combine(_dir, "state.json")), StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => trainer.InitializeFrom(weights));
+    }
 }
