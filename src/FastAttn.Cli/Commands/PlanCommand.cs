@@ -47,6 +47,8 @@ internal static class PlanCommand
         var blocks = k.Window.Semantics == WindowSemantics.BlockBand ? $" (blocks of {k.Window.BlockSize}, radius {k.Window.BlockRadius})" : "";
         table.AddRow("Window", $"{k.Window.Semantics}, w = {k.Window.HalfWidth}{blocks}");
         table.AddRow("Calibration", Markup.Escape(k.Calibration));
+        var search = $"metric {k.Metric}, order {k.CandidateOrder}, scope {k.SearchScope}" + (k.IsVideo ? $", target {k.Target}" : "");
+        table.AddRow("Search", Markup.Escape(search));
         int total = plan.Methods.Length * plan.Layers;
         foreach (var (method, count) in plan.Counts().Where(kv => kv.Value > 0))
             table.AddRow($"  {method.ToShortName()}", $"{count} ({100.0 * count / total:F1}%)");
