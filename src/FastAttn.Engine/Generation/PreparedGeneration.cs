@@ -62,8 +62,19 @@ public abstract class PreparedGeneration
     public abstract CompressionPlan SearchPlan(double threshold, PlanSearchSettings? settings = null, IProgress<PlanSearchProgress>? progress = null,
         CancellationToken cancellationToken = default);
 
-    /// <summary>Full-attention module FLOPs of the whole run (every layer, step, item and CFG half).</summary>
-    public abstract double RawAttentionFlops { get; }
+    /// <summary>
+    /// Full-attention module FLOPs of the whole run (every layer, step, item, frame and CFG half), derived from
+    /// <see cref="AttentionShape"/>; 0 when the family gives no shape (override to count otherwise).
+    /// </summary>
+    public virtual double RawAttentionFlops
+    {
+        get
+        {
+            if (AttentionShape is not FlopsShape shape) return 0;
+            var (perCall, _) = AttentionFlops.Layer(Attention.AttentionMethod.Full, false, shape, 0);
+            return perCall * (shape.CfgBatch ? 2 : 1) * shape.Layers * Steps * Count * (Frames ?? 1);
+        }
+    }
 
     /// <summary>
     /// The shape a plan's FLOPs fractions are computed on: tokens per attention call, width, layers, CFG batch and

@@ -1,4 +1,3 @@
-using FastAttn.Engine.Attention;
 using FastAttn.Engine.Compression;
 using FastAttn.Engine.Generation;
 using FastAttn.Engine.Pipelines;
@@ -11,20 +10,6 @@ internal sealed class DiTGeneration(DiTGenerativeModel model, DiTGenerationReque
     : SearchedGeneration<DiTGenerationRequest, DiTPlanSearchOptions>(new DiTPlanSearch(model.Loaded.Pipeline), request, model.Fingerprint,
         model.Loaded.Defaults.SearchMetric)
 {
-    /// <inheritdoc />
-    public override double RawAttentionFlops
-    {
-        get
-        {
-            var config = model.Loaded.Pipeline.Transformer.Config;
-            int side = PipelineRequest.Size!.Value / config.PatchSize;
-            bool cfg = PipelineRequest.GuidanceScale > 1;
-            var shape = new FlopsShape(side * side, config.HiddenSize, config.Depth, cfg);
-            var (perSample, _) = AttentionFlops.Layer(AttentionMethod.Full, false, shape, 0);
-            return perSample * (cfg ? 2 : 1) * config.Depth * PipelineRequest.Steps * PipelineRequest.ClassLabels.Count;
-        }
-    }
-
     /// <inheritdoc />
     public override FlopsShape AttentionShape
     {

@@ -1,4 +1,3 @@
-using FastAttn.Engine.Attention;
 using FastAttn.Engine.Compression;
 using FastAttn.Engine.Generation;
 using FastAttn.Engine.Pipelines;
@@ -10,19 +9,6 @@ namespace FastAttn.Engine.Families.OpenSora;
 internal sealed class OpenSoraGeneration(OpenSoraGenerativeModel model, VideoGenerationRequest request)
     : SearchedGeneration<VideoGenerationRequest, VideoPlanSearchOptions>(new OpenSoraPlanSearch(model.Pipeline), request, model.Fingerprint)
 {
-    /// <inheritdoc />
-    public override double RawAttentionFlops
-    {
-        get
-        {
-            var config = model.Pipeline.Transformer.Config;
-            int frames = model.Pipeline.LatentSizeFor(PipelineRequest).Frames, tokens = model.Pipeline.TokensPerCall(PipelineRequest);
-            bool cfg = PipelineRequest.GuidanceScale > 1;
-            var (perFrame, _) = AttentionFlops.Layer(AttentionMethod.Full, false, new FlopsShape(tokens, config.HiddenSize, config.Depth, cfg), 0);
-            return perFrame * frames * (cfg ? 2 : 1) * config.Depth * PipelineRequest.Steps * PipelineRequest.Count;
-        }
-    }
-
     /// <inheritdoc />
     public override FlopsShape AttentionShape
     {

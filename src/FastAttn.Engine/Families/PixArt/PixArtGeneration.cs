@@ -1,4 +1,3 @@
-using FastAttn.Engine.Attention;
 using FastAttn.Engine.Compression;
 using FastAttn.Engine.Generation;
 using FastAttn.Engine.Pipelines;
@@ -10,20 +9,6 @@ namespace FastAttn.Engine.Families.PixArt;
 internal sealed class PixArtGeneration(PixArtGenerativeModel model, PixArtGenerationRequest request)
     : SearchedGeneration<PixArtGenerationRequest, TextPlanSearchOptions>(new PixArtPlanSearch(model.Pipeline), request, model.Fingerprint)
 {
-    /// <inheritdoc />
-    public override double RawAttentionFlops
-    {
-        get
-        {
-            var config = model.Pipeline.Transformer.Config;
-            var (rows, cols) = model.Pipeline.LatentSizeFor(PipelineRequest);
-            bool cfg = PipelineRequest.GuidanceScale > 1;
-            var shape = new FlopsShape(rows / config.PatchSize * (cols / config.PatchSize), config.HiddenSize, config.NumLayers, cfg);
-            var (perSample, _) = AttentionFlops.Layer(AttentionMethod.Full, false, shape, 0);
-            return perSample * (cfg ? 2 : 1) * config.NumLayers * PipelineRequest.Steps * PipelineRequest.Count;
-        }
-    }
-
     /// <inheritdoc />
     public override FlopsShape AttentionShape
     {
