@@ -1,3 +1,4 @@
+using FastAttn.Engine.Attention.Costs;
 using FastAttn.Engine.Generation;
 
 namespace FastAttn.Engine.Families;
@@ -43,6 +44,9 @@ public abstract class GenerativeModel : IGenerativeModel
 
     /// <inheritdoc />
     public IReadOnlyList<string> PlanFolders { get; }
+
+    /// <summary>The attention cost model of the device the model runs on (<see cref="ModelLoadSettings.CostModel"/>), or null.</summary>
+    public IAttentionCostModel? CostModel { get; protected init; }
 
     /// <inheritdoc />
     public abstract PreparedGeneration Prepare(GenerationRequest request);

@@ -1,3 +1,4 @@
+using FastAttn.Engine.Attention.Costs;
 using FastAttn.Engine.Runtime;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
@@ -39,6 +40,13 @@ public sealed record ModelLoadSettings
     /// only <see cref="Resolutions"/> / the native size — what a tool asked for a size expects; a served model keeps to its list.
     /// </summary>
     public bool AnySize { get; init; }
+
+    /// <summary>
+    /// What attention costs on the device the model runs on: orders and filters the candidates of latency-aware plan
+    /// searches and picks the window kernel per shape (null: no measured costs; searches with the measured order then
+    /// fail clearly, and the window kernel is the engine's built-in choice).
+    /// </summary>
+    public IAttentionCostModel? CostModel { get; init; }
 
     /// <summary>Loggers for the pipelines (null: none).</summary>
     public ILoggerFactory? Loggers { get; init; }

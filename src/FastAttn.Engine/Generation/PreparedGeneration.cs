@@ -83,6 +83,54 @@ public abstract class PreparedGeneration
     public virtual FlopsShape? AttentionShape => null;
 
     /// <summary>
+    /// Generations that can share forward passes have equal keys: same model, size, steps, sampler, guidance (and frames);
+    /// the plan is the caller's to match. Null (the default): this generation always runs alone.
+    /// </summary>
+    public virtual string? BatchKey => null;
+
+    /// <summary>Estimated bytes one item adds to a forward pass's working memory (activations and plan caches); 0 when unknown.</summary>
+    public virtual long ItemBytes => 0;
+
+    /// <summary>
+    /// Runs <paramref name="members"/> (equal, non-null <see cref="BatchKey"/>s when more than one) with one
+    /// <paramref name="plan"/> as one batch: every item of every member in the same forward passes. Returns one output per
+    /// member, in order, each equal to that member run alone with <see cref="Run"/> (same seeds; equal up to floating-point
+    /// summation order). Progress is the batch's; cancellation stops the whole batch between steps.
+    /// </summary>
+    /// <exception cref="ArgumentException">No members, or members that cannot share a batch.</exception>
+    public static IReadOnlyList<GenerationOutput> RunTogether(IReadOnlyList<PreparedGeneration> members, CompressionPlan? plan,
+        IProgress<DiffusionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        if (members.Count == 0) throw new ArgumentException("A batch needs at least one member.", nameof(members));
+        if (members.Count == 1) return [members[0].Run(plan, progress, cancellationToken)];
+        var key = members[0].BatchKey;
+        if (key is null || members.Any(m => m.BatchKey != key || m.GetType() != members[0].GetType()))
+            throw new ArgumentException("Only generations with equal batch keys on the same model can share a batch.", nameof(members));
+        return members[0].RunBatch(members, plan, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// The family's batched run behind <see cref="RunTogether"/> (members already checked). The default runs each member
+    /// alone in turn; a family overrides it to put every member's items in the same forward passes.
+    /// </summary>
+    protected virtual IReadOnlyList<GenerationOutput> RunBatch(IReadOnlyList<PreparedGeneration> members, CompressionPlan? plan,
+        IProgress<DiffusionProgress>? progress, CancellationToken cancellationToken)
+    {
+        var outputs = new List<GenerationOutput>(members.Count);
+        try
+        {
+            foreach (var member in members) outputs.Add(member.Run(plan, progress, cancellationToken));
+            return outputs;
+        }
+        catch
+        {
+            foreach (var output in outputs) output.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Generates with <paramref name="plan"/> (null: full attention), on the calling thread. Reports each step; honours
     /// <paramref name="cancellationToken"/> between steps. The caller owns (disposes) the output.
     /// </summary>

@@ -18,6 +18,7 @@ public sealed class DiTGenerativeModel : GenerativeModel
             DefaultsOf(loaded, settings), loaded.ShippedPlans ?? "")
     {
         Loaded = loaded;
+        CostModel = settings.CostModel;
         PixelsPerLatent = PixelsPerLatentOf(loaded);
         _anySize = settings.AnySize;
     }

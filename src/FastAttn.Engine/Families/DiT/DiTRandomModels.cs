@@ -57,7 +57,7 @@ public sealed class DiTRandomModels : IRandomModelSource
         var loaded = new LoadedDiT(new DiTPipeline(transformer, null), labels, source, null, new SamplingDefaults(10, "ddim", 4.0), null);
         try
         {
-            var model = new DiTGenerativeModel(source, loaded, new ModelLoadSettings { Device = options.Device });
+            var model = new DiTGenerativeModel(source, loaded, new ModelLoadSettings { Device = options.Device, CostModel = options.CostModel });
             var full = DiTConfigs.Names.Contains(name.Trim(), StringComparer.OrdinalIgnoreCase) ? DiTConfigs.Get(name, options.Resolution ?? 512) :
                 null;
             string at = full is null ? $"{config.InputSize}² latent" : $"{config.InputSize * 8}px";

@@ -18,6 +18,7 @@ public sealed class OpenSoraGenerativeModel : GenerativeModel
         : base("opensora", source, ModelFingerprint.Of(pipeline.Transformer), OutputKind.Video, ConditioningKind.Text, DefaultsOf(settings))
     {
         Pipeline = pipeline;
+        CostModel = settings.CostModel;
     }
 
     private static ModelDefaults DefaultsOf(ModelLoadSettings settings)

@@ -38,7 +38,8 @@ public sealed class OpenSoraRandomModels : IRandomModelSource
         var pipeline = new OpenSoraPipeline(transformer, null, null, null, ownsModels: true);
         try
         {
-            var model = new OpenSoraGenerativeModel($"random:{name}", pipeline, new ModelLoadSettings { Device = options.Device, Steps = 10 })
+            var model = new OpenSoraGenerativeModel($"random:{name}", pipeline, new ModelLoadSettings
+                { Device = options.Device, Steps = 10, CostModel = options.CostModel })
             {
                 Captions = new StandInCaptions(config.ModelMaxLength, 32, config.CaptionChannels, seed: 1),
             };

@@ -20,6 +20,7 @@ public sealed class PixArtGenerativeModel : GenerativeModel
         : base("pixart", source, ModelFingerprint.Of(pipeline.Transformer), OutputKind.Image, ConditioningKind.Text, DefaultsOf(pipeline, settings))
     {
         Pipeline = pipeline;
+        CostModel = settings.CostModel;
     }
 
     /// <summary>The pipeline.</summary>

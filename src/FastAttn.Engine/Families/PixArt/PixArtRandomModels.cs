@@ -41,7 +41,7 @@ public sealed class PixArtRandomModels : IRandomModelSource
         var pipeline = new PixArtPipeline(transformer, null, null, null, SchedulerRegistry.Get("dpm"), ownsModels: true);
         try
         {
-            var settings = new ModelLoadSettings { Device = options.Device, Steps = 50, Resolutions = [resolution] };
+            var settings = new ModelLoadSettings { Device = options.Device, Steps = 50, Resolutions = [resolution], CostModel = options.CostModel };
             var model = new PixArtGenerativeModel($"random:{name}", pipeline, settings)
             {
                 Captions = new StandInCaptions(CaptionTokens, 32, config.CaptionChannels, seed: 1),

@@ -20,6 +20,9 @@ public sealed record RandomModelOptions
     /// <summary>Square image models: the image side in pixels the config is built for (null: the config's own).</summary>
     public int? Resolution { get; init; }
 
+    /// <summary>The attention cost model the model gets (<see cref="ModelLoadSettings.CostModel"/>).</summary>
+    public FastAttn.Engine.Attention.Costs.IAttentionCostModel? CostModel { get; init; }
+
     /// <summary>Latent input side instead of the config's (small configs only).</summary>
     public int? LatentSize { get; init; }
 }
