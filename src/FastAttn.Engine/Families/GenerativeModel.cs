@@ -48,6 +48,14 @@ public abstract class GenerativeModel : IGenerativeModel
     /// <summary>The attention cost model of the device the model runs on (<see cref="ModelLoadSettings.CostModel"/>), or null.</summary>
     public IAttentionCostModel? CostModel { get; protected init; }
 
+    /// <summary>Most items in one forward pass (<see cref="ModelLoadSettings.MaxItemsPerForward"/>; 0: no cap).</summary>
+    public int MaxItemsPerForward
+    {
+        get;
+        protected init => field = value >= 0 ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), $"MaxItemsPerForward must be 0 (no cap) or more; got {value}.");
+    } = 16;
+
     /// <inheritdoc />
     public abstract PreparedGeneration Prepare(GenerationRequest request);
 

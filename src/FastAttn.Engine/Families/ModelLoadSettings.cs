@@ -48,6 +48,14 @@ public sealed record ModelLoadSettings
     /// </summary>
     public IAttentionCostModel? CostModel { get; init; }
 
+    /// <summary>
+    /// Most items (images or clips) in one forward pass: a request's own items, and the items of every request batched
+    /// with it (<see cref="Generation.PreparedGeneration.RunTogether"/>), share forward passes up to this many, each item
+    /// with its own seed and equal to itself run alone up to floating-point summation order. Default 16; 0 = no cap
+    /// (all items in one pass); 1 = one item per pass (bit-identical alone or batched, slowest).
+    /// </summary>
+    public int MaxItemsPerForward { get; init; } = 16;
+
     /// <summary>Loggers for the pipelines (null: none).</summary>
     public ILoggerFactory? Loggers { get; init; }
 

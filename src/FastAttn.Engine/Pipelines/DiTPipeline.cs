@@ -44,9 +44,8 @@ public sealed class DiTPipeline
         if (request.Plan is CompressionPlan plan)
             PlanCompatibility.Check(plan, ModelFingerprint.Of(Transformer), Transformer.Config.Depth, size, request.Steps, request.Scheduler.Name,
                 request.GuidanceScale);
-        int batch = request.ClassLabels.Count;
-        int chunk = request.SamplesPerForward <= 0 ? batch : Math.Min(batch, request.SamplesPerForward);
-        using var denoiser = new PlanDenoiser(request.Plan, (batch + chunk - 1) / chunk, request.GuidanceScale > 1.0, CfgBatchOrder.ConditionalFirst,
+        int chunks = ChunkedForward.Count(request.ClassLabels.Count, request.SamplesPerForward);
+        using var denoiser = new PlanDenoiser(request.Plan, chunks, request.GuidanceScale > 1.0, CfgBatchOrder.ConditionalFirst,
             request.CacheCapBytes, request.TimeAttention ? Transformer.Device : null);
         var result = Run(request, denoiser, progress, cancellationToken);
         return result with
@@ -78,17 +77,10 @@ public sealed class DiTPipeline
             : seedNoise.Next(shape, ScalarType.Float32, device);                               // (B, C, h, w) fp32
         using (var labels = tensor(request.ClassLabels.Select(l => (long)l).ToArray(), device: device))
         {
-            int chunk = request.SamplesPerForward <= 0 ? batch : Math.Min(batch, request.SamplesPerForward);
-            x = DenoisingLoop.Run(scheduler, x, stepNoise, denoiser, (_, t, sample) =>
-            {
-                var outputs = new List<Tensor>();
-                for (int s = 0; s < batch; s += chunk)
-                {
-                    int count = Math.Min(chunk, batch - s);
-                    outputs.Add(GuidedOutput(s / chunk, sample.narrow(0, s, count), labels.narrow(0, s, count), t, request, denoiser));
-                }
-                return outputs.Count == 1 ? outputs[0] : cat(outputs, 0);                          // (B, C_out, h, w)
-            }, progress, stopwatch, cancellationToken);
+            x = DenoisingLoop.Run(scheduler, x, stepNoise, denoiser, (_, t, sample) => ChunkedForward.Run(batch, request.SamplesPerForward,
+                (chunk, start, count) => GuidedOutput(chunk, sample.narrow(0, start, count), labels.narrow(0, start, count), t, request,
+                    denoiser)),                                                                   // (B, C_out, h, w)
+                progress, stopwatch, cancellationToken);
         }
         var (images, latents) = LatentImages.Finish(x, Decoder, cancellationToken);
         stopwatch.Stop();

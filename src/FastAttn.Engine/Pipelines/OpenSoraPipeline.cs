@@ -96,19 +96,28 @@ public sealed class OpenSoraPipeline : IDisposable
                 request.GuidanceScale, w, f);
         }
         var device = Transformer.parameters().First().device;
-        using var denoiser = new PlanDenoiser(request.Plan, 1, guided, CfgBatchOrder.ConditionalFirst, request.CacheCapBytes,
+        int chunks = ChunkedForward.Count(request.Count, request.SamplesPerForward);
+        using var denoiser = new PlanDenoiser(request.Plan, chunks, guided, CfgBatchOrder.ConditionalFirst, request.CacheCapBytes,
             request.TimeAttention ? device : null);
-        using var temporal = request.TemporalPlan is CompressionPlan tp
-            ? new FastAttentionRunner(tp.Methods, _ => tp.Key.Window, guided, CfgBatchOrder.ConditionalFirst, cacheCapBytes: request.CacheCapBytes)
+        var temporal = request.TemporalPlan is CompressionPlan tp
+            ? Enumerable.Range(0, chunks).Select(_ => new FastAttentionRunner(tp.Methods, _ => tp.Key.Window, guided, CfgBatchOrder.ConditionalFirst,
+                cacheCapBytes: request.CacheCapBytes / chunks)).ToArray()
             : null;
-        var both = temporal is null ? denoiser : (IDenoiser)new VideoAttentionDenoiser(denoiser, VideoAttention.Spatial, temporal);
-        var result = Run(request, both, progress, cancellationToken);
-        return result with
+        try
         {
-            AttentionFallbacks = denoiser.Fallbacks + (temporal?.Fallbacks ?? 0),
-            PeakCacheBytes = denoiser.PeakCacheBytes + (temporal?.PeakCacheBytes ?? 0),
-            AttentionTime = denoiser.AttentionTime,
-        };
+            var both = temporal is null ? denoiser : (IDenoiser)new VideoAttentionDenoiser(denoiser, VideoAttention.Spatial, temporal);
+            var result = Run(request, both, progress, cancellationToken);
+            return result with
+            {
+                AttentionFallbacks = denoiser.Fallbacks + (temporal?.Sum(r => r.Fallbacks) ?? 0),
+                PeakCacheBytes = denoiser.PeakCacheBytes + (temporal?.Sum(r => r.PeakCacheBytes) ?? 0),
+                AttentionTime = denoiser.AttentionTime,
+            };
+        }
+        finally
+        {
+            foreach (var runner in temporal ?? []) runner.Dispose();
+        }
     }
 
     /// <summary>
@@ -137,27 +146,23 @@ public sealed class OpenSoraPipeline : IDisposable
             throw new ArgumentException(
                 $"The captions have {caption.shape[1]} tokens; this model's null caption has {config.ModelMaxLength}: encode to that length.",
                 nameof(request));
-        if (guided)
-        {
-            var nullCaption = Transformer.NullCaption.to(ScalarType.Float32, device).unsqueeze(0).expand(batch, -1, -1);
-            caption = cat([caption, nullCaption], 0);                                           // [cond; uncond], as Open-Sora
-            mask = cat([mask, mask], 0);                                                         // the null caption keeps the prompt's mask
-        }
-        caption = caption.to(dtype);
+        var captions = Chunks(batch, request.SamplesPerForward, caption, mask, guided, dtype);
         using var noise = new PerSampleNoise(seeds);
         var x = noise.Next([batch, config.InChannels, frames, rows, cols], ScalarType.Float32, device);
-        x = DenoisingLoop.Run(scheduler, x, noise, denoiser, (_, timestep, sample) =>
-        {
-            var modelIn = guided ? cat([sample, sample], 0) : sample;
-            var t = full(modelIn.shape[0], timestep, ScalarType.Float32, device);
-            Tensor output;
-            using (var pass = Transformer.Prepare(modelIn.to(dtype), t, caption, mask, conditions))
-                output = denoiser.Forward(0, pass).to(ScalarType.Float32);
-            return guided
-                ? ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, GuidedChannels.ReferenceFirstThree,
-                    CfgBatchOrder.ConditionalFirst)
-                : output;
-        }, progress, stopwatch, cancellationToken);
+        x = DenoisingLoop.Run(scheduler, x, noise, denoiser, (_, timestep, sample) => ChunkedForward.Run(batch, request.SamplesPerForward,
+            (chunk, start, count) =>
+            {
+                var part = sample.narrow(0, start, count);
+                var modelIn = guided ? cat([part, part], 0) : part;
+                var t = full(modelIn.shape[0], timestep, ScalarType.Float32, device);
+                Tensor output;
+                using (var pass = Transformer.Prepare(modelIn.to(dtype), t, captions[chunk].Caption, captions[chunk].Mask, conditions))
+                    output = denoiser.Forward(chunk, pass).to(ScalarType.Float32);
+                return guided
+                    ? ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, GuidedChannels.ReferenceFirstThree,
+                        CfgBatchOrder.ConditionalFirst)
+                    : output;
+            }), progress, stopwatch, cancellationToken);
         try
         {
             var latents = x.cpu();
@@ -176,6 +181,27 @@ public sealed class OpenSoraPipeline : IDisposable
             x.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Each forward chunk's caption batch and mask: [cond; null caption] when guided (Open-Sora's order; the null caption
+    /// keeps the prompt's mask), else the prompts alone; built once per generation, in the caller's dispose scope.
+    /// </summary>
+    private (Tensor Caption, Tensor Mask)[] Chunks(int batch, int samplesPerForward, Tensor caption, Tensor mask, bool guided, ScalarType dtype)
+    {
+        int size = ChunkedForward.Size(batch, samplesPerForward);
+        return Enumerable.Range(0, ChunkedForward.Count(batch, samplesPerForward)).Select(chunk =>
+        {
+            int start = chunk * size, count = Math.Min(size, batch - start);
+            Tensor features = caption.narrow(0, start, count), kept = mask.narrow(0, start, count);
+            if (guided)
+            {
+                var nullCaption = Transformer.NullCaption.to(ScalarType.Float32, caption.device).unsqueeze(0).expand(count, -1, -1);
+                features = cat([features, nullCaption], 0);
+                kept = cat([kept, kept], 0);
+            }
+            return (features.to(dtype), kept);
+        }).ToArray();
     }
 
     /// <summary>(B, C, T, h, w) latents → (B, 3, T, H, W) frames, decoded independently as the reference's 2-D VAE does.</summary>
@@ -198,6 +224,8 @@ public sealed class OpenSoraPipeline : IDisposable
             embeddings.Check(config.CaptionChannels, nameof(request.PromptEmbeddings));
         }
         if (request.Count == 0) throw new ArgumentException("At least one prompt is required.", nameof(request));
+        if (request.SamplesPerForward < 0)
+            throw new ArgumentOutOfRangeException(nameof(request), $"SamplesPerForward must be 0 (all) or more; got {request.SamplesPerForward}.");
         if (request.Seeds.Count != 1 && request.Seeds.Count != request.Count)
             throw new ArgumentException($"Give one seed or one per prompt ({request.Count}); got {request.Seeds.Count}.", nameof(request));
         if (request.Steps < 1 || request.Steps > 1000)

@@ -20,6 +20,18 @@ public sealed record PixArtGenerationRequest
     /// <summary>The negative prompt, encoded for the unconditional half of guidance ("" by default, as PixArt).</summary>
     public string NegativePrompt { get; init; } = "";
 
+    /// <summary>
+    /// A negative prompt per image (same count as the images) instead of <see cref="NegativePrompt"/>: what a batch of
+    /// several requests with their own negative prompts uses. Null: <see cref="NegativePrompt"/> for every image.
+    /// </summary>
+    public IReadOnlyList<string>? NegativePrompts { get; init; }
+
+    /// <summary>
+    /// Images per transformer call: 0 (default) runs the whole batch in one call; n splits it into calls of at most n images
+    /// (less memory). An image equals itself generated in another batch up to floating-point summation order.
+    /// </summary>
+    public int SamplesPerForward { get; init; }
+
     /// <summary>Seed of each image, or one seed: image i then uses seed + i.</summary>
     public IReadOnlyList<long> Seeds { get; init; } = [0];
 

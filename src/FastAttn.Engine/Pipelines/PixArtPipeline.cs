@@ -114,8 +114,8 @@ public sealed class PixArtPipeline : IDisposable
                 (request.Scheduler ?? Scheduler).Name, request.GuidanceScale, cols);
         }
         var device = Transformer.parameters().First().device;
-        using var denoiser = new PlanDenoiser(request.Plan, 1, guided, CfgBatchOrder.UnconditionalFirst, request.CacheCapBytes,
-            request.TimeAttention ? device : null);
+        using var denoiser = new PlanDenoiser(request.Plan, ChunkedForward.Count(request.Count, request.SamplesPerForward), guided,
+            CfgBatchOrder.UnconditionalFirst, request.CacheCapBytes, request.TimeAttention ? device : null);
         var result = Run(request, denoiser, decode: true, progress, cancellationToken);
         return result with
         {
@@ -146,34 +146,34 @@ public sealed class PixArtPipeline : IDisposable
         var (prompt, promptMask) = request.PromptEmbeddings is CaptionEmbeddings given
             ? (given.Features.to(ScalarType.Float32, device), given.Mask.to(device))
             : Encode(request.Prompts, request.MaxTokens, request.CleanCaption);
-        Tensor caption = prompt, mask = promptMask;
+        (Tensor Features, Tensor Mask)? negative = null;
         if (guided)
         {
-            var (negative, negativeMask) = request.NegativeEmbeddings is CaptionEmbeddings n
+            negative = request.NegativeEmbeddings is CaptionEmbeddings n
                 ? (n.Features.to(ScalarType.Float32, device).expand(batch, -1, -1), n.Mask.to(device).expand(batch, -1))
-                : Encode(Enumerable.Repeat(request.NegativePrompt, batch).ToList(), request.MaxTokens, request.CleanCaption);
-            if (negative.shape[1] != prompt.shape[1])
-                throw new ArgumentException(
-                    $"The negative embeddings have {negative.shape[1]} tokens; the prompt embeddings {prompt.shape[1]}: pad both to one length.",
-                    nameof(request));
-            caption = cat([negative, prompt], 0);                                            // [uncond; cond], as PixArt
-            mask = cat([negativeMask, promptMask], 0);
+                : Encode(request.NegativePrompts ?? Enumerable.Repeat(request.NegativePrompt, batch).ToList(), request.MaxTokens,
+                    request.CleanCaption);
+            if (negative.Value.Features.shape[1] != prompt.shape[1])
+                throw new ArgumentException($"The negative embeddings have {negative.Value.Features.shape[1]} tokens; the prompt embeddings " +
+                    $"{prompt.shape[1]}: pad both to one length.", nameof(request));
         }
-        caption = caption.to(dtype);
+        var captions = Chunks(batch, request.SamplesPerForward, prompt, promptMask, negative, dtype);
         using var noise = new PerSampleNoise(seeds);
         var x = noise.Next([batch, config.InChannels, rows, cols], ScalarType.Float32, device);
-        x = DenoisingLoop.Run(scheduler, x, noise, denoiser, (_, timestep, sample) =>
-        {
-            var modelIn = guided ? cat([sample, sample], 0) : sample;
-            var t = full(modelIn.shape[0], timestep, ScalarType.Int64, device);
-            Tensor output;
-            using (var pass = Transformer.Prepare(modelIn.to(dtype), t, caption, mask))
-                output = denoiser.Forward(0, pass).to(ScalarType.Float32);
-            if (guided)
-                output = ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, GuidedChannels.AllLatent,
-                    CfgBatchOrder.UnconditionalFirst);
-            return output[.., ..config.InChannels];                                              // learned variance dropped
-        }, progress, stopwatch, cancellationToken);
+        x = DenoisingLoop.Run(scheduler, x, noise, denoiser, (_, timestep, sample) => ChunkedForward.Run(batch, request.SamplesPerForward,
+            (chunk, start, count) =>
+            {
+                var part = sample.narrow(0, start, count);
+                var modelIn = guided ? cat([part, part], 0) : part;
+                var t = full(modelIn.shape[0], timestep, ScalarType.Int64, device);
+                Tensor output;
+                using (var pass = Transformer.Prepare(modelIn.to(dtype), t, captions[chunk].Caption, captions[chunk].Mask))
+                    output = denoiser.Forward(chunk, pass).to(ScalarType.Float32);
+                if (guided)
+                    output = ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, GuidedChannels.AllLatent,
+                        CfgBatchOrder.UnconditionalFirst);
+                return output[.., ..config.InChannels];                                          // learned variance dropped
+            }), progress, stopwatch, cancellationToken);
         var (decoded, latents) = LatentImages.Finish(x, decode ? Decoder : null, cancellationToken);
         var images = ReferenceEquals(decoded, latents)
             ? latents
@@ -187,8 +187,33 @@ public sealed class PixArtPipeline : IDisposable
         return new ImageGenerationResult(images, latents, seeds, stopwatch.Elapsed);
     }
 
+    /// <summary>
+    /// Each forward chunk's caption batch and mask: [uncond; cond] when <paramref name="negative"/> is given (PixArt's order),
+    /// else the prompts alone; built once per generation, in the caller's dispose scope.
+    /// </summary>
+    private static (Tensor Caption, Tensor Mask)[] Chunks(int batch, int samplesPerForward, Tensor prompt, Tensor promptMask,
+        (Tensor Features, Tensor Mask)? negative, ScalarType dtype)
+    {
+        int size = ChunkedForward.Size(batch, samplesPerForward);
+        return Enumerable.Range(0, ChunkedForward.Count(batch, samplesPerForward)).Select(chunk =>
+        {
+            int start = chunk * size, count = Math.Min(size, batch - start);
+            Tensor features = prompt.narrow(0, start, count), mask = promptMask.narrow(0, start, count);
+            if (negative is { } n)
+            {
+                features = cat([n.Features.narrow(0, start, count), features], 0);
+                mask = cat([n.Mask.narrow(0, start, count), mask], 0);
+            }
+            return (features.to(dtype), mask);
+        }).ToArray();
+    }
+
     internal void Validate(PixArtGenerationRequest request)
     {
+        if (request.NegativePrompts is { } negatives && negatives.Count != request.Count)
+            throw new ArgumentException($"Give one negative prompt per image ({request.Count}); got {negatives.Count}.", nameof(request));
+        if (request.SamplesPerForward < 0)
+            throw new ArgumentOutOfRangeException(nameof(request), $"SamplesPerForward must be 0 (all) or more; got {request.SamplesPerForward}.");
         if (request.PromptEmbeddings is CaptionEmbeddings embeddings)
         {
             if (request.Prompts.Count > 0) throw new ArgumentException("Give prompts or prompt embeddings, not both.", nameof(request));

@@ -62,6 +62,12 @@ public sealed record VideoGenerationRequest
     /// <summary>Decode the latents with the VAE (false returns the latents as the frames).</summary>
     public bool Decode { get; init; } = true;
 
+    /// <summary>
+    /// Clips per transformer call: 0 (default) runs the whole batch in one call; n splits it into calls of at most n clips
+    /// (less memory). A clip equals itself generated in another batch up to floating-point summation order.
+    /// </summary>
+    public int SamplesPerForward { get; init; }
+
     /// <summary>Clips in the batch.</summary>
     public int Count => PromptEmbeddings is CaptionEmbeddings e ? (int)e.Count : Prompts.Count;
 

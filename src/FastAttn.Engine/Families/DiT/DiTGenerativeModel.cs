@@ -19,6 +19,7 @@ public sealed class DiTGenerativeModel : GenerativeModel
     {
         Loaded = loaded;
         CostModel = settings.CostModel;
+        MaxItemsPerForward = settings.MaxItemsPerForward;
         PixelsPerLatent = PixelsPerLatentOf(loaded);
         _anySize = settings.AnySize;
     }
@@ -87,6 +88,7 @@ public sealed class DiTGenerativeModel : GenerativeModel
             Size = side / PixelsPerLatent,
             CacheCapBytes = request.CacheCapBytes,
             TimeAttention = request.TimeAttention,
+            SamplesPerForward = MaxItemsPerForward,
         };
         GenerationChecks.Field("request", () => { DiTPipeline.Validate(pipelineRequest, Loaded.Pipeline.Transformer.Config); return 0; });
         return new DiTGeneration(this, pipelineRequest, resize is null ? null : (w, h))

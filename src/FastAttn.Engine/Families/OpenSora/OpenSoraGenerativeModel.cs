@@ -19,6 +19,7 @@ public sealed class OpenSoraGenerativeModel : GenerativeModel
     {
         Pipeline = pipeline;
         CostModel = settings.CostModel;
+        MaxItemsPerForward = settings.MaxItemsPerForward;
     }
 
     private static ModelDefaults DefaultsOf(ModelLoadSettings settings)
@@ -74,6 +75,7 @@ public sealed class OpenSoraGenerativeModel : GenerativeModel
             TemporalPlan = video.TemporalPlan,
             CacheCapBytes = request.CacheCapBytes,
             TimeAttention = request.TimeAttention,
+            SamplesPerForward = MaxItemsPerForward,
         };
         var (frames, rows, cols) = Pipeline.LatentSizeFor(pipelineRequest);
         return new OpenSoraGeneration(this, pipelineRequest)

@@ -21,6 +21,7 @@ public sealed class PixArtGenerativeModel : GenerativeModel
     {
         Pipeline = pipeline;
         CostModel = settings.CostModel;
+        MaxItemsPerForward = settings.MaxItemsPerForward;
     }
 
     /// <summary>The pipeline.</summary>
@@ -78,6 +79,7 @@ public sealed class PixArtGenerativeModel : GenerativeModel
             CleanCaption = request.CleanCaption,
             CacheCapBytes = request.CacheCapBytes,
             TimeAttention = request.TimeAttention,
+            SamplesPerForward = MaxItemsPerForward,
         };
         GenerationChecks.Field("request", () => { Pipeline.Validate(pipelineRequest); return 0; });
         var (rows, cols) = Pipeline.LatentSizeFor(pipelineRequest);
