@@ -18,6 +18,21 @@ internal static class ChunkedForward
         return (batch + size - 1) / size;
     }
 
+    /// <summary>Something per chunk (its captions, say): <paramref name="make"/>(first item, items) for every chunk, in order.</summary>
+    public static T[] PerChunk<T>(int batch, int samplesPerForward, Func<int, int, T> make)
+    {
+        int size = Size(batch, samplesPerForward);
+        return Enumerable.Range(0, Count(batch, samplesPerForward))
+            .Select(chunk => make(chunk * size, Math.Min(size, batch - chunk * size))).ToArray();
+    }
+
+    /// <summary>Items <paramref name="start"/>.. of <paramref name="sample"/> as the model's input: twice over ([x; x]) when guided.</summary>
+    public static Tensor Input(Tensor sample, int start, int count, bool guided)
+    {
+        var part = sample.narrow(0, start, count);
+        return guided ? cat([part, part], 0) : part;
+    }
+
     /// <summary>
     /// Runs <paramref name="forward"/>(chunk, first item, items) for every chunk and joins the outputs along the batch
     /// dimension (call it inside the step's dispose scope).

@@ -152,8 +152,7 @@ public sealed class OpenSoraPipeline : IDisposable
         x = DenoisingLoop.Run(scheduler, x, noise, denoiser, (_, timestep, sample) => ChunkedForward.Run(batch, request.SamplesPerForward,
             (chunk, start, count) =>
             {
-                var part = sample.narrow(0, start, count);
-                var modelIn = guided ? cat([part, part], 0) : part;
+                var modelIn = ChunkedForward.Input(sample, start, count, guided);
                 var t = full(modelIn.shape[0], timestep, ScalarType.Float32, device);
                 Tensor output;
                 using (var pass = Transformer.Prepare(modelIn.to(dtype), t, captions[chunk].Caption, captions[chunk].Mask, conditions))
@@ -188,11 +187,8 @@ public sealed class OpenSoraPipeline : IDisposable
     /// keeps the prompt's mask), else the prompts alone; built once per generation, in the caller's dispose scope.
     /// </summary>
     private (Tensor Caption, Tensor Mask)[] Chunks(int batch, int samplesPerForward, Tensor caption, Tensor mask, bool guided, ScalarType dtype)
-    {
-        int size = ChunkedForward.Size(batch, samplesPerForward);
-        return Enumerable.Range(0, ChunkedForward.Count(batch, samplesPerForward)).Select(chunk =>
+        => ChunkedForward.PerChunk(batch, samplesPerForward, (start, count) =>
         {
-            int start = chunk * size, count = Math.Min(size, batch - start);
             Tensor features = caption.narrow(0, start, count), kept = mask.narrow(0, start, count);
             if (guided)
             {
@@ -201,8 +197,7 @@ public sealed class OpenSoraPipeline : IDisposable
                 kept = cat([kept, kept], 0);
             }
             return (features.to(dtype), kept);
-        }).ToArray();
-    }
+        });
 
     /// <summary>(B, C, T, h, w) latents → (B, 3, T, H, W) frames, decoded independently as the reference's 2-D VAE does.</summary>
     private Tensor DecodeFrames(Tensor latents, CancellationToken cancellationToken)

@@ -163,8 +163,7 @@ public sealed class PixArtPipeline : IDisposable
         x = DenoisingLoop.Run(scheduler, x, noise, denoiser, (_, timestep, sample) => ChunkedForward.Run(batch, request.SamplesPerForward,
             (chunk, start, count) =>
             {
-                var part = sample.narrow(0, start, count);
-                var modelIn = guided ? cat([part, part], 0) : part;
+                var modelIn = ChunkedForward.Input(sample, start, count, guided);
                 var t = full(modelIn.shape[0], timestep, ScalarType.Int64, device);
                 Tensor output;
                 using (var pass = Transformer.Prepare(modelIn.to(dtype), t, captions[chunk].Caption, captions[chunk].Mask))
@@ -193,11 +192,8 @@ public sealed class PixArtPipeline : IDisposable
     /// </summary>
     private static (Tensor Caption, Tensor Mask)[] Chunks(int batch, int samplesPerForward, Tensor prompt, Tensor promptMask,
         (Tensor Features, Tensor Mask)? negative, ScalarType dtype)
-    {
-        int size = ChunkedForward.Size(batch, samplesPerForward);
-        return Enumerable.Range(0, ChunkedForward.Count(batch, samplesPerForward)).Select(chunk =>
+        => ChunkedForward.PerChunk(batch, samplesPerForward, (start, count) =>
         {
-            int start = chunk * size, count = Math.Min(size, batch - start);
             Tensor features = prompt.narrow(0, start, count), mask = promptMask.narrow(0, start, count);
             if (negative is { } n)
             {
@@ -205,8 +201,7 @@ public sealed class PixArtPipeline : IDisposable
                 mask = cat([n.Mask.narrow(0, start, count), mask], 0);
             }
             return (features.to(dtype), mask);
-        }).ToArray();
-    }
+        });
 
     internal void Validate(PixArtGenerationRequest request)
     {
