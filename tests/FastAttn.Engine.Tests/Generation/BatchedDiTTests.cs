@@ -84,6 +84,21 @@ public sealed class BatchedDiTTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ItemsPerForwardIsCappedByTheModelSetting()
+    {
+        var settings = ModelLoadSettings.For("cpu");
+        Assert.Equal(16, settings.MaxItemsPerForward);
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ModelFamilyRegistry.Default.Load(BuiltInModels.Default, settings with { MaxItemsPerForward = -1 }));
+        using var model = ModelFamilyRegistry.Default.Load(BuiltInModels.Default, settings with { MaxItemsPerForward = 2 });
+        var request = new GenerationRequest { Prompt = "5", Steps = 4, Seed = 30 };
+        var members = new[] { model.Prepare(request with { Count = 3 }), model.Prepare(request with { Count = 2, Seed = 40 }) };
+        var (diff, _, items) = BatchAssert.SameAsAlone(members, null, output);                   // the batch: 2 + 2 + 1, alone: 2 + 1 and 2
+        Assert.Equal(5, items);
+        Assert.InRange(diff, 0, BatchAssert.PixelTolerance);
+    }
+
+    [Fact]
     public void MembersThatCannotShareAForwardAreRefused()
     {
         using var model = Tiny();
