@@ -47,7 +47,7 @@ public sealed class DiTPipeline
         int batch = request.ClassLabels.Count;
         int chunk = request.SamplesPerForward <= 0 ? batch : Math.Min(batch, request.SamplesPerForward);
         using var denoiser = new PlanDenoiser(request.Plan, (batch + chunk - 1) / chunk, request.GuidanceScale > 1.0, CfgBatchOrder.ConditionalFirst,
-            request.CacheCapBytes, request.TimeAttention ? Transformer.Device : null);
+            request.CacheCapBytes, request.TimeAttention ? Transformer.Device : null, request.CostModel);
         var result = Run(request, denoiser, progress, cancellationToken);
         return result with
         {

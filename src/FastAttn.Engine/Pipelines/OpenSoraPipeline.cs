@@ -97,9 +97,10 @@ public sealed class OpenSoraPipeline : IDisposable
         }
         var device = Transformer.parameters().First().device;
         using var denoiser = new PlanDenoiser(request.Plan, 1, guided, CfgBatchOrder.ConditionalFirst, request.CacheCapBytes,
-            request.TimeAttention ? device : null);
+            request.TimeAttention ? device : null, request.CostModel);
         using var temporal = request.TemporalPlan is CompressionPlan tp
-            ? new FastAttentionRunner(tp.Methods, _ => tp.Key.Window, guided, CfgBatchOrder.ConditionalFirst, cacheCapBytes: request.CacheCapBytes)
+            ? new FastAttentionRunner(tp.Methods, _ => tp.Key.Window, guided, CfgBatchOrder.ConditionalFirst, request.CacheCapBytes,
+                request.CostModel)
             : null;
         var both = temporal is null ? denoiser : (IDenoiser)new VideoAttentionDenoiser(denoiser, VideoAttention.Spatial, temporal);
         var result = Run(request, both, progress, cancellationToken);

@@ -86,6 +86,7 @@ public sealed class DiTGenerativeModel : GenerativeModel
             GuidedChannels = request.GuidedChannels ?? Engine.Sampling.GuidedChannels.ReferenceFirstThree,
             Size = side / PixelsPerLatent,
             CacheCapBytes = request.CacheCapBytes,
+            CostModel = CostModel,
             TimeAttention = request.TimeAttention,
         };
         GenerationChecks.Field("request", () => { DiTPipeline.Validate(pipelineRequest, Loaded.Pipeline.Transformer.Config); return 0; });

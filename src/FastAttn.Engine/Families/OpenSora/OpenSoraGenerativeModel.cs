@@ -73,6 +73,7 @@ public sealed class OpenSoraGenerativeModel : GenerativeModel
             CleanCaption = request.CleanCaption,
             TemporalPlan = video.TemporalPlan,
             CacheCapBytes = request.CacheCapBytes,
+            CostModel = CostModel,
             TimeAttention = request.TimeAttention,
         };
         var (frames, rows, cols) = Pipeline.LatentSizeFor(pipelineRequest);

@@ -77,6 +77,7 @@ public sealed class PixArtGenerativeModel : GenerativeModel
             ResolutionBinning = !exact,
             CleanCaption = request.CleanCaption,
             CacheCapBytes = request.CacheCapBytes,
+            CostModel = CostModel,
             TimeAttention = request.TimeAttention,
         };
         GenerationChecks.Field("request", () => { Pipeline.Validate(pipelineRequest); return 0; });
