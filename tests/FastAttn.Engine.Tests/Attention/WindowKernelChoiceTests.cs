@@ -34,6 +34,10 @@ public class WindowKernelChoiceTests
         Assert.Equal(WindowKernelChoice.BuiltIn(token, 64), WindowKernelChoice.For(token, 64, 4, 32, costModel: null));
         Assert.True(WindowKernelChoice.BuiltIn(token, 64).Supports(WindowSemantics.TokenBand));
         Assert.True(WindowKernelChoice.BuiltIn(block, 64).Supports(WindowSemantics.BlockBand));
+        // Built in: one dense call at small N, the gathered kernel above.
+        Assert.Equal(WindowImplementation.DenseMasked, WindowKernelChoice.BuiltIn(block, 64));
+        Assert.Equal(WindowImplementation.Gathered, WindowKernelChoice.BuiltIn(WindowSpec.ForTokens(1024), 1024));
+        Assert.Equal(WindowImplementation.Gathered, WindowKernelChoice.BuiltIn(WindowSpec.ForTokens(256, WindowSemantics.TokenBand), 256));
     }
 
     [Fact]

@@ -28,14 +28,16 @@ public static class WindowKernelChoice
     }
 
     /// <summary>
-    /// The choice without a cost model: <see cref="WindowImplementation.Gathered"/>, one fused call over all interior
-    /// query blocks and heads. Measured on a 2-core Xeon (fp32, one CFG pair; docs/attention-kernels.md) it is the fastest
-    /// or within noise of the fastest at every N tried: per-block band calls cost a dispatch per block (the small-N
-    /// overhead), the dense masked call computes all N² pairs (the large-N waste).
+    /// The choice without a cost model, from measurements on a 2-core Xeon (fp32, one CFG pair; docs/attention-kernels.md):
+    /// <see cref="WindowImplementation.DenseMasked"/> — one call — while N ≤ 256 for the block band and N ≤ 128 for
+    /// the token band, where dispatch costs more than the masked-out pairs (at N = 64 it is ~3× faster than the
+    /// others); above, <see cref="WindowImplementation.Gathered"/> — one call for all interior blocks, the window's
+    /// pairs only — which the per-block band kernels never beat by more than noise and the dense call loses to 3–4×.
     /// </summary>
     public static WindowImplementation BuiltIn(WindowSpec spec, int tokens)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return WindowImplementation.Gathered;
+        int denseUpTo = spec.Semantics == WindowSemantics.BlockBand ? 256 : 128;
+        return tokens <= denseUpTo ? WindowImplementation.DenseMasked : WindowImplementation.Gathered;
     }
 }
