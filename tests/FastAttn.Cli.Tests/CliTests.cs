@@ -85,6 +85,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, await CliApp.RunAsync(["bench", "attention", "--seq", "64", "--heads", "2", "--head-dim", "8", "--reps", "1", "--out", basePath]));
         Assert.Contains("\"rows\"", File.ReadAllText(basePath + ".json"));
         Assert.Contains("latencyFraction", File.ReadAllText(basePath + ".json"));
+        Assert.Contains("latencyPerFlops", File.ReadAllText(basePath + ".json"));
         Assert.True(File.Exists(basePath + ".md"));
         Assert.True(new FileInfo(basePath + ".png").Length > 0);
         var search = Path.Combine(_dir, "search");

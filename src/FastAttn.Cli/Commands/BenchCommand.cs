@@ -39,13 +39,14 @@ internal static class BenchCommand
         attention.SetAction(async (parse, cancellationToken) =>
         {
             var report = new BenchReport("DiTFastAttn attention: fractions of full attention",
-                ["method", "level", "seq", "flopsFraction", "latencyFraction", "ratio", "medianMs", "spreadMs", "default", "costModelMs"]);
+                ["method", "level", "seq", "flopsFraction", "latencyFraction", "latencyPerFlops", "medianMs", "spreadMs", "default", "costModelMs"]);
             report.Provenance["machine"] = $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}";
             report.Provenance["threads"] = torch.get_num_threads();
             report.Provenance["shape"] = $"batch {parse.GetValue(batch)}, {parse.GetValue(heads)} heads × {parse.GetValue(headDim)}, fp32 CPU";
             report.Provenance["window"] = parse.GetValue(window) is int w ? $"w = {w}" : "w = N/8 (block band: r = 1)";
             report.Provenance["baseline"] = "TorchSharp scaled_dot_product_attention (fused), same shapes/batch/threads, interleaved";
             report.Provenance["flops"] = "window methods counted on the exact (query, key) pairs of the window (no credit for padding)";
+            report.Provenance["latencyPerFlops"] = "latencyFraction ÷ flopsFraction: time per useful FLOP vs full attention (1 = as efficient)";
             using var loggers = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
             var model = new MeasuredCostModel(logger: loggers.CreateLogger("FastAttn.CostModel"));
             report.Provenance["costModel"] = $"measured once per shape, cached in {model.Directory}; default = its fastest window implementation";
@@ -79,7 +80,8 @@ internal static class BenchCommand
                     _ => c.FullKernelMs,
                 };
                 report.Add(new() { ["method"] = r.Method, ["level"] = r.Level, ["seq"] = r.Seq, ["flopsFraction"] = r.FlopsFraction,
-                    ["latencyFraction"] = r.LatencyFraction, ["ratio"] = r.Ratio, ["medianMs"] = r.MedianMs, ["spreadMs"] = r.SpreadMs,
+                    ["latencyFraction"] = r.LatencyFraction, ["latencyPerFlops"] = r.LatencyPerFlops, ["medianMs"] = r.MedianMs,
+                    ["spreadMs"] = r.SpreadMs,
                     ["default"] = r.Implementation is { } i && i == c.DefaultWindow, ["costModelMs"] = modelMs });
             }
             report.Write(parse.GetValue(output)!, plot =>

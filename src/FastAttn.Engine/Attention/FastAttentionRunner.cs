@@ -1,3 +1,5 @@
+using FastAttn.Engine.Attention.Costs;
+using FastAttn.Engine.Attention.Windows;
 using FastAttn.Engine.Models.DiT;
 using FastAttn.Engine.Sampling;
 using TorchSharp;
@@ -10,7 +12,8 @@ namespace FastAttn.Engine.Attention;
 /// DiTFastAttn for one generation (paper §3; the reference's FastAttnProcessor): computes each layer's self-attention
 /// with the method its plan gives for the current step, and holds that generation's caches — each layer's last
 /// computed attention output (for AST) and its window residual R = full − window (for WA-RS), one per CFG half.
-/// Caches are written only where a later step reads them; dispose the runner to free them.
+/// Caches are written only where a later step reads them; dispose the runner to free them. Windows run on the
+/// implementation <see cref="WindowKernelChoice"/> picks per sequence length (prepared once, held until disposal).
 /// </summary>
 public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
 {
@@ -20,6 +23,8 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
     private readonly Func<int, WindowSpec> _window;
     private readonly Tensor?[] _output, _residual, _pendingOutput, _pendingResidual;
     private readonly long? _cacheCapBytes;
+    private readonly IAttentionCostModel? _costModel;
+    private readonly Dictionary<int, IWindowKernel> _kernels = [];
     private int _step;
 
     /// <summary>Creates the runner.</summary>
@@ -28,9 +33,10 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
     /// <param name="cfgBatch">Whether forward passes carry a CFG batch (both halves); without one, ASC does not apply.</param>
     /// <param name="order">Order of the CFG halves.</param>
     /// <param name="cacheCapBytes">Optional cap on cache memory; steps whose cache would not fit fall back to full attention.</param>
+    /// <param name="costModel">The device's cost model, which picks the window implementation (null: the built-in choice).</param>
     public FastAttentionRunner(AttentionMethod[][] methods, Func<int, WindowSpec> window, bool cfgBatch, CfgBatchOrder order,
-        long? cacheCapBytes = null)
-        : this(methods, window, cfgBatch, order, searchMode: false, cacheCapBytes)
+        long? cacheCapBytes = null, IAttentionCostModel? costModel = null)
+        : this(methods, window, cfgBatch, order, searchMode: false, cacheCapBytes, costModel)
     {
     }
 
@@ -41,8 +47,9 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
     /// <param name="order">Order of the CFG halves.</param>
     /// <param name="searchMode">Compute residuals at every full step and cache every output (the plan is not final yet).</param>
     /// <param name="cacheCapBytes">Optional cap on cache memory.</param>
+    /// <param name="costModel">The device's cost model, which picks the window implementation (null: the built-in choice).</param>
     internal FastAttentionRunner(AttentionMethod[][] methods, Func<int, WindowSpec> window, bool cfgBatch, CfgBatchOrder order, bool searchMode,
-        long? cacheCapBytes)
+        long? cacheCapBytes, IAttentionCostModel? costModel = null)
     {
         _methods = methods ?? throw new ArgumentNullException(nameof(methods));
         _window = window ?? throw new ArgumentNullException(nameof(window));
@@ -50,6 +57,7 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
         Order = order;
         SearchMode = searchMode;
         _cacheCapBytes = cacheCapBytes;
+        _costModel = costModel;
         int layers = methods.Length == 0 ? 0 : methods[0].Length;
         _output = new Tensor?[layers];
         _residual = new Tensor?[layers];
@@ -75,6 +83,10 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
 
     /// <summary>Steps × layers that fell back to full attention (missing cache or cache cap).</summary>
     public int Fallbacks { get; private set; }
+
+    /// <summary>The window implementation prepared for each sequence length so far.</summary>
+    internal IReadOnlyDictionary<int, WindowImplementation> WindowImplementationsInUse =>
+        _kernels.ToDictionary(p => p.Key, p => p.Value.Implementation);
 
     /// <summary>Bytes currently held by the caches.</summary>
     public long CacheBytes => Bytes(_output) + Bytes(_residual);
@@ -146,13 +158,13 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
             heads = functional.scaled_dot_product_attention(q, k, v);                       // (b, H, N, d)
             if (WriteMode != CacheWriteMode.Discard && (SearchMode || _needResidual[_step][layer]) && IsWritten(layer))
             {
-                var residual = heads - WindowAttention.Compute(q, k, v, _window(tokens));  // R = full − window
+                var residual = heads - Window(q, k, v, tokens);                           // R = full − window
                 Store(layer, share ? BothHalves(residual) : residual, isResidual: true);
             }
         }
         else
         {
-            heads = WindowAttention.Compute(q, k, v, _window(tokens));                      // (b, H, N, d)
+            heads = Window(q, k, v, tokens);                                                // (b, H, N, d)
             if (method.UsesResidual()) heads = heads + (share ? ConditionalHalf(_residual[layer]!) : _residual[layer]!);
         }
         var output = attention.Project(heads);                                              // (b, N, D)
@@ -196,6 +208,8 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
             _residual[l]?.Dispose();
             _residual[l] = null;
         }
+        foreach (var kernel in _kernels.Values) kernel.Dispose();
+        _kernels.Clear();
     }
 
     /// <summary>
@@ -222,6 +236,19 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
             }
         }
         return (residual, output);
+    }
+
+    /// <summary>Window attention of q, k, v on the kernel prepared for <paramref name="tokens"/> (prepared on first use).</summary>
+    private Tensor Window(Tensor q, Tensor k, Tensor v, int tokens)
+    {
+        var spec = _window(tokens);
+        if (!_kernels.TryGetValue(tokens, out var kernel) || kernel.Spec != spec)
+        {
+            kernel?.Dispose();
+            var implementation = WindowKernelChoice.For(spec, tokens, (int)q.shape[1], (int)q.shape[3], _costModel);
+            kernel = _kernels[tokens] = WindowImplementations.Prepare(implementation, spec, tokens, q.device, q.dtype);
+        }
+        return kernel.Compute(q, k, v);
     }
 
     private bool IsWritten(int layer) => WriteMode == CacheWriteMode.Commit || (WriteMode == CacheWriteMode.PendingLayer && layer == PendingLayer);

@@ -1,4 +1,5 @@
 using FastAttn.Engine.Attention;
+using FastAttn.Engine.Attention.Costs;
 using FastAttn.Engine.Attention.Windows;
 using FastAttn.Engine.Models.DiT;
 using FastAttn.Engine.Sampling;
@@ -59,13 +60,15 @@ internal sealed class AttentionWorkload : IDisposable
     /// <summary>
     /// A runner step with <paramref name="method"/> (step 0 runs full attention so caches exist; the action repeats
     /// step 1). With <paramref name="refreshNext"/> step 1 is a full step that also writes the residual a WA-RS step reads.
+    /// The runner picks its window implementation as the engine does, from <paramref name="costModel"/> (null: built in).
     /// </summary>
-    public Action ModuleStep(AttentionMethod method, WindowSpec window, bool refreshNext = false)
+    public Action ModuleStep(AttentionMethod method, WindowSpec window, bool refreshNext = false, IAttentionCostModel? costModel = null)
     {
         AttentionMethod[][] plan = refreshNext
             ? [[AttentionMethod.Full], [method], [AttentionMethod.WindowResidual]]
             : [[AttentionMethod.Full], [method], [method]];
-        var runner = new FastAttentionRunner(plan, _ => window, cfgBatch: true, CfgBatchOrder.ConditionalFirst);
+        var runner = new FastAttentionRunner(plan, _ => window, cfgBatch: true, CfgBatchOrder.ConditionalFirst,
+            costModel: costModel);
         _owned.Add(runner);
         runner.BeginStep(0);
         runner.Run(0, _attention, _x).Dispose();

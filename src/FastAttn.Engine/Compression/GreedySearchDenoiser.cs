@@ -62,8 +62,10 @@ internal sealed class GreedySearchDenoiser : IDenoiser
     /// <param name="metricView">What the loss compares (null: the raw output).</param>
     /// <param name="progress">Progress per layer.</param>
     /// <param name="cancel">Checked between layers.</param>
+    /// <param name="costModel">The device's cost model, which picks the window implementation (null: the built-in choice).</param>
     public GreedySearchDenoiser(AttentionMethod[][] methods, AttentionMethod[] candidates, double threshold, bool guided, CfgBatchOrder order,
-        WindowSpec window, bool prefixReuse, Func<Tensor, Tensor>? metricView, IProgress<PlanSearchProgress>? progress, CancellationToken cancel)
+        WindowSpec window, bool prefixReuse, Func<Tensor, Tensor>? metricView, IProgress<PlanSearchProgress>? progress, CancellationToken cancel,
+        Attention.Costs.IAttentionCostModel? costModel = null)
     {
         _methods = methods;
         _candidates = candidates;
@@ -75,7 +77,7 @@ internal sealed class GreedySearchDenoiser : IDenoiser
         _depth = methods[0].Length;
         _cancel = cancel;
         Window = window;
-        _runner = new FastAttentionRunner(methods, _ => window, guided, order, searchMode: true, cacheCapBytes: null);
+        _runner = new FastAttentionRunner(methods, _ => window, guided, order, searchMode: true, cacheCapBytes: null, costModel);
     }
 
     /// <summary>The plan being decided ([step][layer]); complete once the calibration run has finished.</summary>

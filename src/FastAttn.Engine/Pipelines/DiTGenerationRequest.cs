@@ -50,6 +50,9 @@ public sealed record DiTGenerationRequest
     /// <summary>Optional cap on the plan's cache memory (bytes); steps whose cache would not fit fall back to full attention.</summary>
     public long? CacheCapBytes { get; init; }
 
+    /// <summary>The device's attention cost model, which picks each window's implementation (null: the built-in choice).</summary>
+    public FastAttn.Engine.Attention.Costs.IAttentionCostModel? CostModel { get; init; }
+
     /// <summary>
     /// Time the self-attention modules (the result's <see cref="ImageGenerationResult.AttentionTime"/>); on a GPU this
     /// synchronises the device around every attention call, so leave it off outside benchmarks.

@@ -46,7 +46,7 @@ public sealed class DiTPipeline
                 request.GuidanceScale);
         int chunks = ChunkedForward.Count(request.ClassLabels.Count, request.SamplesPerForward);
         using var denoiser = new PlanDenoiser(request.Plan, chunks, request.GuidanceScale > 1.0, CfgBatchOrder.ConditionalFirst,
-            request.CacheCapBytes, request.TimeAttention ? Transformer.Device : null);
+            request.CacheCapBytes, request.TimeAttention ? Transformer.Device : null, request.CostModel);
         var result = Run(request, denoiser, progress, cancellationToken);
         return result with
         {

@@ -98,10 +98,10 @@ public sealed class OpenSoraPipeline : IDisposable
         var device = Transformer.parameters().First().device;
         int chunks = ChunkedForward.Count(request.Count, request.SamplesPerForward);
         using var denoiser = new PlanDenoiser(request.Plan, chunks, guided, CfgBatchOrder.ConditionalFirst, request.CacheCapBytes,
-            request.TimeAttention ? device : null);
+            request.TimeAttention ? device : null, request.CostModel);
         var temporal = request.TemporalPlan is CompressionPlan tp
             ? Enumerable.Range(0, chunks).Select(_ => new FastAttentionRunner(tp.Methods, _ => tp.Key.Window, guided, CfgBatchOrder.ConditionalFirst,
-                cacheCapBytes: request.CacheCapBytes / chunks)).ToArray()
+                cacheCapBytes: request.CacheCapBytes / chunks, costModel: request.CostModel)).ToArray()
             : null;
         try
         {

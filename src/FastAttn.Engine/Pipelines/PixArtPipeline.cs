@@ -115,7 +115,7 @@ public sealed class PixArtPipeline : IDisposable
         }
         var device = Transformer.parameters().First().device;
         using var denoiser = new PlanDenoiser(request.Plan, ChunkedForward.Count(request.Count, request.SamplesPerForward), guided,
-            CfgBatchOrder.UnconditionalFirst, request.CacheCapBytes, request.TimeAttention ? device : null);
+            CfgBatchOrder.UnconditionalFirst, request.CacheCapBytes, request.TimeAttention ? device : null, request.CostModel);
         var result = Run(request, denoiser, decode: true, progress, cancellationToken);
         return result with
         {

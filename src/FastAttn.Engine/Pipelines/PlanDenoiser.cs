@@ -1,4 +1,5 @@
 using FastAttn.Engine.Attention;
+using FastAttn.Engine.Attention.Costs;
 using FastAttn.Engine.Compression;
 using FastAttn.Engine.Models;
 using FastAttn.Engine.Sampling;
@@ -18,12 +19,14 @@ internal sealed class PlanDenoiser : IDenoiser
     /// <param name="order">The model's CFG batch order.</param>
     /// <param name="cacheCapBytes">Cap on all chunks' cache memory.</param>
     /// <param name="timeAttentionOn">Time the attention, synchronising this device (null: no timing).</param>
-    public PlanDenoiser(CompressionPlan? plan, int chunks, bool guided, CfgBatchOrder order, long? cacheCapBytes, Device? timeAttentionOn = null)
+    /// <param name="costModel">The device's cost model, which picks the window implementation (null: the built-in choice).</param>
+    public PlanDenoiser(CompressionPlan? plan, int chunks, bool guided, CfgBatchOrder order, long? cacheCapBytes, Device? timeAttentionOn = null,
+        IAttentionCostModel? costModel = null)
     {
         _runners = plan is null
             ? Enumerable.Repeat<ISelfAttentionRunner>(FullAttentionRunner.Instance, chunks).ToArray()
             : Enumerable.Range(0, chunks).Select(_ => (ISelfAttentionRunner)new FastAttentionRunner(plan.Methods, _ => plan.Key.Window, guided,
-                order, cacheCapBytes: cacheCapBytes is long cap ? cap / chunks : null)).ToArray();
+                order, cacheCapBytes: cacheCapBytes is long cap ? cap / chunks : null, costModel)).ToArray();
         if (timeAttentionOn is Device device) _runners = _runners.Select(r => (ISelfAttentionRunner)new TimedAttentionRunner(r, device)).ToArray();
     }
 

@@ -56,6 +56,9 @@ public sealed record VideoGenerationRequest
     /// <summary>Optional cap on the plan's cache memory (bytes).</summary>
     public long? CacheCapBytes { get; init; }
 
+    /// <summary>The device's attention cost model, which picks each window's implementation (null: the built-in choice).</summary>
+    public FastAttn.Engine.Attention.Costs.IAttentionCostModel? CostModel { get; init; }
+
     /// <summary>Time the spatial self-attention modules (the result's AttentionTime).</summary>
     public bool TimeAttention { get; init; }
 

@@ -53,6 +53,20 @@ public class WindowImplementationTests
         TensorAssert.RelativeClose(expected, actual, Tolerance, "gathered block n=61 b=8 r=2");
     }
 
+    [Theory]
+    [InlineData(300, 40)]      // token query block 32: many edge blocks on each side
+    [InlineData(1100, 970)]    // w ≥ 960: token query block 192, N not a multiple of it
+    public void GatheredTokenBandUsesItsOwnQueryBlockAndStaysExact(int n, int w)
+    {
+        var spec = WindowSpec.ForTokens(n, WindowSemantics.TokenBand, w);
+        var (q, k, v) = Random(n, n + w);
+        using var kernel = WindowImplementations.Prepare(WindowImplementation.Gathered, spec, n);
+        using var expected = DenseWindowReference.TokenBand(q, k, v, w);
+        using var actual = kernel.Compute(q, k, v);
+        TensorAssert.RelativeClose(expected, actual, Tolerance, $"gathered token n={n} w={w} qb={GatheredWindowKernel.TokenQueryBlock(w)}");
+        Assert.NotEqual(spec.BlockSize, GatheredWindowKernel.TokenQueryBlock(w));
+    }
+
     [Fact]
     public void ImplementationsRefuseWindowsTheyDoNotCompute()
     {

@@ -6,8 +6,9 @@ using static TorchSharp.torch;
 namespace FastAttn.Engine.Attention.Costs;
 
 /// <summary>
-/// Times the engine's own attention code paths at a shape (the same as <see cref="AttentionBenchmark"/>): a warm-up
-/// round, then at least <paramref name="repetitions"/> interleaved rounds — more (up to 50) while less than
+/// Times the engine's own attention code paths at a shape (the same as <see cref="AttentionBenchmark"/>) in two runs —
+/// the kernels, then the modules with the window on the fastest kernel, as the engine runs them — each a warm-up round,
+/// then at least <paramref name="repetitions"/> interleaved rounds — more (up to 50) while less than
 /// <paramref name="minSeconds"/> was timed, so cheap shapes get robust medians — medians. Seconds, not minutes.
 /// </summary>
 /// <param name="device">The device (default CPU).</param>
@@ -35,21 +36,28 @@ public sealed class AttentionCostMeasurer(Device? device = null, int repetitions
         using var work = new AttentionWorkload(shape.Tokens, shape.Heads, shape.HeadDim, shape.Batch, _device);
         var window = shape.Window;
         var implementations = WindowImplementations.For(window.Semantics);
-        var actions = new List<Action>
-        {
+        // Kernels first: the module steps then run the window on the fastest, as the engine will.
+        var kernelActions = new List<Action> { work.FullKernel() };
+        kernelActions.AddRange(implementations.Select(i => work.WindowKernel(i, window)));
+        var kernelMs = Medians(kernelActions, cancellationToken);
+        var kernels = implementations.Select((impl, i) => (impl, kernelMs[1 + i])).ToDictionary(p => p.impl, p => p.Item2);
+        var fastest = new FixedCostModel(new AttentionCosts(0, 0, 0, 0, 0, 0, kernelMs[0], kernels));
+        var ms = Medians(
+        [
             work.FullModule(),
-            work.ModuleStep(AttentionMethod.Full, window, refreshNext: true),
-            work.ModuleStep(AttentionMethod.WindowResidual, window),
-            work.ModuleStep(AttentionMethod.FullCfgShare, window),
-            work.ModuleStep(AttentionMethod.WindowResidualCfgShare, window),
-            work.ModuleStep(AttentionMethod.OutputShare, window),
-            work.FullKernel(),
+            work.ModuleStep(AttentionMethod.Full, window, refreshNext: true, fastest),
+            work.ModuleStep(AttentionMethod.WindowResidual, window, costModel: fastest),
+            work.ModuleStep(AttentionMethod.FullCfgShare, window, costModel: fastest),
+            work.ModuleStep(AttentionMethod.WindowResidualCfgShare, window, costModel: fastest),
+            work.ModuleStep(AttentionMethod.OutputShare, window, costModel: fastest),
+        ], cancellationToken);
+        return new AttentionCosts(ms[0], ms[1], ms[2], ms[3], ms[4], ms[5], kernelMs[0], kernels)
+        {
+            MeasuredSeconds = clock.Elapsed.TotalSeconds,
         };
-        actions.AddRange(implementations.Select(i => work.WindowKernel(i, window)));
-        var times = InterleavedTiming.Measure(actions, _repetitions, warmups: 1, _device, cancellationToken: cancellationToken,
-            minSeconds: minSeconds, maxRepetitions: MaxRepetitions);
-        var ms = times.Select(InterleavedTiming.Median).ToArray();
-        var kernels = implementations.Select((impl, i) => (impl, ms[7 + i])).ToDictionary(p => p.impl, p => p.Item2);
-        return new AttentionCosts(ms[0], ms[1], ms[2], ms[3], ms[4], ms[5], ms[6], kernels) { MeasuredSeconds = clock.Elapsed.TotalSeconds };
     }
+
+    private double[] Medians(IReadOnlyList<Action> actions, CancellationToken cancellationToken) =>
+        InterleavedTiming.Measure(actions, _repetitions, warmups: 1, _device, cancellationToken: cancellationToken, minSeconds: minSeconds,
+            maxRepetitions: MaxRepetitions).Select(InterleavedTiming.Median).ToArray();
 }

@@ -87,6 +87,7 @@ public sealed class DiTGenerativeModel : GenerativeModel
             GuidedChannels = request.GuidedChannels ?? Engine.Sampling.GuidedChannels.ReferenceFirstThree,
             Size = side / PixelsPerLatent,
             CacheCapBytes = request.CacheCapBytes,
+            CostModel = CostModel,
             TimeAttention = request.TimeAttention,
             SamplesPerForward = MaxItemsPerForward,
         };

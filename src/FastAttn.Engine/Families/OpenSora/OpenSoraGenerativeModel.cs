@@ -74,6 +74,7 @@ public sealed class OpenSoraGenerativeModel : GenerativeModel
             CleanCaption = request.CleanCaption,
             TemporalPlan = video.TemporalPlan,
             CacheCapBytes = request.CacheCapBytes,
+            CostModel = CostModel,
             TimeAttention = request.TimeAttention,
             SamplesPerForward = MaxItemsPerForward,
         };

@@ -78,6 +78,7 @@ public sealed class PixArtGenerativeModel : GenerativeModel
             ResolutionBinning = !exact,
             CleanCaption = request.CleanCaption,
             CacheCapBytes = request.CacheCapBytes,
+            CostModel = CostModel,
             TimeAttention = request.TimeAttention,
             SamplesPerForward = MaxItemsPerForward,
         };

@@ -14,6 +14,7 @@ public sealed class DiTBlock : Module<Tensor, Tensor, Tensor>
     private readonly LayerNorm norm2;
     private readonly Mlp mlp;
     private readonly Sequential adaLN_modulation;
+    private readonly Func<Tensor, Tensor> _modulationLinear;                                 // adaLN_modulation's Linear
 
     /// <summary>Creates block for <paramref name="config"/>.</summary>
     public DiTBlock(DiTConfig config) : base(nameof(DiTBlock))
@@ -23,7 +24,9 @@ public sealed class DiTBlock : Module<Tensor, Tensor, Tensor>
         attn = new SelfAttention(d, config.NumHeads);
         norm2 = LayerNorm(d, eps: config.MlpNormEps, elementwise_affine: false);
         mlp = new Mlp(d, (int)(d * config.MlpRatio));
-        adaLN_modulation = Sequential(SiLU(), Linear(d, 6 * d));
+        var linear = Linear(d, 6 * d);
+        adaLN_modulation = Sequential(SiLU(), linear);
+        _modulationLinear = linear.forward;
         RegisterComponents();
     }
 
@@ -37,14 +40,24 @@ public sealed class DiTBlock : Module<Tensor, Tensor, Tensor>
     public Tensor Forward(Tensor x, Tensor c, int layer, ISelfAttentionRunner runner)
     {
         using var scope = NewDisposeScope();
-        var mods = adaLN_modulation.forward(c).chunk(6, 1);                                 // 6 × (N, D)
+        return ForwardActivated(x, functional.silu(c), layer, runner).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// <see cref="Forward"/> given SiLU(c), which a model computes once per step for all its blocks (the adaLN
+    /// modulation is SiLU then Linear; the same values, fewer calls).
+    /// </summary>
+    internal Tensor ForwardActivated(Tensor x, Tensor activated, int layer, ISelfAttentionRunner runner)
+    {
+        using var scope = NewDisposeScope();
+        var mods = Modulation.Rows(_modulationLinear(activated), 6);                        // 6 × (N, 1, D)
         var (shiftMsa, scaleMsa, gateMsa) = (mods[0], mods[1], mods[2]);
         var (shiftMlp, scaleMlp, gateMlp) = (mods[3], mods[4], mods[5]);
-        var attnIn = Modulation.Modulate(norm1.forward(x), shiftMsa, scaleMsa);            // (N, T, D)
+        var attnIn = Modulation.ModulateRows(norm1.forward(x), shiftMsa, scaleMsa);        // (N, T, D)
         var attnOut = runner.Run(layer, attn, attnIn);                                      // (N, T, D)
-        x = x + gateMsa.unsqueeze(1) * attnOut;                                             // (N, T, D)
-        var mlpIn = Modulation.Modulate(norm2.forward(x), shiftMlp, scaleMlp);             // (N, T, D)
-        x = x + gateMlp.unsqueeze(1) * mlp.forward(mlpIn);                                  // (N, T, D)
+        x = x + gateMsa * attnOut;                                                          // (N, T, D)
+        var mlpIn = Modulation.ModulateRows(norm2.forward(x), shiftMlp, scaleMlp);         // (N, T, D)
+        x = x + gateMlp * mlp.forward(mlpIn);                                               // (N, T, D)
         return x.MoveToOuterDisposeScope();
     }
 }

@@ -14,6 +14,12 @@ public sealed class DiTForwardState : ITransformerPass
         Tokens = tokens;
         Conditions = conditions;
         FinalCondition = finalCondition;
+        // SiLU of each distinct conditioning vector, once per pass (every adaLN modulation starts with it).
+        var activated = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var c in conditions.Append(finalCondition))
+            if (!activated.ContainsKey(c)) activated[c] = TorchSharp.torch.nn.functional.silu(c).DetachFromDisposeScope();
+        Activated = conditions.Select(c => activated[c]).ToArray();
+        FinalActivated = activated[finalCondition];
         Rows = rows;
         Cols = cols;
     }
@@ -36,6 +42,12 @@ public sealed class DiTForwardState : ITransformerPass
     /// <inheritdoc />
     public int Depth => Conditions.Count;
 
+    /// <summary>SiLU of each block's conditioning vector.</summary>
+    internal IReadOnlyList<Tensor> Activated { get; }
+
+    /// <summary>SiLU of the final layer's conditioning vector.</summary>
+    internal Tensor FinalActivated { get; }
+
     /// <inheritdoc />
     public Tensor RunBlock(int index, Tensor h, ISelfAttentionRunner runner) => _model.RunBlock(index, h, this, runner);
 
@@ -46,6 +58,7 @@ public sealed class DiTForwardState : ITransformerPass
     public void Dispose()
     {
         foreach (var t in Conditions.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()) t.Dispose();
+        foreach (var t in Activated.Append(FinalActivated).Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()) t.Dispose();
         Tokens.Dispose();
     }
 }

@@ -109,7 +109,7 @@ public sealed class DiTModel : Module<Tensor, Tensor, Tensor, Tensor>
     public Tensor RunBlock(int index, Tensor h, DiTForwardState state, ISelfAttentionRunner runner)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return _blockList[index].Forward(h, state.Conditions[index], index, runner);
+        return _blockList[index].ForwardActivated(h, state.Activated[index], index, runner);
     }
 
     /// <summary>The final layer and unpatchify: (N, T, D) → (N, C_out, H, W).</summary>
@@ -117,7 +117,7 @@ public sealed class DiTModel : Module<Tensor, Tensor, Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(state);
         using var scope = NewDisposeScope();
-        var o = final_layer.forward(h, state.FinalCondition);                              // (N, T, p²·C_out)
+        var o = final_layer.ForwardActivated(h, state.FinalActivated);                     // (N, T, p²·C_out)
         return Unpatchify(o, state.Rows, state.Cols).MoveToOuterDisposeScope();            // (N, C_out, H, W)
     }
 

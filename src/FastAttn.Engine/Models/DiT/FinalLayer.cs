@@ -11,6 +11,7 @@ public sealed class FinalLayer : Module<Tensor, Tensor, Tensor>
     private readonly LayerNorm norm_final;
     private readonly Linear linear;
     private readonly Sequential adaLN_modulation;
+    private readonly Func<Tensor, Tensor> _modulationLinear;                                 // adaLN_modulation's Linear
 
     /// <summary>Creates the layer for <paramref name="config"/>.</summary>
     public FinalLayer(DiTConfig config) : base(nameof(FinalLayer))
@@ -18,7 +19,9 @@ public sealed class FinalLayer : Module<Tensor, Tensor, Tensor>
         int d = config.HiddenSize;
         norm_final = LayerNorm(d, eps: 1e-6, elementwise_affine: false);
         linear = Linear(d, config.PatchSize * config.PatchSize * config.OutChannels);
-        adaLN_modulation = Sequential(SiLU(), Linear(d, 2 * d));
+        var modulation = Linear(d, 2 * d);
+        adaLN_modulation = Sequential(SiLU(), modulation);
+        _modulationLinear = modulation.forward;
         RegisterComponents();
     }
 
@@ -26,8 +29,15 @@ public sealed class FinalLayer : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor c)
     {
         using var scope = NewDisposeScope();
-        var mods = adaLN_modulation.forward(c).chunk(2, 1);                                 // 2 × (N, D)
-        var h = Modulation.Modulate(norm_final.forward(x), mods[0], mods[1]);              // (N, T, D)
+        return ForwardActivated(x, functional.silu(c)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary><see cref="forward"/> given SiLU(c), computed once per step by the model (the same values, fewer calls).</summary>
+    internal Tensor ForwardActivated(Tensor x, Tensor activated)
+    {
+        using var scope = NewDisposeScope();
+        var mods = Modulation.Rows(_modulationLinear(activated), 2);                        // 2 × (N, 1, D)
+        var h = Modulation.ModulateRows(norm_final.forward(x), mods[0], mods[1]);          // (N, T, D)
         return linear.forward(h).MoveToOuterDisposeScope();                                 // (N, T, p²·C)
     }
 }

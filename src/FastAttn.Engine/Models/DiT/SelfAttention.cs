@@ -35,11 +35,8 @@ public sealed class SelfAttention : Module<Tensor, Tensor>, Attention.IAttention
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], n = x.shape[1];
-        var parts = qkv.forward(x).reshape(b, n, 3, NumHeads, HeadDim).permute(2, 0, 3, 1, 4); // (3, B, H, N, d)
-        var q = parts[0].MoveToOuterDisposeScope();
-        var k = parts[1].MoveToOuterDisposeScope();
-        var v = parts[2].MoveToOuterDisposeScope();
-        return (q, k, v);
+        var parts = qkv.forward(x).reshape(b, n, 3, NumHeads, HeadDim).permute(2, 0, 3, 1, 4).unbind(0); // 3 × (B, H, N, d)
+        return (parts[0].MoveToOuterDisposeScope(), parts[1].MoveToOuterDisposeScope(), parts[2].MoveToOuterDisposeScope());
     }
 
     /// <summary>Per-head outputs (B, H, N, d) → merged heads through the output projection, (B, N, D).</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -30,14 +31,24 @@ public sealed class TimestepEmbedder : Module<Tensor, Tensor>
     public static Tensor FrequencyEmbedding(Tensor t, int dim, int freqShift = 0)
     {
         using var scope = NewDisposeScope();
-        int half = dim / 2;
-        var k = arange(half, ScalarType.Float32, t.device);
-        var freqs = exp(k * -Math.Log(10000.0) / (half - freqShift));                     // (half), same op order as the references
-        var args = t.to(ScalarType.Float32).unsqueeze(1) * freqs.unsqueeze(0);             // (N, half)
+        var freqs = Frequencies(dim / 2, freqShift, t.device);                               // (1, half), computed once
+        var args = t.to(ScalarType.Float32).unsqueeze(1) * freqs;                          // (N, half)
         var emb = cat([cos(args), sin(args)], 1);                                         // (N, dim)
         if (dim % 2 == 1) emb = cat([emb, zeros_like(emb[.., ..1])], 1);
         return emb.MoveToOuterDisposeScope();
     }
+
+    /// <summary>f as a (1, half) row on <paramref name="device"/>, computed on first use (a constant; never disposed).</summary>
+    private static Tensor Frequencies(int half, int freqShift, Device device) =>
+        FrequencyRows.GetOrAdd((half, freqShift, device.type, device.index), _ =>
+        {
+            using var scope = NewDisposeScope();
+            var k = arange(half, ScalarType.Float32, device);
+            var freqs = exp(k * -Math.Log(10000.0) / (half - freqShift));                 // (half), same op order as the references
+            return freqs.unsqueeze(0).MoveToOuterDisposeScope().DetachFromDisposeScope();
+        });
+
+    private static readonly ConcurrentDictionary<(int, int, DeviceType, int), Tensor> FrequencyRows = new();
 
     /// <summary>(N) timesteps → (N, D).</summary>
     public override Tensor forward(Tensor t)
