@@ -193,6 +193,31 @@ public class BatchingTests
     }
 
     [Fact]
+    public async Task A_per_device_engine_from_the_factory_batches_with_the_hosts_options()
+    {
+        using var gate = new GenerationGate();
+        var family = new GradientFamily(gate: gate, batching: true);
+        await using var host = await StartAsync(family, o => o.MaxBatch = 2);
+        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FastAttnOptions>>().Value.ForDevice("cpu");
+        var engine = host.Services.GetRequiredService<IFastAttnEngineFactory>().Create(options);            // as a cluster host does
+        try
+        {
+            var a = Generate(engine, "a");
+            await gate.WaitStartedAsync();
+            var rest = new[] { "b", "c", "d" }.Select(p => Generate(engine, p)).ToArray();
+            gate.Open();
+            await Task.WhenAll(rest.Prepend(a)).WaitAsync(Guard);
+            Assert.Equal([["a"], ["b", "c"], ["d"]], family.Runs);
+            Assert.Equal((2, 3L), (engine.Status.MaxBatch, engine.Status.Batches));
+            Assert.Same(TestHost.FixedCosts, family.CostModel);
+        }
+        finally
+        {
+            (engine as IDisposable)?.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Four_concurrent_tiny_mnist_requests_batched_give_the_images_of_each_alone()
     {
         static FastAttnImageRequest Request(long seed) => new() { Prompt = "7", Seed = seed, Preset = "raw", Steps = 5 };

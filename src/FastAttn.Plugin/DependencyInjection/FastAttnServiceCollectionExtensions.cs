@@ -28,8 +28,9 @@ public static class FastAttnServiceCollectionExtensions
     /// <see cref="FastAttnImagePlugin"/> and <see cref="FastAttnVideoPlugin"/>; and <see cref="ITextToImageService"/> for the
     /// default model plus one keyed by each configured model's name. The engine takes from the container, when registered,
     /// an <see cref="IAttentionCostModel"/> (the attention costs its models plan with; none: each measures its own), the
-    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/> and a <see cref="TimeProvider"/> (times the batch window). Returns the engine's <see cref="FastAttnBuilder"/>
-    /// (the same one on every call): add decorators, model families, or end it in another engine (a cluster client).
+    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/> and a <see cref="TimeProvider"/> (times the batch window).
+    /// Returns the engine's <see cref="FastAttnBuilder"/> (the same one on every call): add decorators, model families, or
+    /// end it in another engine (a cluster client).
     /// </summary>
     public static FastAttnBuilder AddFastAttn(this IServiceCollection services, IConfiguration? configuration = null,
         Action<FastAttnOptions>? configure = null)

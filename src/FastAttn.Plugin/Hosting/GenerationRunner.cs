@@ -24,10 +24,15 @@ internal sealed class GenerationRunner(ModelRegistry models, PlanResolver plans)
     }
 
     /// <summary>The plan of <paramref name="prepared"/> at <paramref name="quality"/> (null: raw, or none found).</summary>
-    public Task<ResolvedPlan?> PlanAsync(IGenerativeModel loaded, PreparedGeneration prepared, Quality quality, CancellationToken cancellationToken) =>
-        quality.Delta > 0 ? plans.ResolveAsync(loaded, prepared, cancellationToken: cancellationToken) : Task.FromResult<ResolvedPlan?>(null);
+    public Task<ResolvedPlan?> PlanAsync(IGenerativeModel loaded, PreparedGeneration prepared, Quality quality,
+        CancellationToken cancellationToken) =>
+        quality.Delta > 0 ? plans.ResolveAsync(loaded, prepared, cancellationToken: cancellationToken)
+            : Task.FromResult<ResolvedPlan?>(null);
 
-    /// <summary>Prepares <paramref name="job"/> on <paramref name="loaded"/>; a request the model refuses is a <see cref="FastAttnRequestException"/>.</summary>
+    /// <summary>
+    /// Prepares <paramref name="job"/> on <paramref name="loaded"/>; a request the model refuses is a
+    /// <see cref="FastAttnRequestException"/>.
+    /// </summary>
     public static PreparedGeneration Prepare(IGenerativeModel loaded, GenerationJob job)
     {
         if (loaded.Output != job.Kind)
