@@ -23,13 +23,21 @@ internal sealed class BatchFormer(BatchPolicy policy, GenerationRunner runner, J
         if (first is null) return null;
         var members = new List<StagedJob> { first };
         if (policy.MaxBatch <= 1 || first.Prepared.BatchKey is null) return members;
+        try { await GrowAsync(queue, first, members, shutdown).ConfigureAwait(false); }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested) { }             // the run cancels every member
+        return members;
+    }
+
+    /// <summary>Gathers from the queue until the batch is full or, after its window, when nothing more fits.</summary>
+    private async Task GrowAsync(JobQueue queue, StagedJob first, List<StagedJob> members, CancellationToken shutdown)
+    {
         int items = first.Prepared.Count;
-        long deadline = time.GetTimestamp();
+        long started = time.GetTimestamp();
         while (items < policy.MaxBatch && !shutdown.IsCancellationRequested)
         {
             var arrival = queue.NextArrival;
             items = await GatherAsync(queue, first, members, items, shutdown).ConfigureAwait(false);
-            var left = policy.Window - time.GetElapsedTime(deadline);
+            var left = policy.Window - time.GetElapsedTime(started);
             if (items >= policy.MaxBatch || left <= TimeSpan.Zero) break;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
             var delay = Task.Delay(left, time, stop.Token);
@@ -37,7 +45,6 @@ internal sealed class BatchFormer(BatchPolicy policy, GenerationRunner runner, J
             await stop.CancelAsync().ConfigureAwait(false);
             if (!arrival.IsCompleted) break;                                                   // the window has passed
         }
-        return members;
     }
 
     /// <summary>Adds the waiting jobs that fit <paramref name="first"/>'s batch; returns the batch's items.</summary>
