@@ -34,11 +34,7 @@ public class BatchingTests
         listener.SetMeasurementEventCallback<long>((i, value, _, _) => { lock (batches) (i.Name == "fastattn.batches" ? batches : sizes).Add(value); });
         listener.Start();
 
-        var a = Generate(engine, "a");
-        await gate.WaitStartedAsync();
-        var rest = new[] { "b", "c", "d" }.Select(p => Generate(engine, p)).ToArray();
-        gate.Open();
-        var results = await Task.WhenAll(rest.Prepend(a)).WaitAsync(Guard);
+        var results = await BehindOneAsync(engine, gate, "b", "c", "d");
 
         Assert.Equal([["a"], ["b", "c", "d"]], family.Runs);
         Assert.Equal(["a", "b", "c", "d"], results.Select(r => r.Images[0].Subject));
@@ -90,11 +86,7 @@ public class BatchingTests
         await using var host = await StartAsync(family, o => { o.MaxBatch = maxBatch; o.MaxBatchBytes = maxBytes == 0 ? long.MaxValue : maxBytes; });
         var engine = host.Services.GetRequiredService<IFastAttnEngine>();
 
-        var a = Generate(engine, "a");
-        await gate.WaitStartedAsync();
-        var rest = new[] { "b", "c", "d" }.Select(p => Generate(engine, p)).ToArray();
-        gate.Open();
-        await Task.WhenAll(rest.Prepend(a)).WaitAsync(Guard);
+        await BehindOneAsync(engine, gate, "b", "c", "d");
 
         Assert.Equal([["a"], ["b", "c"], ["d"]], family.Runs);
     }
@@ -107,11 +99,7 @@ public class BatchingTests
         await using var host = await StartAsync(family, o => o.MaxBatch = 1);
         var engine = host.Services.GetRequiredService<IFastAttnEngine>();
 
-        var a = Generate(engine, "a");
-        await gate.WaitStartedAsync();
-        var rest = new[] { "b", "c" }.Select(p => Generate(engine, p)).ToArray();
-        gate.Open();
-        await Task.WhenAll(rest.Prepend(a)).WaitAsync(Guard);
+        await BehindOneAsync(engine, gate, "b", "c");
 
         Assert.Equal([["a"], ["b"], ["c"]], family.Runs);
         Assert.Equal((1, 3L, 1.0), (engine.Status.MaxBatch, engine.Status.Batches, engine.Status.MeanBatchSize));
@@ -148,14 +136,9 @@ public class BatchingTests
         await using var host = await StartAsync(family);
         var engine = host.Services.GetRequiredService<IFastAttnEngine>();
 
-        var a = Generate(engine, "a");
-        await gate.WaitStartedAsync();
         using var cancel = new CancellationTokenSource();
-        var b = Generate(engine, "b", cancellationToken: cancel.Token);
-        var c = Generate(engine, "c");
-        gate.Release();
-        await a.WaitAsync(Guard);
-        await gate.WaitStartedAsync();                                                              // [b, c] on the device
+        var started = await SecondBatchStartedAsync(engine, gate, ("b", cancel.Token), ("c", default));
+        var (b, c) = (started[0], started[1]);                                                      // [b, c] on the device
 
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => b.WaitAsync(Guard));         // before the batch finishes
@@ -175,13 +158,8 @@ public class BatchingTests
         await using var host = await StartAsync(family);
         var engine = host.Services.GetRequiredService<IFastAttnEngine>();
 
-        var a = Generate(engine, "a");
-        await gate.WaitStartedAsync();
         using var cancel = new CancellationTokenSource();
-        var members = new[] { "b", "c" }.Select(p => Generate(engine, p, cancellationToken: cancel.Token)).ToArray();
-        gate.Release();
-        await a.WaitAsync(Guard);
-        await gate.WaitStartedAsync();
+        var members = await SecondBatchStartedAsync(engine, gate, ("b", cancel.Token), ("c", cancel.Token));
 
         await cancel.CancelAsync();
         foreach (var m in members) await Assert.ThrowsAnyAsync<OperationCanceledException>(() => m.WaitAsync(Guard));
@@ -202,11 +180,7 @@ public class BatchingTests
         var engine = host.Services.GetRequiredService<IFastAttnEngineFactory>().Create(options);            // as a cluster host does
         try
         {
-            var a = Generate(engine, "a");
-            await gate.WaitStartedAsync();
-            var rest = new[] { "b", "c", "d" }.Select(p => Generate(engine, p)).ToArray();
-            gate.Open();
-            await Task.WhenAll(rest.Prepend(a)).WaitAsync(Guard);
+            await BehindOneAsync(engine, gate, "b", "c", "d");
             Assert.Equal([["a"], ["b", "c"], ["d"]], family.Runs);
             Assert.Equal((2, 3L), (engine.Status.MaxBatch, engine.Status.Batches));
             Assert.Same(TestHost.FixedCosts, family.CostModel);
@@ -230,6 +204,29 @@ public class BatchingTests
             var single = await alone.Services.GetRequiredService<IFastAttnEngine>().GenerateAsync(Request(result.Images[0].Seed)).WaitAsync(Guard);
             Assert.Equal(single.Images[0].Png, result.Images[0].Png);
         }
+    }
+
+    /// <summary>"a" runs alone, held at the gate, while <paramref name="queued"/> queue behind it; then the gate opens.</summary>
+    private static async Task<FastAttnImageResult[]> BehindOneAsync(IFastAttnEngine engine, GenerationGate gate, params string[] queued)
+    {
+        var a = Generate(engine, "a");
+        await gate.WaitStartedAsync();
+        var rest = queued.Select(p => Generate(engine, p)).ToArray();
+        gate.Open();
+        return await Task.WhenAll(rest.Prepend(a)).WaitAsync(Guard);
+    }
+
+    /// <summary>"a" runs alone while <paramref name="members"/> queue; "a" is let go; returns once their batch is on the device.</summary>
+    private static async Task<Task<FastAttnImageResult>[]> SecondBatchStartedAsync(IFastAttnEngine engine, GenerationGate gate,
+        params (string Prompt, CancellationToken Token)[] members)
+    {
+        var a = Generate(engine, "a");
+        await gate.WaitStartedAsync();
+        var tasks = members.Select(m => Generate(engine, m.Prompt, cancellationToken: m.Token)).ToArray();
+        gate.Release();
+        await a.WaitAsync(Guard);
+        await gate.WaitStartedAsync();
+        return tasks;
     }
 
     private static Task<TestHost> StartAsync(GradientFamily family, Action<FastAttnOptions>? configure = null,
