@@ -93,7 +93,7 @@ internal sealed class ServeThroughput : IAsyncDisposable
             o.Device = settings.Device;
             o.Concurrency = settings.Workers;
             o.MaxBatch = maxBatch;
-            o.QueueLength = Math.Max(o.QueueLength, settings.MaxClients * 2);
+            o.QueueLength = Math.Max(o.QueueLength, 2 * Math.Max(settings.MaxClients, settings.MaxBatch));
             o.Threads = settings.Threads;
             o.OutputDirectory = output;
         });
