@@ -201,4 +201,24 @@ public sealed class CliTests : IDisposable
         Assert.True(new FileInfo(basePath + ".png").Length > 0 && File.Exists(basePath + ".md"));
         Assert.Equal(2, await CliApp.RunAsync(["bench", "cluster", "--hosts", "0", "--out", basePath + "-bad"]));
     }
+
+    [Fact]
+    public async Task BenchServeWritesRowsForBatchingOnAndOff()
+    {
+        var basePath = Path.Combine(_dir, "serve");
+        Assert.Equal(0, await CliApp.RunAsync(["bench", "serve", "--clients", "1,2", "--requests", "1", "--reps", "1", "--steps", "2",
+            "--max-batch", "2", "--out", basePath]));
+        var rows = System.Text.Json.JsonDocument.Parse(File.ReadAllText(basePath + ".json")).RootElement.GetProperty("rows").EnumerateArray().ToArray();
+        Assert.Equal([(1, false), (1, true), (2, false), (2, true)],
+            rows.Select(r => (r.GetProperty("clients").GetInt32(), r.GetProperty("batching").GetBoolean())));
+        foreach (var row in rows)
+        {
+            Assert.Equal("inprocess", row.GetProperty("transport").GetString());
+            Assert.True(row.GetProperty("imagesPerSecond").GetDouble() > 0);
+            Assert.True(row.GetProperty("p95Seconds").GetDouble() >= row.GetProperty("p50Seconds").GetDouble());
+            Assert.True(row.GetProperty("meanBatchSize").GetDouble() >= 1);
+        }
+        Assert.True(new FileInfo(basePath + ".png").Length > 0 && File.Exists(basePath + ".md"));
+        Assert.Equal(2, await CliApp.RunAsync(["bench", "serve", "--clients", "0", "--out", basePath + "-bad"]));
+    }
 }

@@ -56,6 +56,14 @@ public sealed class InProcessClusterTests(InProcessCluster fixture) : IClassFixt
         Assert.Equal("clip", engine.DefaultVideoModel);
     }
 
+    [Fact]
+    public async Task Each_hosts_engine_batches_as_the_hosts_options_say()
+    {
+        var workers = await Grains.GetGrain<IWorkerRegistryGrain>(0).GetWorkersAsync();
+        Assert.Equal(2, workers.Count);
+        Assert.All(workers, w => Assert.Equal(3, w.MaxBatch));
+    }
+
     /// <summary>How many times the silos' engines accepted a request like <paramref name="request"/> (prompt, steps, seed).</summary>
     private static int Generations(FastAttnImageRequest request) => RecordingEngineFactory.Accepted
         .Count(r => r.Prompt == request.Prompt && r.Steps == request.Steps && r.Seed == request.Seed);

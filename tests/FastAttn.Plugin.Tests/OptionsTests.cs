@@ -90,9 +90,22 @@ public class OptionsTests
     }
 
     [Fact]
+    public void BadBatchingOptionsAreNamed()
+    {
+        var result = new FastAttnOptionsValidator().Validate(null, new FastAttnOptions
+        {
+            MaxBatch = 0, BatchWindow = TimeSpan.FromSeconds(-1), MaxBatchBytes = -1,
+        });
+        Assert.True(result.Failed);
+        foreach (var key in new[] { "FastAttn:MaxBatch", "FastAttn:BatchWindow", "FastAttn:MaxBatchBytes" })
+            Assert.Contains(key, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PerDeviceCopiesShareNoListOrEntry()
     {
         var options = new FastAttnOptions { OutputDirectory = "/tmp/out", Models = { ["a"] = new FastAttnModelOptions { Path = "p", Resolutions = [32] } } };
+        (options.MaxBatch, options.BatchWindow, options.MaxBatchBytes, options.Threads) = (4, TimeSpan.FromSeconds(2), 1000, 3);
         var cpu = options.ForDevice("cpu");
         var gpu = options.ForDevice("cuda:1");
         cpu.Models["a"].Resolutions.Add(64);
@@ -106,6 +119,7 @@ public class OptionsTests
         Assert.NotSame(options.Models["a"], gpu.Models["a"]);
         Assert.Equal(("cuda:1", Path.Combine("/tmp/out", "cuda-1")), (gpu.Device, gpu.OutputDirectory));
         Assert.Equal(options.Preset, gpu.Preset);
+        Assert.Equal((4, TimeSpan.FromSeconds(2), 1000L, (int?)3), (gpu.MaxBatch, gpu.BatchWindow, gpu.MaxBatchBytes, gpu.Threads));
         Assert.True(gpu.Models.Comparer.Equals("A", "a"));
     }
 

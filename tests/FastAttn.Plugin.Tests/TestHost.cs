@@ -1,6 +1,9 @@
+using FastAttn.Engine.Attention.Costs;
+using FastAttn.Engine.Attention.Windows;
 using FastAttn.Plugin.DependencyInjection;
 using FastAttn.Plugin.Options;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Xunit;
 
@@ -25,6 +28,10 @@ internal sealed class TestHost : IAsyncDisposable
 
     public string Plans => Path.Combine(Root, "plans");
 
+    /// <summary>The costs every test engine plans with: window methods cheaper than full attention, no measuring.</summary>
+    public static FixedCostModel FixedCosts { get; } = new(new AttentionCosts(1.0, 1.2, 0.5, 0.6, 0.3, 0.05, 0.8,
+        new Dictionary<WindowImplementation, double> { [WindowImplementation.BlockBand] = 0.4 }));
+
     public static async Task<TestHost> StartAsync(Action<FastAttnOptions>? configure = null, Action<IServiceCollection>? services = null)
     {
         var root = Directory.CreateTempSubdirectory("fastattn-plugin-tests").FullName;
@@ -36,6 +43,7 @@ internal sealed class TestHost : IAsyncDisposable
             o.Device = "cpu";
             configure?.Invoke(o);
         });
+        builder.Services.TryAddSingleton<IAttentionCostModel>(FixedCosts);              // no timing in tests
         services?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();

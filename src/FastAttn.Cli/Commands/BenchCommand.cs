@@ -99,6 +99,6 @@ internal static class BenchCommand
             return ExitCodes.Ok;
         });
         return new Command("bench", "Benchmarks: speed as ratios measured side by side.") { attention, BenchEndToEndCommand.Create(),
-            BenchSearchCommand.Create(), BenchEncoderCommand.Create(), BenchClusterCommand.Create() };
+            BenchSearchCommand.Create(), BenchEncoderCommand.Create(), BenchClusterCommand.Create(), BenchServeCommand.Create() };
     }
 }

@@ -43,6 +43,9 @@ public sealed class ClusterFastAttnEngine(IFastAttnCluster cluster, IClusterClie
                 ModelLoads = workers.SelectMany(w => w.ModelLoads).GroupBy(p => p.Key, StringComparer.OrdinalIgnoreCase)
                     .ToDictionary(g => g.Key, g => g.Sum(p => p.Value)),
                 PlanSearches = workers.Sum(w => w.PlanSearches),
+                MaxBatch = workers.Select(w => w.MaxBatch).DefaultIfEmpty(1).Max(),
+                Batches = workers.Sum(w => w.Batches),
+                MeanBatchSize = workers.Sum(w => w.Batches) is long b and > 0 ? workers.Sum(w => w.MeanBatchSize * w.Batches) / b : 0,
             };
         }
     }

@@ -55,6 +55,15 @@ public sealed record WorkerReport
     /// <summary>Its default video model (null: none).</summary>
     [Id(15)] public string? DefaultVideoModel { get; init; }
 
+    /// <summary>Items its engine may batch in one run (<c>FastAttn:MaxBatch</c>).</summary>
+    [Id(16)] public int MaxBatch { get; init; } = 1;
+
+    /// <summary>Batches its engine ran since start.</summary>
+    [Id(17)] public long Batches { get; init; }
+
+    /// <summary>Mean items per batch since start.</summary>
+    [Id(18)] public double MeanBatchSize { get; init; }
+
     /// <summary>Whether <paramref name="model"/> is in its memory.</summary>
     public bool HasLoaded(string model) => Loaded.Contains(model, StringComparer.OrdinalIgnoreCase);
 

@@ -114,6 +114,9 @@ internal sealed class DeviceWorkerGrain(DeviceEngines engines, ResultStore resul
             ModelLoads = status.ModelLoads,
             PlanSearches = status.PlanSearches,
             JobsDone = Interlocked.Read(ref _slot.JobsDone),
+            MaxBatch = status.MaxBatch,
+            Batches = status.Batches,
+            MeanBatchSize = status.MeanBatchSize,
             TakenAt = DateTime.UtcNow,
         };
     }

@@ -1,3 +1,4 @@
+using FastAttn.Engine.Attention.Costs;
 using FastAttn.Engine.Compression;
 using FastAttn.Engine.Families;
 using FastAttn.Plugin.Diagnostics;
@@ -25,8 +26,11 @@ public static class FastAttnServiceCollectionExtensions
     /// <paramref name="configure"/>), validated at start; the local engine (a hosted service) with telemetry
     /// (<see cref="FastAttnBuilderExtensions.UseTelemetry"/>); a health check named <c>fastattn</c>; the
     /// <see cref="FastAttnImagePlugin"/> and <see cref="FastAttnVideoPlugin"/>; and <see cref="ITextToImageService"/> for the
-    /// default model plus one keyed by each configured model's name. Returns the engine's <see cref="FastAttnBuilder"/>
-    /// (the same one on every call): add decorators, model families, or end it in another engine (a cluster client).
+    /// default model plus one keyed by each configured model's name. The engine takes from the container, when registered,
+    /// an <see cref="IAttentionCostModel"/> (the attention costs its models plan with; none: each measures its own), the
+    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/> and a <see cref="TimeProvider"/> (times the batch window).
+    /// Returns the engine's <see cref="FastAttnBuilder"/> (the same one on every call): add decorators, model families, or
+    /// end it in another engine (a cluster client).
     /// </summary>
     public static FastAttnBuilder AddFastAttn(this IServiceCollection services, IConfiguration? configuration = null,
         Action<FastAttnOptions>? configure = null)
@@ -45,7 +49,8 @@ public static class FastAttnServiceCollectionExtensions
             builder = new FastAttnBuilder(services).UseTelemetry();
             services.AddSingleton(builder);
             services.AddSingleton(sp => new FastAttnEngineService(sp.GetRequiredService<IOptions<FastAttnOptions>>(), sp.GetService<ILoggerFactory>(),
-                sp.GetService<ISharedPlanStore>(), sp.GetRequiredService<ModelFamilyRegistry>()));
+                sp.GetService<ISharedPlanStore>(), sp.GetRequiredService<ModelFamilyRegistry>(), sp.GetService<IAttentionCostModel>(),
+                sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetService<TimeProvider>()));
             services.AddSingleton<IFastAttnEngine>(sp => sp.GetRequiredService<FastAttnBuilder>().Build(sp));
             services.AddSingleton<IHostedService, LocalEngineHost>();
             services.AddSingleton<FastAttnImagePlugin>();
@@ -86,7 +91,8 @@ public static class FastAttnServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FastAttnOptions>, FastAttnOptionsValidator>());
         services.TryAddSingleton(sp => sp.GetServices<IModelFamily>().Aggregate(ModelFamilyRegistry.Default, (registry, f) => registry.With(f)));
         services.TryAddSingleton<IFastAttnEngineFactory>(sp => new FastAttnEngineFactory(sp.GetRequiredService<ModelFamilyRegistry>(),
-            sp.GetService<ILoggerFactory>(), sp.GetService<ISharedPlanStore>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+            sp.GetService<ILoggerFactory>(), sp.GetService<ISharedPlanStore>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
+            sp.GetService<IAttentionCostModel>(), sp.GetService<TimeProvider>()));
         return services;
     }
 

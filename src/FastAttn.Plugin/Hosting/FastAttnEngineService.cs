@@ -1,5 +1,9 @@
+using System.Diagnostics.Metrics;
+using FastAttn.Engine.Attention.Costs;
 using FastAttn.Engine.Compression;
 using FastAttn.Engine.Families;
+using FastAttn.Engine.Generation;
+using FastAttn.Plugin.Diagnostics;
 using FastAttn.Plugin.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,7 +14,8 @@ namespace FastAttn.Plugin.Hosting;
 
 /// <summary>
 /// The local engine: owns the device, checks each request (<see cref="RequestPolicy"/>), queues it (<see cref="JobQueue"/>),
-/// and runs it through the Engine's model-family seam (<see cref="GenerationRunner"/>). Models load lazily through the
+/// and runs it through the Engine's model-family seam (<see cref="GenerationRunner"/>), batching queued requests that can
+/// share a forward (<see cref="FastAttnOptions.MaxBatch"/>, docs/batching.md). Models load lazily through the
 /// <see cref="ModelFamilyRegistry"/> (or at start with <see cref="FastAttnOptions.WarmUp"/>); plans come from a
 /// <see cref="PlanResolver"/> living as long as the host. Works inside a generic host (as a hosted service) and without
 /// one (workers start with the first request). Metrics and traces are a decorator (<c>UseTelemetry</c>).
@@ -25,26 +30,38 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     private readonly PlanResolver _plans;
     private readonly GenerationRunner _runner;
     private readonly ResultAssembly _results;
+    private readonly FastAttnBatchTelemetry _batchTelemetry;
+    private readonly BatchStatistics _batches;
 
     /// <summary>
     /// Creates the engine. <paramref name="sharedPlans"/> (optional) shares plans and searches with other engines;
-    /// <paramref name="families"/> are the model families it loads (default <see cref="ModelFamilyRegistry.Default"/>).
+    /// <paramref name="families"/> are the model families it loads (default <see cref="ModelFamilyRegistry.Default"/>);
+    /// <paramref name="costModel"/> the attention costs its models plan with (null: each model measures its own);
+    /// <paramref name="meterFactory"/> makes the meter of its batch instruments; <paramref name="time"/> times
+    /// <see cref="FastAttnOptions.BatchWindow"/> (default the system's).
     /// </summary>
     public FastAttnEngineService(IOptions<FastAttnOptions> options, ILoggerFactory? loggers = null, ISharedPlanStore? sharedPlans = null,
-        ModelFamilyRegistry? families = null)
+        ModelFamilyRegistry? families = null, IAttentionCostModel? costModel = null, IMeterFactory? meterFactory = null,
+        TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         loggers ??= NullLoggerFactory.Instance;
         _logger = loggers.CreateLogger<FastAttnEngineService>();
-        _queue = new JobQueue(_options.QueueLength, _options.Concurrency, _logger);
-        _models = new ModelRegistry(_options, families ?? ModelFamilyRegistry.Default, loggers);
+        _models = new ModelRegistry(_options, families ?? ModelFamilyRegistry.Default, loggers, costModel);
         _policy = new RequestPolicy(_options);
+        _batchTelemetry = new FastAttnBatchTelemetry(meterFactory);
+        _batches = new BatchStatistics(_batchTelemetry);
+        _results = new ResultAssembly(new OutputStore(_options, _logger));
+        var failures = new JobFailures(_logger);
+        var policy = new BatchPolicy(_options.MaxBatch, _options.BatchWindow, _options.MaxBatchBytes);
+        BatchWorker? worker = null;
+        _queue = new JobQueue(_options.QueueLength, _options.Concurrency, (queue, ct) => worker!.RunOnceAsync(queue, ct));
         var resolver = new PlanResolverOptions { UserFolder = _options.PlanDirectory ?? PlanLookup.DefaultDirectory,
             SearchOnDemand = _options.SearchOnDemand };
         _plans = new PlanResolver(resolver, sharedPlans, loggers.CreateLogger<PlanResolver>(), _queue.Stopping);
-        _results = new ResultAssembly(new OutputStore(_options, _logger));
-        _runner = new GenerationRunner(_models, _plans, _results);
+        _runner = new GenerationRunner(_models, _plans);
+        worker = new BatchWorker(new BatchFormer(policy, _runner, failures, time ?? TimeProvider.System), failures, _batches);
     }
 
     /// <inheritdoc />
@@ -65,6 +82,9 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         Concurrency = _options.Concurrency,
         ModelLoads = _models.Loads,
         PlanSearches = _plans.Searches,
+        MaxBatch = _options.MaxBatch,
+        Batches = _batches.Batches,
+        MeanBatchSize = _batches.MeanBatchSize,
     };
 
     /// <inheritdoc />
@@ -81,8 +101,8 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         var model = _models.Resolve(request.Model);
         var quality = _policy.Check(request);
         var generation = _policy.ToGeneration(request, quality);
-        return _queue.Enqueue(new GenerationJob<FastAttnImageResult>(model, cancellationToken,
-            (wait, ct) => _runner.ImagesAsync(model, generation, quality, wait, ct)));
+        return _queue.Enqueue(new GenerationJob<FastAttnImageResult>(model, generation, OutputKind.Image, quality, cancellationToken,
+            _results.Images));
     }
 
     /// <inheritdoc />
@@ -96,8 +116,8 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         var model = _models.Resolve(name);
         var quality = _policy.Check(request);
         var generation = RequestPolicy.ToGeneration(request, quality);
-        return _queue.Enqueue(new GenerationJob<FastAttnVideoResult>(model, cancellationToken,
-            (wait, ct) => _runner.ClipAsync(model, generation, quality, wait, ct)));
+        return _queue.Enqueue(new GenerationJob<FastAttnVideoResult>(model, generation, OutputKind.Video, quality, cancellationToken,
+            _results.Clip));
     }
 
     /// <inheritdoc />
@@ -131,6 +151,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     {
         _queue.Dispose();
         _models.Dispose();
+        _batchTelemetry.Dispose();
         base.Dispose();
     }
 }

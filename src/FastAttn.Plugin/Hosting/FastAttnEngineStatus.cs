@@ -17,4 +17,13 @@ public sealed record FastAttnEngineStatus(int QueueDepth, int QueueCapacity, int
 
     /// <summary>Plan searches this engine ran itself (SearchOnDemand) since start.</summary>
     public int PlanSearches { get; init; }
+
+    /// <summary>Items that may share one run (<c>FastAttn:MaxBatch</c>; 1: no batching).</summary>
+    public int MaxBatch { get; init; } = 1;
+
+    /// <summary>Batches run since start (a job alone counts as a batch of its items).</summary>
+    public long Batches { get; init; }
+
+    /// <summary>Mean items per batch since start (0 before the first).</summary>
+    public double MeanBatchSize { get; init; }
 }

@@ -1,18 +1,17 @@
-using System.Threading.Channels;
-using Microsoft.Extensions.Logging;
-
 namespace FastAttn.Plugin.Hosting;
 
 /// <summary>
-/// The engine's bounded queue and its workers: <c>concurrency</c> jobs run at a time, a full queue refuses at once, a job
-/// cancelled while waiting is skipped, cancellation (the caller's or the shutdown's) reaches a running job, and a failing
-/// job fails only its own task. Workers start with the first job or <see cref="EnsureWorkers"/>.
+/// The engine's bounded queue and its workers: up to <c>capacity</c> jobs wait, a full queue refuses at once, a job
+/// cancelled while waiting leaves at once, and <c>concurrency</c> workers (started with the first job or
+/// <see cref="EnsureWorkers"/>) each run <c>work</c>, which takes the oldest job (<see cref="TakeAsync"/>) and may take
+/// others that can share its run (<see cref="Waiting"/>, <see cref="TryTake"/>). Stopping cancels the waiting jobs.
 /// </summary>
-internal sealed class JobQueue(int capacity, int concurrency, ILogger logger) : IDisposable
+internal sealed class JobQueue(int capacity, int concurrency, Func<JobQueue, CancellationToken, Task> work) : IDisposable
 {
-    private readonly Channel<GenerationJob> _queue = Channel.CreateUnbounded<GenerationJob>();
+    private readonly List<GenerationJob> _pending = [];
+    private readonly Lock _lock = new();
     private readonly CancellationTokenSource _shutdown = new();
-    private readonly Lock _startLock = new();
+    private TaskCompletionSource _arrival = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task[]? _workers;
     private int _running;
     private int _waiting;
@@ -32,6 +31,12 @@ internal sealed class JobQueue(int capacity, int concurrency, ILogger logger) : 
     /// <summary>Whether the queue has stopped taking jobs.</summary>
     public bool IsStopped => _shutdown.IsCancellationRequested;
 
+    /// <summary>Completes when the next job is queued (take it before looking at <see cref="Waiting"/>, so none is missed).</summary>
+    public Task NextArrival
+    {
+        get { lock (_lock) return _arrival.Task; }
+    }
+
     /// <summary>Queues <paramref name="job"/> or fails at once with <see cref="FastAttnQueueFullException"/>.</summary>
     public Task<T> Enqueue<T>(GenerationJob<T> job)
     {
@@ -41,21 +46,75 @@ internal sealed class JobQueue(int capacity, int concurrency, ILogger logger) : 
             Interlocked.Decrement(ref _waiting);
             throw new FastAttnQueueFullException(capacity);
         }
-        if (!_queue.Writer.TryWrite(job))
+        TaskCompletionSource arrival;
+        lock (_lock)
         {
-            Interlocked.Decrement(ref _waiting);
-            throw new ObjectDisposedException(nameof(JobQueue));
+            if (IsStopped)
+            {
+                Interlocked.Decrement(ref _waiting);
+                throw new ObjectDisposedException(nameof(JobQueue));
+            }
+            _pending.Add(job);
+            arrival = _arrival;
+            _arrival = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
-        job.CancelWhileQueued(Left);
+        job.OnCallerCancel(j => TryTake(j));
+        arrival.TrySetResult();
         EnsureWorkers();
         return job.Task;
+    }
+
+    /// <summary>The jobs waiting now that <paramref name="match"/> accepts, oldest first.</summary>
+    public IReadOnlyList<GenerationJob> Waiting(Func<GenerationJob, bool> match)
+    {
+        lock (_lock) return _pending.Where(j => !j.IsCompleted && match(j)).ToArray();
+    }
+
+    /// <summary>Takes <paramref name="job"/> out of the queue; false when it is no longer there (taken or gone).</summary>
+    public bool TryTake(GenerationJob job)
+    {
+        lock (_lock)
+        {
+            if (!_pending.Remove(job)) return false;
+        }
+        if (job.LeaveQueue()) Interlocked.Decrement(ref _waiting);
+        return true;
+    }
+
+    /// <summary>Takes the oldest waiting job, waiting for one; cancelled by <paramref name="cancellationToken"/>.</summary>
+    public async Task<GenerationJob> TakeAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task arrival;
+            lock (_lock)
+            {
+                _pending.RemoveAll(j => j.IsCompleted && Left(j));
+                if (_pending.Count > 0)
+                {
+                    var job = _pending[0];
+                    _pending.RemoveAt(0);
+                    Left(job);
+                    return job;
+                }
+                arrival = _arrival.Task;
+            }
+            await arrival.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Counts <paramref name="jobs"/> as running until the returned object is disposed.</summary>
+    public IDisposable Run(int jobs)
+    {
+        Interlocked.Add(ref _running, jobs);
+        return new Finished(() => Interlocked.Add(ref _running, -jobs));
     }
 
     /// <summary>Starts the workers (once).</summary>
     public void EnsureWorkers()
     {
         if (_workers is not null) return;
-        lock (_startLock)
+        lock (_lock)
         {
             _workers ??= Enumerable.Range(0, concurrency)
                 .Select(_ => Task.Factory.StartNew(() => WorkerAsync(_shutdown.Token), CancellationToken.None, TaskCreationOptions.LongRunning,
@@ -68,12 +127,7 @@ internal sealed class JobQueue(int capacity, int concurrency, ILogger logger) : 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _shutdown.CancelAsync().ConfigureAwait(false);
-        _queue.Writer.TryComplete();
-        while (_queue.Reader.TryRead(out var job))
-        {
-            if (job.LeaveQueue()) Left();
-            job.Cancel(_shutdown.Token);
-        }
+        foreach (var job in Drain()) job.Cancel(_shutdown.Token);
         if (_workers is Task[] workers) await Task.WhenAll(workers).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -81,48 +135,45 @@ internal sealed class JobQueue(int capacity, int concurrency, ILogger logger) : 
     public void Dispose()
     {
         if (!_shutdown.IsCancellationRequested) _shutdown.Cancel();
-        _queue.Writer.TryComplete();
-        while (_queue.Reader.TryRead(out var job)) job.Cancel(CancellationToken.None);
+        foreach (var job in Drain()) job.Cancel(CancellationToken.None);
         try { if (_workers is Task[] workers) Task.WaitAll(workers, TimeSpan.FromSeconds(30)); }
         catch (AggregateException) { }
         _shutdown.Dispose();
+    }
+
+    private GenerationJob[] Drain()
+    {
+        lock (_lock)
+        {
+            var jobs = _pending.ToArray();
+            _pending.Clear();
+            foreach (var job in jobs) Left(job);
+            return jobs;
+        }
+    }
+
+    private bool Left(GenerationJob job)
+    {
+        if (job.LeaveQueue()) Interlocked.Decrement(ref _waiting);
+        return true;
     }
 
     private async Task WorkerAsync(CancellationToken shutdown)
     {
         try
         {
-            await foreach (var job in _queue.Reader.ReadAllAsync(shutdown).ConfigureAwait(false))
-                await RunAsync(job, shutdown).ConfigureAwait(false);
+            while (!shutdown.IsCancellationRequested) await work(this, shutdown).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested) { }
     }
 
-    private void Left() => Interlocked.Decrement(ref _waiting);
-
-    private async Task RunAsync(GenerationJob job, CancellationToken shutdown)
+    private sealed class Finished(Action done) : IDisposable
     {
-        if (job.LeaveQueue()) Left();
-        if (job.IsCompleted) return;                                                           // cancelled while queued
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(job.CallerToken, shutdown);
-        Interlocked.Increment(ref _running);
-        try
+        private int _done;
+
+        public void Dispose()
         {
-            await job.RunAsync(job.Queued.Elapsed, linked.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (linked.IsCancellationRequested)
-        {
-            job.Cancel(job.CallerToken.IsCancellationRequested ? job.CallerToken : shutdown);
-        }
-        catch (Exception e)
-        {
-            if (e is FastAttnRequestException) logger.LogInformation("FastAttn request refused: {Message}", e.Message);
-            else logger.LogError(e, "FastAttn generation failed for model {Model}", job.Model);
-            job.Fail(e);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _running);
+            if (Interlocked.Exchange(ref _done, 1) == 0) done();
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FastAttn.Engine.Attention.Costs;
 using FastAttn.Engine.Families;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Runtime;
@@ -10,9 +11,11 @@ namespace FastAttn.Plugin.Hosting;
 /// <summary>
 /// Loads each model on its first request through the <see cref="ModelFamilyRegistry"/> — once, however many requests
 /// arrive together — and keeps it. A failed load is reported to every waiting request and retried by the next one;
-/// other models are unaffected.
+/// other models are unaffected. Models get the application's <see cref="IAttentionCostModel"/> when it registered one
+/// (null: the Engine measures its own).
 /// </summary>
-internal sealed class ModelRegistry(FastAttnOptions options, ModelFamilyRegistry families, ILoggerFactory loggers) : IDisposable
+internal sealed class ModelRegistry(FastAttnOptions options, ModelFamilyRegistry families, ILoggerFactory loggers,
+    IAttentionCostModel? costModel = null) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<IGenerativeModel>>> _models = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, string> _failures = new(StringComparer.OrdinalIgnoreCase);
@@ -97,6 +100,7 @@ internal sealed class ModelRegistry(FastAttnOptions options, ModelFamilyRegistry
             GuidanceScale = m?.GuidanceScale,
             Resolutions = m?.Resolutions.ToArray() ?? [],
             Loggers = loggers,
+            CostModel = costModel,
         };
     }
 

@@ -43,6 +43,25 @@ public sealed class FastAttnOptions
     /// <summary>Generations that run at the same time (1 per device is fastest on CPU).</summary>
     public int Concurrency { get; set; } = 1;
 
+    /// <summary>
+    /// Items (images or clips) that may share one run of the model: queued requests on the same model with the same size,
+    /// steps, sampler, guidance and plan are batched up to this many (a request for more runs alone). 1 turns batching off.
+    /// Default 8: on a CPU, tiny-mnist costs about 0.10 s per image in a batch of 8 against 0.25 s alone.
+    /// </summary>
+    public int MaxBatch { get; set; } = 8;
+
+    /// <summary>
+    /// How long a batch that is not full waits for more requests before it runs (default zero: it runs with what is
+    /// queued when a worker frees up, so a lone request is never delayed).
+    /// </summary>
+    public TimeSpan BatchWindow { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// Cap on a batch's estimated working memory (the family's per-item estimate × items; a request alone always runs).
+    /// Default 2 GiB.
+    /// </summary>
+    public long MaxBatchBytes { get; set; } = 2L << 30;
+
     /// <summary>When no plan is cached for a request's settings, search it now (minutes) instead of running uncompressed.</summary>
     public bool SearchOnDemand { get; set; }
 
@@ -56,8 +75,10 @@ public sealed class FastAttnOptions
     public bool RetainNativeMemory { get; set; } = true;
 
     /// <summary>
-    /// LibTorch intra-op threads for the whole process (CPU), set when the engine starts; default: LibTorch's (one per
-    /// core). Give each of several hosts sharing a machine its share.
+    /// LibTorch intra-op threads (<c>torch.set_num_threads</c>), set when the engine starts; default: LibTorch's (one per
+    /// core). Process-wide: engines of one process (a host with one engine per device) share it, the last started wins.
+    /// More threads speed up large batches and models; small ones stop gaining past a few cores. Give each of several
+    /// hosts sharing a machine its share.
     /// </summary>
     public int? Threads { get; set; }
 
@@ -88,6 +109,9 @@ public sealed class FastAttnOptions
             PlanDirectory = PlanDirectory,
             QueueLength = QueueLength,
             Concurrency = Concurrency,
+            MaxBatch = MaxBatch,
+            BatchWindow = BatchWindow,
+            MaxBatchBytes = MaxBatchBytes,
             SearchOnDemand = SearchOnDemand,
             WarmUp = WarmUp,
             RetainNativeMemory = RetainNativeMemory,

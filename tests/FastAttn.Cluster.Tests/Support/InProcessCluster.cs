@@ -69,6 +69,7 @@ public sealed class InProcessCluster : IAsyncLifetime
                 o.DefaultVideoModel = "clip";
                 o.SearchOnDemand = true;
                 o.QueueLength = 4;
+                o.MaxBatch = 3;                                                                 // reaches each device's engine
                 o.Limits.MaxSteps = 1000;
                 o.PlanDirectory = Path.Combine(Root, "plans-" + id);
                 o.OutputDirectory = Path.Combine(Root, "local-" + id);

@@ -9,11 +9,26 @@ namespace FastAttn.Plugin.Tests.Support;
 /// A toy fourth model family, defined only here: "gradient" models draw a colour gradient chosen by the seed (and the
 /// prompt's length), images or clips. Nothing in the Engine, plugin or cluster knows it: it is registered with
 /// <c>AddFastAttnModelFamily</c>. Its plans are real <see cref="Engine.Compression.CompressionPlan"/>s, searched in no time;
-/// a <see cref="GenerationGate"/> (optional) holds each generation until the test releases it.
+/// a <see cref="GenerationGate"/> (optional) holds each generation until the test releases it. With <c>batching</c>, its
+/// generations have a batch key and a batched run holds the gate once; every run records its members (<see cref="Runs"/>).
 /// </summary>
-public sealed class GradientFamily(string name = "gradient", OutputKind output = OutputKind.Image, GenerationGate? gate = null) : IModelFamily
+public sealed class GradientFamily(string name = "gradient", OutputKind output = OutputKind.Image, GenerationGate? gate = null,
+    bool batching = false) : IModelFamily
 {
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string[]> _runs = new();
     private int _searches;
+
+    /// <summary>Whether generations have a batch key.</summary>
+    public bool Batching => batching;
+
+    /// <summary>Estimated bytes per item a generation reports.</summary>
+    public long ItemBytes { get; init; }
+
+    /// <summary>Each run of the device so far: the subjects (prompts) of its members, in order.</summary>
+    public IReadOnlyList<string[]> Runs => _runs.ToArray();
+
+    /// <summary>The cost model the engine gave the loaded models (null: none registered).</summary>
+    public Engine.Attention.Costs.IAttentionCostModel? CostModel { get; private set; }
 
     /// <summary>Plans searched by models of this family.</summary>
     public int Searches => Volatile.Read(ref _searches);
@@ -35,10 +50,13 @@ public sealed class GradientFamily(string name = "gradient", OutputKind output =
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (!CanLoad(path)) throw new ArgumentException($"'{path}' is not a {name} model.", nameof(path));
+        CostModel = settings.CostModel;
         return new GradientModel(this, path, output, settings);
     }
 
     internal void Searched() => Interlocked.Increment(ref _searches);
+
+    internal void Ran(string[] subjects) => _runs.Enqueue(subjects);
 }
 
 /// <summary>A loaded gradient model: 16x16 (images) or 24x16 clips of 3 frames, 4 ddim steps, no guidance.</summary>

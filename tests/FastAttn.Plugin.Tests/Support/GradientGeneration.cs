@@ -34,10 +34,30 @@ internal sealed class GradientGeneration(GradientModel model) : PreparedGenerati
         return new CompressionPlan(PlanKey(threshold, settings), methods, shape: new PlanModelShape(Tokens, Hidden));
     }
 
+    /// <summary>Generations of a batching family share a forward when size, steps, sampler, guidance and frames agree.</summary>
+    public override string? BatchKey => model.Owner.Batching ? $"{Width}x{Height},{Steps},{Scheduler},{GuidanceScale},{Frames}" : null;
+
+    public override long ItemBytes => model.Owner.ItemBytes;
+
+    /// <summary>One pass of the gate for the whole batch, its composition recorded; each member then drawn as alone.</summary>
+    protected override IReadOnlyList<GenerationOutput> RunBatch(IReadOnlyList<PreparedGeneration> members, CompressionPlan? plan,
+        IProgress<DiffusionProgress>? progress, CancellationToken cancellationToken)
+    {
+        model.Owner.Ran(members.Select(m => m.Subject).ToArray());
+        model.Owner.Gate?.Pass(cancellationToken);
+        return members.Select(m => ((GradientGeneration)m).Draw(cancellationToken)).ToArray();
+    }
+
     public override GenerationOutput Run(CompressionPlan? plan, IProgress<DiffusionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var stopwatch = Stopwatch.StartNew();
+        model.Owner.Ran([Subject]);
         model.Owner.Gate?.Pass(cancellationToken);
+        return Draw(cancellationToken);
+    }
+
+    private GenerationOutput Draw(CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
         cancellationToken.ThrowIfCancellationRequested();
         using var scope = NewDisposeScope();
         var items = Enumerable.Range(0, Count).Select(i => Picture(SeedFor(i))).ToArray();
