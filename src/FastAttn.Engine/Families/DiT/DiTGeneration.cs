@@ -8,7 +8,7 @@ namespace FastAttn.Engine.Families.DiT;
 /// <summary>A prepared class-conditional DiT generation: plans searched on random calibration labels.</summary>
 internal sealed class DiTGeneration(DiTGenerativeModel model, DiTGenerationRequest request, (int Width, int Height)? resize)
     : SearchedGeneration<DiTGenerationRequest, DiTPlanSearchOptions>(new DiTPlanSearch(model.Loaded.Pipeline), request, model.Fingerprint,
-        model.Loaded.Defaults.SearchMetric)
+        model.Loaded.Defaults.SearchMetric, model.CostModel)
 {
     /// <inheritdoc />
     public override FlopsShape AttentionShape
@@ -17,7 +17,7 @@ internal sealed class DiTGeneration(DiTGenerativeModel model, DiTGenerationReque
         {
             var config = model.Loaded.Pipeline.Transformer.Config;
             int side = PipelineRequest.Size!.Value / config.PatchSize;
-            return new FlopsShape(side * side, config.HiddenSize, config.Depth, PipelineRequest.GuidanceScale > 1);
+            return new FlopsShape(side * side, config.HiddenSize, config.Depth, PipelineRequest.GuidanceScale > 1) { Heads = config.NumHeads };
         }
     }
 

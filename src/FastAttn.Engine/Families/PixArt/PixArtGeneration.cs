@@ -7,7 +7,8 @@ namespace FastAttn.Engine.Families.PixArt;
 
 /// <summary>A prepared PixArt generation: plans keyed by the latent bucket generated at, searched on the shipped captions.</summary>
 internal sealed class PixArtGeneration(PixArtGenerativeModel model, PixArtGenerationRequest request)
-    : SearchedGeneration<PixArtGenerationRequest, TextPlanSearchOptions>(new PixArtPlanSearch(model.Pipeline), request, model.Fingerprint)
+    : SearchedGeneration<PixArtGenerationRequest, TextPlanSearchOptions>(new PixArtPlanSearch(model.Pipeline), request, model.Fingerprint,
+        costModel: model.CostModel)
 {
     /// <inheritdoc />
     public override FlopsShape AttentionShape
@@ -18,7 +19,7 @@ internal sealed class PixArtGeneration(PixArtGenerativeModel model, PixArtGenera
             var (rows, cols) = model.Pipeline.LatentSizeFor(PipelineRequest);
             int captionTokens = model.Captions is null ? PipelineRequest.MaxTokens : model.Captions.Tokens;
             return new FlopsShape(rows / config.PatchSize * (cols / config.PatchSize), config.HiddenSize, config.NumLayers,
-                PipelineRequest.GuidanceScale > 1, CaptionTokens: captionTokens);
+                PipelineRequest.GuidanceScale > 1, CaptionTokens: captionTokens) { Heads = config.NumHeads };
         }
     }
 
