@@ -6,7 +6,8 @@ namespace FastAttn.Engine.Tests.Support;
 
 /// <summary>
 /// Fixed attention costs for tests (no timing). The module initializer makes them the shared cost model of every device,
-/// so a test that searches with the default (measured) order without injecting costs still never measures.
+/// so a test that searches with the default (measured) order without injecting costs still never measures. The Cli,
+/// Plugin and Cluster test projects compile this file too (linked), for the commands and hosts they run in process.
 /// </summary>
 internal static class TestCostModels
 {
