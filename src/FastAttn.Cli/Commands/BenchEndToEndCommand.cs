@@ -148,9 +148,10 @@ internal static class BenchEndToEndCommand
     private static void Write(BenchReport report, IReadOnlyList<EndToEndRow> rows, Dictionary<string, string> planSources, string output)
     {
         var counted = rows.Skip(1).Where(r => !r.AllFull).ToList();
+        var same = rows.Where(r => r.AllFull).Select(r => r.Preset).ToList();
         report.Provenance["summary"] = $"{counted.Count(r => r.LatencyFraction <= 0.97)} of {counted.Count} compressed presets at ≤ 0.97 of " +
-            $"raw's latency; presets whose plan is all full attention ({string.Join(", ", rows.Where(r => r.AllFull).Select(r => r.Preset))}) " +
-            "are '= raw' and not counted";
+            "raw's latency; presets whose plan is all full attention are '= raw' and not counted: " +
+            (same.Count == 0 ? "none" : string.Join(", ", same));
         foreach (var r in rows)
             report.Add(new()
             {
