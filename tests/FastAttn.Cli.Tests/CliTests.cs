@@ -1,4 +1,6 @@
 using FastAttn.Cli;
+using FastAttn.Engine.Compression;
+using FastAttn.Engine.Pipelines;
 using SixLabors.ImageSharp;
 using Xunit;
 
@@ -13,6 +15,15 @@ public sealed class CliTests : IDisposable
     private string[] Model => ["--model", Data("dit-tiny", "weights.safetensors"), "--vae", Data("vae-tiny")];
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>
+    /// The flags that find the shipped tiny-mnist plans: none once they are searched with the (default) measured order;
+    /// "--order reference" while they are the reference-order plans shipped before it.
+    /// </summary>
+    private static string[] ShippedOrder =>
+        BuiltInModels.TryResolve(BuiltInModels.Default) is string weights && BuiltInModels.PlansOf(Path.GetDirectoryName(weights)!) is string plans
+            && Directory.GetFiles(plans, "*.json").Select(PlanSerializer.Load).All(p => p.Key.CandidateOrder == CandidateOrder.Reference)
+            ? ["--order", "reference"] : [];
 
     [Fact]
     public async Task GenerateWritesPngs()
@@ -29,7 +40,8 @@ public sealed class CliTests : IDisposable
     public async Task TheReadmeMainCommandDrawsADigitFromTheBuiltInModel()
     {
         var output = Path.Combine(_dir, "seven.png");
-        int code = await CliApp.RunAsync(["generate", "--model", "tiny-mnist", "--prompt", "a handwritten seven", "--preset", "D2", "--seed", "0", "--out", output]);
+        int code = await CliApp.RunAsync(["generate", "--model", "tiny-mnist", "--prompt", "a handwritten seven", "--preset", "D2", "--seed", "0", "--out", output,
+            .. ShippedOrder]);
         Assert.Equal(0, code);
         using var image = Image.Load(output);
         Assert.Equal((32, 32), (image.Width, image.Height));
@@ -51,8 +63,11 @@ public sealed class CliTests : IDisposable
     {
         string[] settings = ["--steps", "6", "--calib", "2", "--plan-dir", Path.Combine(_dir, "plans")];
         var plan = Path.Combine(_dir, "plan.json");
+        Assert.Equal(2, await CliApp.RunAsync(["search", .. Model, "--preset", "D6", .. settings, "--order", "fastest"]));
         Assert.Equal(0, await CliApp.RunAsync(["search", .. Model, "--preset", "D6", .. settings, "--out", plan]));
         Assert.True(File.Exists(plan));
+        var searched = PlanSerializer.Load(plan).Key;                                          // the default: measured (fixed test costs)
+        Assert.Equal((CandidateOrder.Measured, "cpu"), (searched.CandidateOrder, searched.DeviceKind));
         Assert.Equal(0, await CliApp.RunAsync(["generate", .. Model, "--class", "1", "--preset", "D6", .. settings, "--out", Path.Combine(_dir, "d6.png")]));
         Assert.Equal(0, await CliApp.RunAsync(["generate", .. Model, "--class", "1", "--plan", plan, "--steps", "6", "--out", Path.Combine(_dir, "d6b.png")]));
         Assert.Equal(2, await CliApp.RunAsync(["generate", .. Model, "--class", "1", "--plan", plan, "--steps", "7", "--out", Path.Combine(_dir, "bad.png")]));
@@ -150,12 +165,14 @@ public sealed class CliTests : IDisposable
         Assert.Equal(["raw", "D6"], rows.Select(r => r.GetProperty("preset").GetString()));
         Assert.Contains("random weights", json.GetProperty("provenance").GetProperty("model").GetString(), StringComparison.Ordinal);
         Assert.Contains("resampled", rows[1].GetProperty("plan").GetString(), StringComparison.Ordinal);
-        foreach (var key in new[] { "flopsFraction", "attentionShare", "predictedFraction", "latencyFraction", "savingRatio" })
+        foreach (var key in new[] { "flopsFraction", "attentionShare", "flopsPredictedFraction", "costAttentionFraction", "predictedFraction",
+            "latencyFraction", "savingRatio" })
             Assert.True(rows[1].TryGetProperty(key, out _), key);
         Assert.True(File.Exists(random + ".md") && new FileInfo(random + ".png").Length > 0);
 
         var builtIn = Path.Combine(_dir, "e2e-tiny");
-        Assert.Equal(0, await CliApp.RunAsync(["bench", "e2e", "--model", "tiny-mnist", "--reps", "1", "--presets", "raw,D3", "--out", builtIn]));
+        Assert.Equal(0, await CliApp.RunAsync(["bench", "e2e", "--model", "tiny-mnist", "--reps", "1", "--presets", "raw,D3", "--out", builtIn,
+            .. ShippedOrder]));
         Assert.Contains("shipped", File.ReadAllText(builtIn + ".json"));
         Assert.Equal(2, await CliApp.RunAsync(["bench", "e2e", "--model", "tiny-mnist", "--steps", "7", "--presets", "raw,D3", "--out", builtIn + "-none"]));
         Assert.False(File.Exists(builtIn + "-none.json"));                                      // no plan: a clear error, nothing written

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.CommandLine;
 using FastAttn.Cli.Reporting;
+using FastAttn.Engine.Attention.Costs;
 using FastAttn.Engine.Benchmarks;
 using FastAttn.Engine.Compression;
 using FastAttn.Engine.Families;
@@ -14,9 +15,10 @@ namespace FastAttn.Cli.Commands;
 
 /// <summary>
 /// <c>fastattn bench e2e</c>: whole generations per preset against raw, in one run, with raw's attention share and the
-/// end-to-end fraction FLOPs alone predict, for a model of any family. A real model uses its own plans (found, or
-/// searched with --search); a random-weight model (--config) times full-size shapes with a built-in model's searched
-/// plans resampled onto its grid.
+/// end-to-end fraction FLOPs alone predict and the one the measured attention cost model predicts, for a model of any
+/// family. A real model uses its own plans (found, or searched with --search); a random-weight model (--config) times
+/// full-size shapes with a built-in model's searched plans resampled onto its grid, or plans searched on it (--search).
+/// A preset whose plan is all full attention is raw under another name: "= raw" in the plan column, and not counted.
 /// </summary>
 internal static class BenchEndToEndCommand
 {
@@ -53,7 +55,8 @@ internal static class BenchEndToEndCommand
         };
         var search = new Option<bool>("--search")
         {
-            Description = "Real model: search the plans it lacks (calibration --calib, seed 3) instead of failing.",
+            Description = "Search the plans the model lacks (calibration --calib, seed 3, --order) instead of failing; with --config, " +
+                "search them on the random-weight model instead of resampling a built-in model's.",
         };
         var frames = new Option<int?>("--frames") { Description = "Video models: frames per clip (default: the model's)." };
         var videoSize = new Option<string?>("--video-size")
@@ -70,7 +73,7 @@ internal static class BenchEndToEndCommand
         {
             model, common.Family, config, resolution, depth, common.Steps, common.Scheduler, common.Cfg, presets, images, reps, planFrom,
                 common.PlanDir,
-            search, common.Calibration, common.Device, frames, videoSize, output,
+            search, common.Calibration, common.Order, common.Device, frames, videoSize, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -79,11 +82,12 @@ internal static class BenchEndToEndCommand
             foreach (var name in names) CompressionPresets.Threshold(name);                  // unknown presets fail before any loading
             var size = parse.GetValue(videoSize) is string text ? CommonOptions.ParseSize(text, heightFirst: true, "--video-size") : ((int Width,
                 int Height)?)null;
+            var costs = SharedCostModels.For(dev);
             using IGenerativeModel subject = parse.GetValue(model) is string path
-                ? ModelFamilyRegistry.Default.Load(path, new ModelLoadSettings { Device = dev, DType = DeviceSelector.DefaultDType(dev) },
-                    parse.GetValue(common.Family))
+                ? ModelFamilyRegistry.Default.Load(path, new ModelLoadSettings { Device = dev, DType = DeviceSelector.DefaultDType(dev),
+                    CostModel = costs }, parse.GetValue(common.Family))
                 : RandomModels.Create(parse.GetValue(config)!, new RandomModelOptions { Device = dev, Depth = parse.GetValue(depth), Resolution =
-                    parse.GetValue(resolution) });
+                    parse.GetValue(resolution), CostModel = costs });
             bool video = subject.Output == OutputKind.Video;
             GenerationRequest request = video ? new VideoRequest { Frames = parse.GetValue(frames) } : new GenerationRequest();
             request = request with
@@ -93,17 +97,22 @@ internal static class BenchEndToEndCommand
                 Width = video ? size?.Width : null, Height = video ? size?.Height : null,
             };
             var generation = subject.Prepare(request);
-            var plans = subject is RandomModel
+            var settings = new PlanSearchSettings
+            {
+                CalibrationCount = parse.GetValue(common.Calibration), CandidateOrder = PlanSearchNames.Order(parse.GetValue(common.Order)!),
+            };
+            var plans = subject is RandomModel && !parse.GetValue(search)
                 ? EndToEndPlans.Resample(generation, names, parse.GetValue(planFrom)!)
-                : await EndToEndPlans.ResolveAsync(subject, request, names, new PlanResolver(new PlanResolverOptions { UserFolder =
-                    common.PlanDirectory(parse) }),
-                    parse.GetValue(search), new PlanSearchSettings { CalibrationCount = parse.GetValue(common.Calibration) }, cancellationToken);
+                : await EndToEndPlans.ResolveAsync(subject, request, names, new PlanResolver(new PlanResolverOptions
+                {
+                    UserFolder = common.PlanDirectory(parse), Search = settings,
+                }), parse.GetValue(search), settings, cancellationToken);
             var report = new BenchReport("End-to-end latency per preset vs raw",
-                ["preset", "plan", "flopsFraction", "kernelFlopsFraction", "attentionShare", "predictedFraction", "latencyFraction", "savingRatio",
-                 "attentionLatencyFraction", "medianSeconds", "spreadSeconds", "fallbacks"]);
+                ["preset", "plan", "flopsFraction", "kernelFlopsFraction", "attentionShare", "flopsPredictedFraction", "costAttentionFraction",
+                 "predictedFraction", "latencyFraction", "savingRatio", "attentionLatencyFraction", "medianSeconds", "spreadSeconds", "fallbacks"]);
             Describe(report, subject, generation, plans, parse.GetValue(reps), dev);
             var rows = await Task.Run(() => EndToEndBenchmark.Run(generation, plans.Select(p => p.Case).ToList(), parse.GetValue(reps),
-                new Progress<string>(m => Console.Error.WriteLine(m)), cancellationToken), cancellationToken);
+                new Progress<string>(m => Console.Error.WriteLine(m)), cancellationToken, costs), cancellationToken);
             Write(report, rows, plans.Where(p => p.Source is not null).ToDictionary(p => p.Case.Preset, p => p.Source!), parse.GetValue(output)!);
             return ExitCodes.Ok;
         });
@@ -128,29 +137,39 @@ internal static class BenchEndToEndCommand
             (shape is null ? "" : $", {shape.Tokens} tokens per attention call") + $", {device.type}";
         report.Provenance["timing"] = $"{reps} interleaved rounds after a warm-up round; medians; fractions are per-round ratios to raw; " +
             $"attention = the {attention} modules timed inside the same runs";
-        report.Provenance["prediction"] = $"predictedFraction = 1 − attentionShare·(1 − flopsFraction), both for the whole {attention} module; " +
-            "savingRatio = (1 − latencyFraction)/(1 − predictedFraction)";
+        report.Provenance["prediction"] = $"flopsPredictedFraction = 1 − attentionShare·(1 − flopsFraction), both for the whole {attention} " +
+            "module; savingRatio = (1 − latencyFraction)/(1 − flopsPredictedFraction); costAttentionFraction = the plan's attention-module " +
+            "time over all-full under the measured cost model (batch 2, this device; refresh steps included); predictedFraction = " +
+            "1 − attentionShare·(1 − costAttentionFraction)";
         if (random?.Paper is string paper) report.Provenance["paper"] = paper;
     }
 
     /// <summary>The table, JSON rows, markdown and the predicted-vs-measured PNG.</summary>
     private static void Write(BenchReport report, IReadOnlyList<EndToEndRow> rows, Dictionary<string, string> planSources, string output)
     {
+        var counted = rows.Skip(1).Where(r => !r.AllFull).ToList();
+        var same = rows.Where(r => r.AllFull).Select(r => r.Preset).ToList();
+        report.Provenance["summary"] = $"{counted.Count(r => r.LatencyFraction <= 0.97)} of {counted.Count} compressed presets at ≤ 0.97 of " +
+            "raw's latency; presets whose plan is all full attention are '= raw' and not counted: " +
+            (same.Count == 0 ? "none" : string.Join(", ", same));
         foreach (var r in rows)
             report.Add(new()
             {
-                ["preset"] = r.Preset, ["plan"] = planSources.GetValueOrDefault(r.Preset, "none"),
+                ["preset"] = r.Preset, ["plan"] = (r.AllFull ? "= raw, " : "") + planSources.GetValueOrDefault(r.Preset, "none"),
                 ["flopsFraction"] = r.FlopsFraction, ["kernelFlopsFraction"] = r.KernelFlopsFraction, ["attentionShare"] = r.AttentionShare,
-                ["predictedFraction"] = r.PredictedFraction, ["latencyFraction"] = r.LatencyFraction, ["savingRatio"] = r.SavingRatio,
+                ["flopsPredictedFraction"] = r.PredictedFraction, ["costAttentionFraction"] = r.CostAttentionFraction,
+                ["predictedFraction"] = r.CostPredictedFraction, ["latencyFraction"] = r.LatencyFraction, ["savingRatio"] = r.SavingRatio,
                 ["attentionLatencyFraction"] = r.AttentionLatencyFraction, ["medianSeconds"] = r.MedianSeconds, ["spreadSeconds"] = r.SpreadSeconds,
                 ["fallbacks"] = r.Fallbacks,
             });
         report.Write(output, plot =>
         {
-            BenchReport.AddBars(plot, rows, 4, 0, r => r.PredictedFraction, ScottPlot.Colors.Gray, "end to end, predicted by FLOPs");
-            BenchReport.AddBars(plot, rows, 4, 1, r => r.LatencyFraction, ScottPlot.Colors.OrangeRed, "end to end, measured");
-            BenchReport.AddBars(plot, rows, 4, 2, r => r.AttentionLatencyFraction, ScottPlot.Colors.SteelBlue, "attention modules, measured");
-            plot.Axes.Bottom.SetTicks(rows.Select((_, i) => i * 4 + 1.0).ToArray(), rows.Select(r => r.Preset).ToArray());
+            BenchReport.AddBars(plot, rows, 5, 0, r => r.PredictedFraction, ScottPlot.Colors.Gray, "end to end, predicted by FLOPs");
+            BenchReport.AddBars(plot, rows, 5, 1, r => r.CostPredictedFraction ?? 0, ScottPlot.Colors.Gold, "end to end, predicted by costs");
+            BenchReport.AddBars(plot, rows, 5, 2, r => r.LatencyFraction, ScottPlot.Colors.OrangeRed, "end to end, measured");
+            BenchReport.AddBars(plot, rows, 5, 3, r => r.AttentionLatencyFraction, ScottPlot.Colors.SteelBlue, "attention modules, measured");
+            plot.Axes.Bottom.SetTicks(rows.Select((_, i) => i * 5 + 1.5).ToArray(), rows.Select(r => r.Preset + (r.AllFull ? " (= raw)" : ""))
+                .ToArray());
             plot.Axes.Left.Label.Text = "latency fraction of raw";
             plot.Axes.Margins(bottom: 0);
             plot.ShowLegend(ScottPlot.Alignment.LowerLeft);

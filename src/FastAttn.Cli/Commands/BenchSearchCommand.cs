@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FastAttn.Cli.Reporting;
+using FastAttn.Engine.Attention.Costs;
 using FastAttn.Engine.Compression;
 using FastAttn.Engine.Families;
 using FastAttn.Engine.Families.Random;
@@ -29,24 +30,30 @@ internal static class BenchSearchCommand
         var output = new Option<string>("--out", "-o") { Description = "Output base path.", DefaultValueFactory = _ => "bench/search" };
         var command = new Command("search", "Plan-search cost: plain vs prefix reuse (forward-equivalents and wall time; the plans must be equal).")
         {
-            model, common.Family, config, depth, hidden, size, presets, common.Steps, calib, output,
+            model, common.Family, config, depth, hidden, size, presets, common.Steps, calib, common.Order, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using IGenerativeModel subject = parse.GetValue(model) is string path
-                ? ModelFamilyRegistry.Default.Load(path, new ModelLoadSettings(), parse.GetValue(common.Family))
+                ? ModelFamilyRegistry.Default.Load(path, new ModelLoadSettings { CostModel = SharedCostModels.For(null) },
+                    parse.GetValue(common.Family))
                 : RandomModels.Create(parse.GetValue(config)!, new RandomModelOptions
                 {
                     Depth = parse.GetValue(depth), Width = parse.GetValue(hidden), LatentSize = parse.GetValue(size),
+                    CostModel = SharedCostModels.For(null),
                 });
             var request = subject.Output == OutputKind.Video ? new VideoRequest() : new GenerationRequest();
             var generation = subject.Prepare(request with { Prompt = PlanSearchNames.SamplePrompt(subject), Steps = parse.GetValue(common.Steps) });
-            var settings = new PlanSearchSettings { CalibrationCount = parse.GetValue(calib) };
+            var settings = new PlanSearchSettings
+            {
+                CalibrationCount = parse.GetValue(calib), CandidateOrder = PlanSearchNames.Order(parse.GetValue(common.Order)!),
+            };
             var report = new BenchReport("Plan search cost: prefix reuse vs plain",
                 ["preset", "method", "forwardEquivalents", "seconds", "costFraction", "timeFraction", "samePlan"]);
             report.Provenance["model"] = subject is RandomModel random ? random.Describe(generation)
                 : $"{subject.Source} (real weights, depth {generation.AttentionShape?.Layers})";
-            report.Provenance["search"] = $"{generation.Settings}, {parse.GetValue(calib)} calibration samples";
+            report.Provenance["search"] = $"{generation.Settings}, {parse.GetValue(calib)} calibration samples, " +
+                $"{settings.CandidateOrder.ToString().ToLowerInvariant()} candidate order";
             var rows = new List<(string Preset, double Plain, double Reuse)>();
             foreach (var preset in parse.GetValue(presets)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {

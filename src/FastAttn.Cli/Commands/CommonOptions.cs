@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FastAttn.Engine.Attention.Costs;
 using FastAttn.Engine.Compression;
 using FastAttn.Engine.Families;
 using FastAttn.Engine.Generation;
@@ -84,13 +85,22 @@ internal sealed class CommonOptions
             "default: the model's (raw unless its defaults.json says).",
     };
 
-    public IEnumerable<Option> Planning => [WindowSemantics, Window, PlanDir, Calibration, CalibrationSeed, Metric];
+    public Option<string> Order { get; } = new("--order")
+    {
+        Description = "Plan search candidate order: measured (default: skip methods not measurably cheaper than full attention on this " +
+            "device, try the rest largest measured saving first) or reference (the reference's fixed order).",
+        DefaultValueFactory = _ => "measured",
+    };
 
-    /// <summary>Loads --model with its family (--family), on --device.</summary>
+    public IEnumerable<Option> Planning => [WindowSemantics, Window, PlanDir, Calibration, CalibrationSeed, Metric, Order];
+
+    /// <summary>Loads --model with its family (--family), on --device, with the device's measured attention costs.</summary>
     public IGenerativeModel Load(ParseResult parse)
     {
-        var settings = ModelLoadSettings.For(parse.GetValue(Device)!) with
+        var settings = ModelLoadSettings.For(parse.GetValue(Device)!);
+        settings = settings with
         {
+            CostModel = SharedCostModels.For(settings.Device),
             Vae = parse.GetValue(Vae),
             Heads = parse.GetValue(Heads),
             AnySize = true,
@@ -145,6 +155,7 @@ internal sealed class CommonOptions
         WindowSemantics = PlanSearchNames.Window(parse.GetValue(WindowSemantics)!),
         WindowHalfWidth = parse.GetValue(Window),
         Metric = parse.GetValue(Metric) is string metric ? PlanSearchNames.Metric(metric) : null,
+        CandidateOrder = PlanSearchNames.Order(parse.GetValue(Order)!),
     };
 
     /// <summary>The plan resolver: --plan-dir, then the model's shipped plans; searches with the planning flags.</summary>

@@ -101,10 +101,12 @@ internal static class EvalCommand
             foreach (var name in parse.GetValue(presets)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
                 var generation = model.Prepare(request with { Preset = name });
-                var plan = generation.Request.Delta == 0 ? null
-                    : (await resolver.ResolveAsync(model, generation, search: false, cancellationToken: cancellationToken))?.Plan
+                var resolved = generation.Request.Delta == 0 ? null
+                    : await resolver.ResolveAsync(model, generation, search: false, cancellationToken: cancellationToken)
                         ?? throw new InvalidOperationException($"No plan for {name} with these settings: run `fastattn search --model " +
                             $"{model.Source} --preset {name}` first.");
+                if (resolved?.Warning is string warning) AnsiConsole.MarkupLine($"[yellow]Warning ({name}):[/] {Markup.Escape(warning)}");
+                var plan = resolved?.Plan;
                 window ??= plan?.Key.Window;
                 entries.Add((name, plan));
             }

@@ -47,7 +47,8 @@ internal static class PlanCommand
         var blocks = k.Window.Semantics == WindowSemantics.BlockBand ? $" (blocks of {k.Window.BlockSize}, radius {k.Window.BlockRadius})" : "";
         table.AddRow("Window", $"{k.Window.Semantics}, w = {k.Window.HalfWidth}{blocks}");
         table.AddRow("Calibration", Markup.Escape(k.Calibration));
-        var search = $"metric {k.Metric}, order {k.CandidateOrder}, scope {k.SearchScope}" + (k.IsVideo ? $", target {k.Target}" : "");
+        var search = $"metric {k.Metric}, order {k.CandidateOrder}" + (k.DeviceKind is string device ? $" (searched for {device})" : "")
+            + $", scope {k.SearchScope}" + (k.IsVideo ? $", target {k.Target}" : "");
         table.AddRow("Search", Markup.Escape(search));
         int total = plan.Methods.Length * plan.Layers;
         foreach (var (method, count) in plan.Counts().Where(kv => kv.Value > 0))
@@ -58,6 +59,8 @@ internal static class PlanCommand
             table.AddRow("Attention FLOPs (QKᵀ/AV)", $"{f.KernelFraction:P1}");
             table.AddRow("Transformer FLOPs", $"{f.TransformerFraction:P1}");
         }
+        if (plan.Search?.PredictedAttentionTimeFraction is double time)
+            table.AddRow("Attention time (predicted)", $"[bold]{time:P1}[/] of full, under the {k.DeviceKind} costs the search measured");
         if (plan.Shape is PlanModelShape shape)
             table.AddRow("Cache memory (per image, fp32)",
                 $"{PlanMemory.PeakBytes(plan.Methods, 1, shape.Tokens, shape.Hidden, k.GuidanceScale > 1) / 1048576.0:F2} MiB peak");

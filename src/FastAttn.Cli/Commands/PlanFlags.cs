@@ -52,6 +52,7 @@ internal sealed class PlanFlags(string presets)
             : await ConsoleProgress.RunSearchAsync("searching the plan", generation.Steps,
                 progress => resolver.ResolveAsync(model, generation, true, settings, progress, cancellationToken).GetAwaiter().GetResult(),
                     cancellationToken);
+        if (resolved?.Warning is string warning) AnsiConsole.MarkupLine($"[yellow]Warning:[/] {Markup.Escape(warning)}");
         return resolved ?? throw new InvalidOperationException(
             $"No cached plan for δ = {request.Delta.ToString("0.####", CultureInfo.InvariantCulture)} with these settings in {folder}. " +
             "Run `fastattn search` with the same model and settings, or add --search to search it now.");

@@ -1,3 +1,5 @@
+using FastAttn.Engine.Attention;
+using FastAttn.Engine.Attention.Costs;
 using FastAttn.Engine.Compression;
 using FastAttn.Engine.Generation;
 
@@ -33,6 +35,19 @@ public sealed record EndToEndRow(string Preset, double MedianSeconds, double Spr
 {
     /// <summary>Measured saving over predicted saving, (1 − measured) / (1 − predicted); 1 = FLOPs fully turned into time (raw: 1).</summary>
     public double SavingRatio => PredictedFraction < 1 ? (1 - LatencyFraction) / (1 - PredictedFraction) : 1;
+
+    /// <summary>
+    /// The plan's attention-module time as a fraction of raw's under the measured cost model
+    /// (<see cref="PlanCosts.AttentionTimeFraction(AttentionMethod[][], AttentionCosts, bool)"/>, refresh steps included);
+    /// null without a cost model or the model's heads.
+    /// </summary>
+    public double? CostAttentionFraction { get; init; }
+
+    /// <summary>What the cost model predicts end to end: 1 − share·(1 − <see cref="CostAttentionFraction"/>); null without one.</summary>
+    public double? CostPredictedFraction => CostAttentionFraction is double f ? 1 - AttentionShare * (1 - f) : null;
+
+    /// <summary>Whether the preset's plan is all full attention: it is raw under another name, and not counted as a compressed preset.</summary>
+    public bool AllFull { get; init; }
 }
 
 /// <summary>
@@ -49,8 +64,12 @@ public static class EndToEndBenchmark
     /// <param name="repetitions">Timed rounds (after one untimed warm-up round).</param>
     /// <param name="progress">Progress messages.</param>
     /// <param name="cancellationToken">Checked between generations and steps.</param>
+    /// <param name="costModel">
+    /// Attention costs on the generation's device, for each plan's cost-model prediction (measured, when needed, before
+    /// anything is timed); null: no cost prediction.
+    /// </param>
     public static IReadOnlyList<EndToEndRow> Run(PreparedGeneration generation, IReadOnlyList<EndToEndCase> cases, int repetitions,
-        IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<string>? progress = null, CancellationToken cancellationToken = default, IAttentionCostModel? costModel = null)
     {
         ArgumentNullException.ThrowIfNull(generation);
         ArgumentNullException.ThrowIfNull(cases);
@@ -59,6 +78,7 @@ public static class EndToEndBenchmark
             throw new ArgumentException("Prepare the generation with TimeAttention = true: the benchmark needs the attention time.",
                 nameof(generation));
         var all = cases.Any(c => c.Plan is null) ? cases.OrderBy(c => c.Plan is null ? 0 : 1).ToList() : [new EndToEndCase("raw", null), .. cases];
+        var predicted = all.Select(c => CostFraction(c.Plan, generation.AttentionShape, costModel, cancellationToken)).ToArray();
 
         var total = all.Select(_ => new List<double>()).ToArray();
         var attention = all.Select(_ => new List<double>()).ToArray();
@@ -85,8 +105,21 @@ public static class EndToEndBenchmark
             return new EndToEndRow(c.Preset, Median(total[i]), total[i].Max() - total[i].Min(),
                 Median(total[i].Select((t, r) => t / total[0][r])), Median(attention[i]),
                 Median(attention[i].Select((t, r) => t / attention[0][r])), share,
-                flops.ModuleFraction, flops.KernelFraction, flops.TransformerFraction, 1 - share * (1 - flops.ModuleFraction), fallbacks[i]);
+                flops.ModuleFraction, flops.KernelFraction, flops.TransformerFraction, 1 - share * (1 - flops.ModuleFraction), fallbacks[i])
+            {
+                CostAttentionFraction = predicted[i],
+                AllFull = c.Plan is not null && c.Plan.Methods.All(row => row.All(m => m == AttentionMethod.Full)),
+            };
         }).ToList();
+    }
+
+    /// <summary>The plan's attention-time fraction under <paramref name="costModel"/> at the generation's shape (raw: 1).</summary>
+    private static double? CostFraction(CompressionPlan? plan, FlopsShape? shape, IAttentionCostModel? costModel, CancellationToken ct)
+    {
+        if (plan is null) return costModel is null || shape?.Heads is null ? null : 1;
+        if (costModel is null || shape?.Heads is not int heads) return null;
+        var costs = costModel.CostsFor(PlanCosts.ShapeFor(shape.Tokens, heads, shape.Hidden, plan.Key.Window), ct);
+        return PlanCosts.AttentionTimeFraction(plan.Methods, costs, shape.CfgBatch);
     }
 
     private static EndToEndTiming Time(PreparedGeneration generation, CompressionPlan? plan, CancellationToken cancellationToken)

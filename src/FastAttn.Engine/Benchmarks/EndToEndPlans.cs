@@ -49,9 +49,10 @@ public static class EndToEndPlans
                     StringComparison.Ordinal)) => "shipped",
                 _ => "cached",
             };
-            string note = resolved.Source == PlanSource.Searched && plan.Search is PlanSearchReport report
-                ? $"{name}: searched in this run ({plan.Key.Calibration}, {report.ForwardEquivalents:F0} forward-equivalents)"
-                : $"{name}: {resolved.Path} ({plan.Key.Calibration})";
+            string note = (resolved.Source == PlanSource.Searched && plan.Search is PlanSearchReport report
+                ? $"{name}: searched in this run ({plan.Key.Calibration}, {Order(plan.Key)}, {report.ForwardEquivalents:F0} forward-equivalents, " +
+                    $"{report.Seconds:F1} s)"
+                : $"{name}: {resolved.Path} ({plan.Key.Calibration}, {Order(plan.Key)})") + (resolved.Warning is string w ? $"; warning: {w}" : "");
             plans.Add(new(new(name, plan), $"{origin} δ={Delta(delta)}", note));
         }
         return plans;
@@ -79,16 +80,22 @@ public static class EndToEndPlans
         {
             double delta = CompressionPresets.Threshold(name);
             if (delta == 0) { plans.Add(new(new(name, null), null, null)); continue; }
-            var from = shipped.FirstOrDefault(p => p.Key.Threshold == delta)
+            var from = shipped.Where(p => p.Key.Threshold == delta)                          // latency-aware plans first
+                    .OrderBy(p => p.Key.CandidateOrder == CandidateOrder.Measured ? 0 : 1).FirstOrDefault()
                 ?? throw new InvalidOperationException($"{planFrom} ships no {name} plan to resample.");
             var key = generation.PlanKey(delta) with { Calibration = $"resampled:{planFrom}/{name}" };
-            var plan = PlanResampler.Resample(from, key, shape.Layers, new PlanModelShape(shape.Tokens, shape.Hidden));
+            var plan = PlanResampler.Resample(from, key, shape.Layers, new PlanModelShape(shape.Tokens, shape.Hidden) { Heads = shape.Heads });
             plans.Add(new(new(name, plan), $"resampled δ={Delta(delta)}",
-                $"{name}: {planFrom}'s searched {name} plan ({from.Methods.Length} steps × {from.Layers} layers) resampled to {generation.Steps} × " +
-                    $"{shape.Layers}"));
+                $"{name}: {planFrom}'s searched {name} plan ({from.Methods.Length} steps × {from.Layers} layers, {Order(from.Key)}) " +
+                    $"resampled to {generation.Steps} × {shape.Layers}"));
         }
         return plans;
     }
+
+    /// <summary>"measured order (cpu)" or "reference order".</summary>
+    private static string Order(PlanKey key) =>
+        key.CandidateOrder == CandidateOrder.Measured ? $"measured order ({key.DeviceKind})"
+            : $"{key.CandidateOrder.ToString().ToLowerInvariant()} order";
 
     private static string Delta(double delta) => delta.ToString("0.###", CultureInfo.InvariantCulture);
 }

@@ -9,7 +9,11 @@ namespace FastAttn.Engine.Compression;
 /// <param name="CfgBatch">Whether each sample runs as a CFG pair (ASC halves the work only then).</param>
 /// <param name="MlpRatio">MLP width multiple (4).</param>
 /// <param name="CaptionTokens">Text tokens each block cross-attends to (PixArt: 300); 0 for a model without cross-attention.</param>
-public sealed record FlopsShape(int Tokens, int Hidden, int Layers, bool CfgBatch, double MlpRatio = 4, int CaptionTokens = 0);
+public sealed record FlopsShape(int Tokens, int Hidden, int Layers, bool CfgBatch, double MlpRatio = 4, int CaptionTokens = 0)
+{
+    /// <summary>Attention heads, when the family gives them (for measured attention costs, <see cref="PlanCosts.ShapeFor"/>).</summary>
+    public int? Heads { get; init; }
+}
 
 /// <summary>A plan's FLOPs as fractions of the uncompressed model's.</summary>
 /// <param name="ModuleFraction">The whole self-attention module (QKV + QKᵀ/AV + output projection): the paper's "Attn FLOPs" (headline).</param>

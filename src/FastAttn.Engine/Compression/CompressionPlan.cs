@@ -51,4 +51,8 @@ public sealed class CompressionPlan
 /// <summary>The model shape recorded with a plan, for its FLOPs.</summary>
 /// <param name="Tokens">Sequence length N.</param>
 /// <param name="Hidden">Model width D.</param>
-public sealed record PlanModelShape(int Tokens, int Hidden);
+public sealed record PlanModelShape(int Tokens, int Hidden)
+{
+    /// <summary>Attention heads (recorded by searches since plan format 3; null when unknown), for the plan's cost prediction.</summary>
+    public int? Heads { get; init; }
+}

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FastAttn.Engine.Attention;
+using FastAttn.Engine.Attention.Costs;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Sampling;
 using Microsoft.Extensions.Logging;
@@ -16,6 +17,8 @@ namespace FastAttn.Engine.Compression;
 /// whose mean relative absolute error against O is below (i+1)/L·δ is kept (else full attention); earlier choices stay
 /// active while later layers are tried. Trials write no caches, so every step's caches are exactly what a generation
 /// with the final plan has. With prefix reuse, layer i's input is computed once and each candidate only reruns layers i..L−1.
+/// With the measured order (the default) the candidates are filtered and ordered by their measured cost at the model's
+/// attention shape on its device (<see cref="CandidatePolicy"/>; docs/latency-aware-plans.md).
 /// </summary>
 public sealed class DiTPlanSearch : IPlanSearch<DiTGenerationRequest, DiTPlanSearchOptions>
 {
@@ -63,7 +66,7 @@ public sealed class DiTPlanSearch : IPlanSearch<DiTGenerationRequest, DiTPlanSea
         ArgumentNullException.ThrowIfNull(options);
         int size = options.LatentSize ?? _pipeline.Transformer.Config.InputSize;
         return options.KeyFor(fingerprint ?? ModelFingerprint.Of(_pipeline.Transformer), size, null, null,
-            options.Window ?? WindowSpec.ForTokens(Tokens(size)), CalibrationName(options));
+            options.Window ?? WindowSpec.ForTokens(Tokens(size)), CalibrationName(options), SharedCostModels.KindOf(_pipeline.Transformer.Device));
     }
 
     /// <summary>Runs the search. Honours <paramref name="cancellationToken"/> between layers.</summary>
@@ -75,8 +78,10 @@ public sealed class DiTPlanSearch : IPlanSearch<DiTGenerationRequest, DiTPlanSea
         var config = model.Config;
         int size = options.LatentSize ?? config.InputSize;
         int tokens = Tokens(size);
+        var costs = SearchCosts.For(options, model.Device, tokens, config.NumHeads, config.HiddenSize, options.Window ?? WindowSpec.ForTokens(tokens),
+            cancellationToken);
         using var denoiser = GreedySearchDenoiser.For(options, config.Depth, tokens, config.InChannels, options.GuidedChannels,
-            CfgBatchOrder.ConditionalFirst, samplerUsesVariance: true, progress, cancellationToken);
+            CfgBatchOrder.ConditionalFirst, samplerUsesVariance: true, progress, cancellationToken, costs);
         var labels = options.CalibrationLabels?.ToArray() ?? RandomLabels(options.CalibrationCount, config.NumClasses, options.CalibrationSeed);
         var stopwatch = Stopwatch.StartNew();
         var request = new DiTGenerationRequest
@@ -93,12 +98,13 @@ public sealed class DiTPlanSearch : IPlanSearch<DiTGenerationRequest, DiTPlanSea
         DiTPipeline.Validate(request, config);
         using (var sampled = _pipeline.Run(request, denoiser, null, cancellationToken)) { }
         stopwatch.Stop();
-        var key = options.KeyFor(ModelFingerprint.Of(model), size, null, null, denoiser.Window, CalibrationName(options));
-        var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, labels,
-            options.CalibrationSeed);
+        var key = options.KeyFor(ModelFingerprint.Of(model), size, null, null, denoiser.Window, CalibrationName(options),
+            SharedCostModels.KindOf(model.Device));
+        var report = SearchCosts.WithPrediction(new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds,
+            options.PrefixReuse, labels, options.CalibrationSeed), denoiser.Methods, costs, options.GuidanceScale > 1);
         _logger.LogInformation("Plan search δ={Threshold}: {Forwards:F1} forward-equivalents in {Seconds:F1}s", options.Threshold,
             denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
-        return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize));
+        return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize) { Heads = config.NumHeads });
     }
 
     /// <summary>The key's calibration description: the labels (or how many random ones) and the seed.</summary>

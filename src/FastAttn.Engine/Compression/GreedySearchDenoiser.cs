@@ -1,4 +1,5 @@
 using FastAttn.Engine.Attention;
+using FastAttn.Engine.Attention.Costs;
 using FastAttn.Engine.Models;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Sampling;
@@ -10,12 +11,13 @@ namespace FastAttn.Engine.Compression;
 /// The denoiser that decides each step's methods while a pipeline samples the calibration batch (paper Alg. 1 as the
 /// reference code does it), for any transformer that exposes its pass by blocks. Step 0 stays full; at later steps the
 /// all-full output O is computed from the step's input, then layer by layer the first candidate whose loss against O is
-/// below (i+1)/L·δ is kept. Trials write no caches; with prefix reuse a candidate reruns only layers i..L−1.
+/// below (i+1)/L·δ is kept. Trials write no caches; with prefix reuse a candidate reruns only layers i..L−1. Which
+/// candidates are tried, in which order, is the <see cref="CandidatePolicy"/>'s: the reference's, or by measured saving.
 /// </summary>
 internal sealed class GreedySearchDenoiser : IDenoiser
 {
     private readonly AttentionMethod[][] _methods;
-    private readonly AttentionMethod[] _candidates;
+    private readonly CandidatePolicy _policy;
     private readonly double _threshold;
     private readonly bool _prefixReuse;
     private readonly Func<Tensor, Tensor>? _metricView;
@@ -31,29 +33,35 @@ internal sealed class GreedySearchDenoiser : IDenoiser
     /// <paramref name="tokens"/> tokens: δ checked, window (N/8 by default), candidates (no CFG sharing without a CFG
     /// batch), an all-full plan to decide, and the guided metric's view (guidance over <paramref name="guidedChannels"/>
     /// of <paramref name="latentChannels"/>, in the model's CFG order; the learned-variance channels kept only when the
-    /// sampler uses them, <paramref name="samplerUsesVariance"/>) when asked.
+    /// sampler uses them, <paramref name="samplerUsesVariance"/>) when asked. With the measured order,
+    /// <paramref name="costs"/> (at the search's shape on its device) order and filter the candidates.
     /// </summary>
     public static GreedySearchDenoiser For(PlanSearchOptions options, int depth, int tokens, int latentChannels, GuidedChannels guidedChannels,
-        CfgBatchOrder order, bool samplerUsesVariance, IProgress<PlanSearchProgress>? progress, CancellationToken cancel)
+        CfgBatchOrder order, bool samplerUsesVariance, IProgress<PlanSearchProgress>? progress, CancellationToken cancel,
+        AttentionCosts? costs = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Threshold < 0 || double.IsNaN(options.Threshold))
             throw new ArgumentOutOfRangeException(nameof(options), $"The threshold δ must be ≥ 0; got {options.Threshold}.");
         bool guided = options.GuidanceScale > 1.0;
         var candidates = options.Candidates.Where(m => guided || !m.SharesCfg()).ToArray();
+        var policy = options.CandidateOrder == CandidateOrder.Measured
+            ? CandidatePolicy.Measured(candidates, costs ?? throw new ArgumentException(
+                "The measured candidate order needs the attention costs at the search's shape.", nameof(costs)), options.MinimumSaving)
+            : CandidatePolicy.Reference(candidates);
         var methods = Enumerable.Range(0, options.Steps).Select(_ => Enumerable.Repeat(AttentionMethod.Full, depth).ToArray()).ToArray();
         Func<Tensor, Tensor>? metricView = options.EffectiveMetric == SearchMetric.GuidedOutput
             ? output => samplerUsesVariance
                 ? ClassifierFreeGuidance.Combine(output, options.GuidanceScale, latentChannels, guidedChannels, order)
                 : ClassifierFreeGuidance.Combine(output, options.GuidanceScale, latentChannels, guidedChannels, order)[.., ..latentChannels]
             : null;
-        return new GreedySearchDenoiser(methods, candidates, options.Threshold, guided, order, options.Window ?? WindowSpec.ForTokens(tokens),
-            options.PrefixReuse, metricView, progress, cancel);
+        return new GreedySearchDenoiser(methods, policy, options.Threshold, guided, order, options.Window ?? WindowSpec.ForTokens(tokens),
+            options.PrefixReuse, metricView, progress, cancel, options.CostModel);
     }
 
     /// <summary>Creates the search state.</summary>
     /// <param name="methods">The plan being decided (steps × layers, all full), written in place.</param>
-    /// <param name="candidates">Candidates in trial order.</param>
+    /// <param name="policy">Which candidates are tried at each (step, layer), in which order.</param>
     /// <param name="threshold">δ.</param>
     /// <param name="guided">Whether each forward is a CFG batch.</param>
     /// <param name="order">The model's CFG batch order.</param>
@@ -63,12 +71,12 @@ internal sealed class GreedySearchDenoiser : IDenoiser
     /// <param name="progress">Progress per layer.</param>
     /// <param name="cancel">Checked between layers.</param>
     /// <param name="costModel">The device's cost model, which picks the window implementation (null: the built-in choice).</param>
-    public GreedySearchDenoiser(AttentionMethod[][] methods, AttentionMethod[] candidates, double threshold, bool guided, CfgBatchOrder order,
+    public GreedySearchDenoiser(AttentionMethod[][] methods, CandidatePolicy policy, double threshold, bool guided, CfgBatchOrder order,
         WindowSpec window, bool prefixReuse, Func<Tensor, Tensor>? metricView, IProgress<PlanSearchProgress>? progress, CancellationToken cancel,
         Attention.Costs.IAttentionCostModel? costModel = null)
     {
         _methods = methods;
-        _candidates = candidates;
+        _policy = policy;
         _threshold = threshold;
         _prefixReuse = prefixReuse;
         _metricView = metricView;
@@ -85,6 +93,12 @@ internal sealed class GreedySearchDenoiser : IDenoiser
 
     /// <summary>The window the plan uses.</summary>
     public WindowSpec Window { get; }
+
+    /// <summary>The costs the candidates were ordered by (null: the reference order).</summary>
+    public AttentionCosts? Costs => _policy.Costs;
+
+    /// <summary>Candidates the measured order never tries at this shape (they are not measurably cheaper than full attention).</summary>
+    public IReadOnlyList<AttentionMethod> NeverTried => _policy.NeverTried;
 
     /// <summary>Search cost in whole forward passes (blocks run / depth).</summary>
     public double ForwardEquivalents { get; private set; }
@@ -122,7 +136,7 @@ internal sealed class GreedySearchDenoiser : IDenoiser
         {
             _cancel.ThrowIfCancellationRequested();
             var chosen = AttentionMethod.Full;
-            foreach (var m in _candidates)
+            foreach (var m in _policy.For(_methods, _step, i))
             {
                 _methods[_step][i] = m;
                 using var trial = RunFrom(0, pass.Tokens, pass);
@@ -143,7 +157,7 @@ internal sealed class GreedySearchDenoiser : IDenoiser
         {
             _cancel.ThrowIfCancellationRequested();
             bool decided = false;
-            foreach (var m in _candidates)
+            foreach (var m in _policy.For(_methods, _step, i))
             {
                 _methods[_step][i] = m;
                 _runner.WriteMode = CacheWriteMode.PendingLayer;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FastAttn.Engine.Attention;
+using FastAttn.Engine.Attention.Costs;
 using FastAttn.Engine.Models.OpenSora;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Sampling;
@@ -64,7 +65,7 @@ public sealed class OpenSoraPlanSearch : IPlanSearch<VideoGenerationRequest, Vid
         if (options.LatentHeight is not int rows || options.LatentWidth is not int cols || options.Window is not WindowSpec window)
             throw new ArgumentException("Video plan options need the latent height, width and window (use OptionsFor).", nameof(options));
         return options.KeyFor(fingerprint ?? ModelFingerprint.Of(_pipeline.Transformer), rows, cols, options.LatentFrames, window,
-            CalibrationCaptions.KeyName(options), options.Target);
+            CalibrationCaptions.KeyName(options), SharedCostModels.KindOf(SearchCosts.DeviceOf(_pipeline.Transformer)), options.Target);
     }
 
     /// <summary>Runs the search (options from <see cref="OptionsFor"/>). Reports progress per layer; honours cancellation between layers.</summary>
@@ -89,16 +90,18 @@ public sealed class OpenSoraPlanSearch : IPlanSearch<VideoGenerationRequest, Vid
         };
         _pipeline.Validate(request);
         int tokens = _pipeline.TokensPerCall(request, options.Target);
+        var costs = SearchCosts.For(options, SearchCosts.DeviceOf(_pipeline.Transformer), tokens, config.NumHeads, config.HiddenSize,
+            options.Window ?? WindowSpec.ForTokens(tokens), cancellationToken);
         using var denoiser = GreedySearchDenoiser.For(options, config.Depth, tokens, config.InChannels, GuidedChannels.ReferenceFirstThree,
-            CfgBatchOrder.ConditionalFirst, samplerUsesVariance: true, progress, cancellationToken);
+            CfgBatchOrder.ConditionalFirst, samplerUsesVariance: true, progress, cancellationToken, costs);
         var targeted = new VideoAttentionDenoiser(denoiser, options.Target, FullAttentionRunner.Instance);   // the other attention stays full
         var stopwatch = Stopwatch.StartNew();
         using (_pipeline.Run(request, targeted, null, cancellationToken)) { }
         stopwatch.Stop();
-        var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, [],
-            options.CalibrationSeed);
+        var report = SearchCosts.WithPrediction(new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds,
+            options.PrefixReuse, [], options.CalibrationSeed), denoiser.Methods, costs, options.GuidanceScale > 1);
         _logger.LogInformation("Open-Sora plan search δ={Threshold} on {Prompts} prompts: {Forwards:F1} forward-equivalents in {Seconds:F1}s",
             options.Threshold, prompts.Count, denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
-        return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize));
+        return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize) { Heads = config.NumHeads });
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FastAttn.Engine.Attention;
+using FastAttn.Engine.Attention.Costs;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Sampling;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,7 @@ namespace FastAttn.Engine.Compression;
 /// The greedy compression-plan search on a PixArt pipeline: the calibration captions (the shipped set by default) are
 /// denoised together, [uncond; cond] batched as PixArt does, while <see cref="GreedySearchDenoiser"/> decides each
 /// step's methods for the self-attention of every block (cross-attention is never compressed). Same algorithm, same
-/// candidates and thresholds as <see cref="DiTPlanSearch"/>.
+/// candidates, thresholds and candidate orders as <see cref="DiTPlanSearch"/>.
 /// </summary>
 public sealed class PixArtPlanSearch : IPlanSearch<PixArtGenerationRequest, TextPlanSearchOptions>
 {
@@ -55,7 +56,7 @@ public sealed class PixArtPlanSearch : IPlanSearch<PixArtGenerationRequest, Text
         ArgumentNullException.ThrowIfNull(options);
         var (rows, cols) = LatentOf(options);
         return options.KeyFor(fingerprint ?? ModelFingerprint.Of(_pipeline.Transformer), rows, cols, null,
-            options.Window ?? WindowSpec.ForTokens(Tokens(rows, cols)), CalibrationName(options));
+            options.Window ?? WindowSpec.ForTokens(Tokens(rows, cols)), CalibrationName(options), DeviceKind);
     }
 
     /// <summary>
@@ -71,8 +72,10 @@ public sealed class PixArtPlanSearch : IPlanSearch<PixArtGenerationRequest, Text
         var (rows, cols) = LatentOf(options);
         int tokens = Tokens(rows, cols);
         var captions = CalibrationCaptions.For(options);
+        var costs = SearchCosts.For(options, SearchCosts.DeviceOf(model), tokens, config.NumHeads, config.HiddenSize,
+            options.Window ?? WindowSpec.ForTokens(tokens), cancellationToken);
         using var denoiser = GreedySearchDenoiser.For(options, config.NumLayers, tokens, config.InChannels, GuidedChannels.AllLatent,
-            CfgBatchOrder.UnconditionalFirst, samplerUsesVariance: false, progress, cancellationToken);
+            CfgBatchOrder.UnconditionalFirst, samplerUsesVariance: false, progress, cancellationToken, costs);
         var request = new PixArtGenerationRequest
         {
             Prompts = captions,
@@ -89,16 +92,18 @@ public sealed class PixArtPlanSearch : IPlanSearch<PixArtGenerationRequest, Text
         var stopwatch = Stopwatch.StartNew();
         using (_pipeline.Run(request, denoiser, decode: false, null, cancellationToken)) { }
         stopwatch.Stop();
-        var key = options.KeyFor(ModelFingerprint.Of(model), rows, cols, null, denoiser.Window, CalibrationName(options));
-        var report = new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds, options.PrefixReuse, [],
-            options.CalibrationSeed);
+        var key = options.KeyFor(ModelFingerprint.Of(model), rows, cols, null, denoiser.Window, CalibrationName(options), DeviceKind);
+        var report = SearchCosts.WithPrediction(new PlanSearchReport(denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds,
+            options.PrefixReuse, [], options.CalibrationSeed), denoiser.Methods, costs, options.GuidanceScale > 1);
         _logger.LogInformation("PixArt plan search δ={Threshold} on {Captions} captions: {Forwards:F1} forward-equivalents in {Seconds:F1}s",
             options.Threshold, captions.Count, denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
-        return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize));
+        return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize) { Heads = config.NumHeads });
     }
 
     /// <summary>The key's calibration description: the caption set, seed and negative prompt (when not empty).</summary>
     public static string CalibrationName(TextPlanSearchOptions options) => CalibrationCaptions.KeyName(options);
+
+    private string DeviceKind => SharedCostModels.KindOf(SearchCosts.DeviceOf(_pipeline.Transformer));
 
     private (int Rows, int Cols) LatentOf(TextPlanSearchOptions options)
     {

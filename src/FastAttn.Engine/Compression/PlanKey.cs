@@ -48,6 +48,28 @@ public sealed record PlanKey(string ModelFingerprint, int LatentHeight, int Step
     /// <summary>What one decision of the search covered.</summary>
     public SearchScope SearchScope { get; init; } = SearchScope.Attention;
 
+    /// <summary>
+    /// The kind of device ("cpu", "cuda") a measured-order plan was searched for — the costs it was ordered by; null for
+    /// reference-order plans, which do not depend on the device. Thread count and processor model are not part of the key.
+    /// </summary>
+    public string? DeviceKind
+    {
+        get;
+        init => field = value is null ? null : value.Trim().ToLowerInvariant() is { Length: > 0 } kind ? kind
+            : throw new ArgumentException("A plan key's device kind must not be empty (use null for none).", nameof(value));
+    }
+
+    /// <summary>
+    /// The same key searched on the other device kind (cpu ↔ cuda), looked for when this one is missing; null when the key
+    /// has no device kind or another.
+    /// </summary>
+    public PlanKey? OnOtherDevice => DeviceKind switch
+    {
+        "cpu" => this with { DeviceKind = "cuda" },
+        "cuda" => this with { DeviceKind = "cpu" },
+        _ => null,
+    };
+
     /// <summary>Whether the plan is for a video model (it has latent frames).</summary>
     public bool IsVideo => LatentFrames is not null;
 
@@ -58,18 +80,20 @@ public sealed record PlanKey(string ModelFingerprint, int LatentHeight, int Step
     /// <summary>
     /// Every field of the key as one line, hashed into <see cref="FileName"/>. The typed fields are written the way plan
     /// files of version 1 carried them in the calibration text (",target:temporal", ",metric:guided"), and the candidate
-    /// order and scope only when not the default, so every plan file named before they were typed keeps its name.
+    /// order, device kind and scope only when not the reference's, so every plan file named before they were typed keeps its name.
     /// </summary>
     public string CanonicalText =>
         string.Join('|', ModelFingerprint, LatentHeight, Steps, Scheduler.ToLowerInvariant(), Invariant(GuidanceScale), Window.Semantics,
             Window.HalfWidth, Window.BlockSize, Window.BlockRadius, Invariant(Threshold), LegacyCalibration)
         + (LatentWidth is int w ? $"|width:{w}" : "") + (LatentFrames is int f ? $"|frames:{f}" : "")
         + (CandidateOrder != CandidateOrder.Reference ? $"|order:{CandidateOrder.ToString().ToLowerInvariant()}" : "")
+        + (DeviceKind is string device ? $"|device:{device}" : "")
         + (SearchScope != SearchScope.Attention ? $"|scope:{SearchScope.ToString().ToLowerInvariant()}" : "");
 
     /// <summary>
     /// A stable, readable file name: model prefix, shape, steps, scheduler, guidance, preset (D1..D6 for images, V1..V5
-    /// for video) or δ, and a hash of <see cref="CanonicalText"/>.
+    /// for video) or δ, the order and device kind when not the reference order ("-measured-cpu"), and a hash of
+    /// <see cref="CanonicalText"/>.
     /// </summary>
     public string FileName => FileNameWith(IsVideo ? CompressionPresets.NameOf(Threshold, OutputKind.Video)
         : CompressionPresets.LegacyNameOf(Threshold));                                     // image files keep their names (0.01·k is "Vk")
@@ -90,8 +114,10 @@ public sealed record PlanKey(string ModelFingerprint, int LatentHeight, int Step
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(CanonicalText)))[..12];
         var delta = preset ?? "d" + Threshold.ToString("0.####", CultureInfo.InvariantCulture);
         var model = ModelFingerprint[..Math.Min(8, ModelFingerprint.Length)];
+        var order = CandidateOrder == CandidateOrder.Reference ? ""
+            : "-" + CandidateOrder.ToString().ToLowerInvariant() + (DeviceKind is string device ? "-" + device : "");
         return string.Create(CultureInfo.InvariantCulture,
-            $"{model}-{LatentShape}px-{Steps}{Scheduler.ToLowerInvariant()}-cfg{GuidanceScale:0.##}-{delta}-{hash}.json");
+            $"{model}-{LatentShape}px-{Steps}{Scheduler.ToLowerInvariant()}-cfg{GuidanceScale:0.##}-{delta}{order}-{hash}.json");
     }
 
     private static string Invariant(double value) => value.ToString("R", CultureInfo.InvariantCulture);

@@ -5,7 +5,8 @@ using FastAttn.Engine.Models.OpenSora;
 namespace FastAttn.Engine.Compression;
 
 /// <summary>
-/// A plan file's key as JSON. Version 2 writes the latent height and the search settings as typed fields; version 1
+/// A plan file's key as JSON. Version 3 adds the device kind of measured-order plans ("deviceKind", null otherwise);
+/// version 2 writes the latent height and the search settings as typed fields; version 1
 /// (and files without a version) carried the metric and the video target inside the calibration text
 /// (",metric:guided", ",target:temporal"), which is read back into the typed fields.
 /// </summary>
@@ -36,9 +37,10 @@ internal static class PlanKeyJson
         ["target"] = k.Target.ToString(),
         ["candidateOrder"] = k.CandidateOrder.ToString(),
         ["searchScope"] = k.SearchScope.ToString(),
+        ["deviceKind"] = k.DeviceKind,
     };
 
-    /// <summary>Reads a key written by <paramref name="version"/> 1 or 2 (0: a file without a version, read as 1).</summary>
+    /// <summary>Reads a key written by <paramref name="version"/> 1 to 3 (0: a file without a version, read as 1).</summary>
     public static PlanKey Read(JsonObject k, int version, string source)
     {
         var w = k["window"]?.AsObject() ?? throw new PlanFormatException(source, "the window is missing.");
@@ -61,6 +63,7 @@ internal static class PlanKeyJson
             Target = version < 2 ? target : Parse<VideoAttention>(k, "target", source),
             CandidateOrder = version < 2 ? CandidateOrder.Reference : Parse<CandidateOrder>(k, "candidateOrder", source),
             SearchScope = version < 2 ? SearchScope.Attention : Parse<SearchScope>(k, "searchScope", source),
+            DeviceKind = version < 3 ? null : k["deviceKind"]?.GetValue<string>(),
         };
     }
 

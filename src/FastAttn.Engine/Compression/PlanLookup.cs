@@ -53,6 +53,29 @@ public static class PlanLookup
         return null;
     }
 
+    /// <summary>
+    /// The plan searched for <paramref name="key"/> on the other device kind (a measured-order key; cpu ↔ cuda) in
+    /// <paramref name="folders"/>, with its path and a warning that says so; null when the key has no device kind or no
+    /// folder has that plan. Its candidates were ordered by the other device's costs: it is valid here, but may save less
+    /// (or cost more) than one searched on this device.
+    /// </summary>
+    public static (CompressionPlan Plan, string Path, string Warning)? FindForOtherDevice(PlanKey key, IEnumerable<string> folders)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.OnOtherDevice is not PlanKey other || Find(other, folders) is not var (plan, path)) return null;
+        return (plan, path, OtherDeviceWarning(plan.Key, key));
+    }
+
+    /// <summary>The warning for a plan searched on <paramref name="found"/>'s device kind used for <paramref name="wanted"/>'s.</summary>
+    public static string OtherDeviceWarning(PlanKey found, PlanKey wanted)
+    {
+        ArgumentNullException.ThrowIfNull(found);
+        ArgumentNullException.ThrowIfNull(wanted);
+        return $"The plan {found.FileName} was searched for {found.DeviceKind} and is used on {wanted.DeviceKind}: its candidates were " +
+            $"ordered by {found.DeviceKind} costs, so it may save less here. Run `fastattn search` with the same settings on this device " +
+            "to search one for it.";
+    }
+
     private static PlanSearchSettings Settings(int? count, long seed, SearchMetric metric) =>
         new() { CalibrationCount = count, CalibrationSeed = seed, Metric = metric };
 

@@ -9,8 +9,10 @@ namespace FastAttn.Engine.Compression;
 /// <summary>
 /// Finds the DiTFastAttn plan of a prepared generation, for every family and every caller (CLI, engine service, cluster):
 /// the request's own plan; else, for its preset or δ, the user's plan folder, then the model's shipped plans, then an
-/// optional <see cref="ISharedPlanStore"/>, then a search when allowed (saved to the user folder). Concurrent requests
-/// for one key share one lookup and one search. A plan folder that cannot be written is logged and the plan still used.
+/// optional <see cref="ISharedPlanStore"/>; then, for a measured-order key, the same plan searched on the other device kind
+/// (cpu ↔ cuda), used with a warning (logged and on <see cref="ResolvedPlan.Warning"/>); then a search when allowed (saved
+/// to the user folder). Concurrent requests for one key share one lookup and one search. A plan folder that cannot be
+/// written is logged and the plan still used.
 /// </summary>
 public sealed class PlanResolver
 {
@@ -95,6 +97,11 @@ public sealed class PlanResolver
         if (PlanLookup.Find(key, FoldersFor(model)) is var (found, path)) return new ResolvedPlan(found, path, PlanSource.Folder);
         if (_shared is not null && await _shared.FindAsync(key, _lifetime).ConfigureAwait(false) is CompressionPlan shared)
             return new ResolvedPlan(shared, TrySave(shared), PlanSource.Shared);
+        if (PlanLookup.FindForOtherDevice(key, FoldersFor(model)) is var (other, otherPath, warning))
+        {
+            _logger.LogWarning("{Warning}", warning);
+            return new ResolvedPlan(other, otherPath, PlanSource.Folder) { Warning = warning };
+        }
         if (!allowSearch) return null;
         CompressionPlan Search(CancellationToken ct)
         {

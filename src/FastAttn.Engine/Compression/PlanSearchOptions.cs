@@ -1,4 +1,5 @@
 using FastAttn.Engine.Attention;
+using FastAttn.Engine.Attention.Costs;
 using FastAttn.Engine.Models.OpenSora;
 using FastAttn.Engine.Sampling;
 
@@ -29,14 +30,34 @@ public abstract record PlanSearchOptions
     /// <summary>The window; null = block band with w = N/8.</summary>
     public WindowSpec? Window { get; init; }
 
-    /// <summary>Candidates in trial order (the reference's: AST, WA-RS+ASC, WA-RS, ASC).</summary>
+    /// <summary>
+    /// The candidates, in trial order for the reference order (the reference's: AST, WA-RS+ASC, WA-RS, ASC); the measured
+    /// order filters and reorders them per (step, layer).
+    /// </summary>
     public IReadOnlyList<AttentionMethod> Candidates { get; init; } = AttentionMethods.SearchOrder;
 
     /// <summary>What candidate outputs are compared on (the reference's raw CFG-batch output by default).</summary>
     public SearchMetric Metric { get; init; } = SearchMetric.RawOutput;
 
-    /// <summary>The candidate order, part of the plan's key (the reference's by default).</summary>
-    public CandidateOrder CandidateOrder { get; init; } = CandidateOrder.Reference;
+    /// <summary>The candidate order, part of the plan's key (latency-aware, <see cref="CandidateOrder.Measured"/>, by default).</summary>
+    public CandidateOrder CandidateOrder { get; init; } = CandidateOrder.Measured;
+
+    /// <summary>
+    /// The measured order: the least saving, as a fraction of full attention's module time (default 0.03 = 3%), that makes a
+    /// candidate worth trying at a (step, layer) — its module time plus any residual refresh it causes must stay below
+    /// full × (1 − this). Smaller savings are within timing noise. Not part of the key: plans found through
+    /// <see cref="PlanSearchSettings"/> always use the default.
+    /// </summary>
+    public double MinimumSaving { get; init; } = DefaultMinimumSaving;
+
+    /// <summary>The default <see cref="MinimumSaving"/>: 3% of full attention's module time.</summary>
+    public const double DefaultMinimumSaving = 0.03;
+
+    /// <summary>
+    /// The measured order: the costs to order by (null: the model's <see cref="Families.GenerativeModel.CostModel"/>, else
+    /// the device's <see cref="SharedCostModels"/> one, measured once and cached). Not part of the key.
+    /// </summary>
+    public IAttentionCostModel? CostModel { get; init; }
 
     /// <summary>What one decision covers, part of the plan's key (one attention module by default).</summary>
     public SearchScope SearchScope { get; init; } = SearchScope.Attention;
@@ -48,7 +69,8 @@ public abstract record PlanSearchOptions
     public SearchMetric EffectiveMetric => GuidanceScale > 1.0 ? Metric : SearchMetric.RawOutput;
 
     /// <summary>The key of the plan these options give on a latent of the given shape, with the search's window.</summary>
-    internal PlanKey KeyFor(string fingerprint, int height, int? width, int? frames, WindowSpec window, string calibration,
+    /// <remarks>A measured-order key also records <paramref name="deviceKind"/>, the kind of device the search runs on.</remarks>
+    internal PlanKey KeyFor(string fingerprint, int height, int? width, int? frames, WindowSpec window, string calibration, string deviceKind,
         VideoAttention target = VideoAttention.Spatial) =>
         new(fingerprint, height, Steps, Scheduler.Name, GuidanceScale, window, Threshold, calibration, width, frames)
         {
@@ -56,5 +78,6 @@ public abstract record PlanSearchOptions
             Target = target,
             CandidateOrder = CandidateOrder,
             SearchScope = SearchScope,
+            DeviceKind = CandidateOrder == CandidateOrder.Measured ? deviceKind : null,
         };
 }

@@ -32,8 +32,12 @@ public sealed record PlanSearchSettings
     /// <summary>Video models: which self-attention the plan compresses (spatial by default).</summary>
     public VideoAttention Target { get; init; } = VideoAttention.Spatial;
 
-    /// <summary>The order candidates are tried in (the reference's by default); part of the plan's key.</summary>
-    public CandidateOrder CandidateOrder { get; init; } = CandidateOrder.Reference;
+    /// <summary>
+    /// The order candidates are tried in: latency-aware (<see cref="CandidateOrder.Measured"/>, the default: by measured saving
+    /// on the model's device, candidates that do not pay skipped) or the reference's; part of the plan's key, and a measured
+    /// plan's key records the device kind (cpu, cuda) it was searched on.
+    /// </summary>
+    public CandidateOrder CandidateOrder { get; init; } = CandidateOrder.Measured;
 
     /// <summary>What one decision of the search covers (one attention module by default); part of the plan's key.</summary>
     public SearchScope SearchScope { get; init; } = SearchScope.Attention;

@@ -7,10 +7,11 @@ using FastAttn.Engine.Imaging;
 namespace FastAttn.Engine.Compression;
 
 /// <summary>
-/// Reads and writes plans as versioned JSON (<c>"format": "fastattn-plan", "version": 2</c>): the key, then one array
+/// Reads and writes plans as versioned JSON (<c>"format": "fastattn-plan", "version": 3</c>): the key, then one array
 /// of method names per step. Files of version 1 (or without a version) still load: their key's calibration text is
-/// migrated to the typed fields (see <see cref="PlanKey"/>). Writes are atomic; reads fail with
-/// <see cref="PlanFormatException"/> naming the problem.
+/// migrated to the typed fields (see <see cref="PlanKey"/>); files of version 2 have no device kind (reference order).
+/// Version 3 adds the key's device kind, the model shape's heads and the search's predicted attention-time fraction.
+/// Writes are atomic; reads fail with <see cref="PlanFormatException"/> naming the problem.
 /// </summary>
 public static class PlanSerializer
 {
@@ -18,7 +19,7 @@ public static class PlanSerializer
     public const string Format = "fastattn-plan";
 
     /// <summary>The current version.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>The plan as JSON text.</summary>
     public static string ToJson(CompressionPlan plan)
@@ -34,7 +35,7 @@ public static class PlanSerializer
                 .Select(step => (JsonNode)new JsonArray(step.Select(m => (JsonNode)m.ToShortName()).ToArray())).ToArray()),
         };
         if (plan.Shape is PlanModelShape shape)
-            root["shape"] = new JsonObject { ["tokens"] = shape.Tokens, ["hidden"] = shape.Hidden };
+            root["shape"] = new JsonObject { ["tokens"] = shape.Tokens, ["hidden"] = shape.Hidden, ["heads"] = shape.Heads };
         if (plan.Search is PlanSearchReport s)
         {
             root["search"] = new JsonObject
@@ -44,6 +45,7 @@ public static class PlanSerializer
                 ["prefixReuse"] = s.PrefixReuse,
                 ["calibrationLabels"] = new JsonArray(s.CalibrationLabels.Select(l => (JsonNode)l).ToArray()),
                 ["seed"] = s.Seed,
+                ["predictedAttentionTimeFraction"] = s.PredictedAttentionTimeFraction is double f ? Math.Round(f, 4) : null,
             };
         }
         return root.ToJsonString(new JsonSerializerOptions
@@ -90,9 +92,14 @@ public static class PlanSerializer
             {
                 report = new PlanSearchReport(Dbl(s, "forwardEquivalents", source), Dbl(s, "seconds", source),
                     s["prefixReuse"]?.GetValue<bool>() ?? false,
-                    s["calibrationLabels"]?.AsArray().Select(n => n!.GetValue<int>()).ToArray() ?? [], s["seed"]?.GetValue<long>() ?? 0);
+                    s["calibrationLabels"]?.AsArray().Select(n => n!.GetValue<int>()).ToArray() ?? [], s["seed"]?.GetValue<long>() ?? 0)
+                {
+                    PredictedAttentionTimeFraction = s["predictedAttentionTimeFraction"]?.GetValue<double>(),
+                };
             }
-            PlanModelShape? shape = root["shape"] is JsonObject sh ? new PlanModelShape(Int(sh, "tokens", source), Int(sh, "hidden", source)) : null;
+            PlanModelShape? shape = root["shape"] is JsonObject sh
+                ? new PlanModelShape(Int(sh, "tokens", source), Int(sh, "hidden", source)) { Heads = sh["heads"]?.GetValue<int>() }
+                : null;
             return new CompressionPlan(key, methods, report, shape);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)

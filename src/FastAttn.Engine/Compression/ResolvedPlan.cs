@@ -19,6 +19,12 @@ public enum PlanSource
 /// <summary>A plan for a generation, with the file it is kept in (null when it could not be saved) and where it came from.</summary>
 public sealed record ResolvedPlan(CompressionPlan Plan, string? Path, PlanSource Source)
 {
+    /// <summary>
+    /// What the caller should tell the user about this plan (null: nothing), e.g. that it was searched for another device
+    /// kind (<see cref="PlanLookup.FindForOtherDevice"/>); the resolver has logged it too.
+    /// </summary>
+    public string? Warning { get; init; }
+
     /// <summary>"path/to/plan.json (searched now)" and the like, for notes and the console.</summary>
     public string Describe() => (Path ?? "(not saved)") + Source switch
     {

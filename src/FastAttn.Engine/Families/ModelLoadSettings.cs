@@ -42,9 +42,11 @@ public sealed record ModelLoadSettings
     public bool AnySize { get; init; }
 
     /// <summary>
-    /// What attention costs on the device the model runs on: orders and filters the candidates of latency-aware plan
-    /// searches and picks the window kernel per shape (null: no measured costs; searches with the measured order then
-    /// fail clearly, and the window kernel is the engine's built-in choice).
+    /// What attention costs on the device the model runs on: orders and filters the candidates of latency-aware
+    /// (measured-order) plan searches and picks the window kernel per shape. Null (the default) uses the device's shared
+    /// cost model (<see cref="Attention.Costs.SharedCostModels.For"/>: a <see cref="Attention.Costs.MeasuredCostModel"/>
+    /// made on first use, which measures a shape once, in seconds, and caches it on disk), so a user who sets nothing still
+    /// gets measured plans; tests give a <see cref="Attention.Costs.FixedCostModel"/>.
     /// </summary>
     public IAttentionCostModel? CostModel { get; init; }
 

@@ -21,6 +21,17 @@ public static class PlanSearchNames
         _ => throw new NotSupportedException($"Unknown window semantics '{name}'. Allowed: block, token."),
     };
 
+    /// <summary>
+    /// "measured" (latency-aware: candidates that pay on this device, largest measured saving first; the default) or
+    /// "reference" (the reference's fixed order).
+    /// </summary>
+    public static CandidateOrder Order(string name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "measured" => CandidateOrder.Measured,
+        "reference" => CandidateOrder.Reference,
+        _ => throw new NotSupportedException($"Unknown candidate order '{name}'. Allowed: measured, reference."),
+    };
+
     /// <summary>"raw" or "guided".</summary>
     public static SearchMetric Metric(string name) => SamplingDefaults.ParseMetric(name);
 

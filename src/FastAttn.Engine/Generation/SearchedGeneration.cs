@@ -12,8 +12,12 @@ namespace FastAttn.Engine.Generation;
 /// <param name="pipelineRequest">The request in the pipeline's terms, every default filled in.</param>
 /// <param name="fingerprint">The model's fingerprint (saves hashing it again).</param>
 /// <param name="defaultMetric">The metric of the model's plans when the search settings name none.</param>
+/// <param name="costModel">
+/// The model's attention cost model (<see cref="Families.GenerativeModel.CostModel"/>), which measured-order searches order
+/// their candidates by; null: the device's shared one (<see cref="Attention.Costs.SharedCostModels"/>).
+/// </param>
 public abstract class SearchedGeneration<TRequest, TOptions>(IPlanSearch<TRequest, TOptions> search, TRequest pipelineRequest, string fingerprint,
-    SearchMetric defaultMetric = SearchMetric.RawOutput) : PreparedGeneration
+    SearchMetric defaultMetric = SearchMetric.RawOutput, Attention.Costs.IAttentionCostModel? costModel = null) : PreparedGeneration
     where TOptions : PlanSearchOptions
 {
     /// <summary>The request in the pipeline's terms.</summary>
@@ -21,7 +25,7 @@ public abstract class SearchedGeneration<TRequest, TOptions>(IPlanSearch<TReques
 
     /// <summary>The options a plan for this generation at δ = <paramref name="threshold"/> is searched with.</summary>
     public TOptions SearchOptions(double threshold, PlanSearchSettings? settings = null) =>
-        search.OptionsFor(PipelineRequest, threshold, settings, defaultMetric);
+        (TOptions)((PlanSearchOptions)search.OptionsFor(PipelineRequest, threshold, settings, defaultMetric) with { CostModel = costModel });
 
     /// <inheritdoc />
     public override PlanKey PlanKey(double threshold, PlanSearchSettings? settings = null) =>

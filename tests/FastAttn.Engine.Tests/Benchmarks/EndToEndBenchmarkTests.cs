@@ -1,4 +1,5 @@
 using FastAttn.Engine.Attention;
+using FastAttn.Engine.Attention.Costs;
 using FastAttn.Engine.Benchmarks;
 using FastAttn.Engine.Compression;
 using FastAttn.Engine.Families.DiT;
@@ -43,14 +44,19 @@ public class EndToEndBenchmarkTests
     [Fact]
     public void RowsCompareEveryPresetWithRawAndPredictFromTheMeasuredShare()
     {
-        using var model = RandomModels.Create(DiTRandomModels.Tiny, new RandomModelOptions { Depth = 4, Seed = 2 });
+        var costs = new FixedCostModel(TestCostModels.EverythingPays);
+        using var model = RandomModels.Create(DiTRandomModels.Tiny, new RandomModelOptions { Depth = 4, Seed = 2, CostModel = costs });
         var generation = model.Prepare(Timed);
-        var plan = generation.SearchPlan(0.3, new PlanSearchSettings { CalibrationCount = 2 });
-        var rows = EndToEndBenchmark.Run(generation, [new EndToEndCase("D-test", plan)], repetitions: 2);
+        var plan = generation.SearchPlan(0.3, new PlanSearchSettings { CalibrationCount = 2 });  // measured order, the fixed costs
+        var full = CompressionPlan.Full(plan.Key, plan.Layers);
+        var rows = EndToEndBenchmark.Run(generation, [new EndToEndCase("D-test", plan), new EndToEndCase("D-full", full)], repetitions: 2,
+            costModel: costs);
 
-        Assert.Equal(["raw", "D-test"], rows.Select(r => r.Preset));                        // raw added, first
+        Assert.Equal(["raw", "D-test", "D-full"], rows.Select(r => r.Preset));              // raw added, first
         var raw = rows[0];
         Assert.Equal((1.0, 1.0, 1.0, 1.0), (raw.LatencyFraction, raw.AttentionLatencyFraction, raw.FlopsFraction, raw.PredictedFraction));
+        Assert.Equal((1.0, 1.0, false), (raw.CostAttentionFraction, raw.CostPredictedFraction, raw.AllFull));
+        Assert.Equal((true, 1.0), (rows[2].AllFull, rows[2].CostAttentionFraction));          // all full: raw under another name
         Assert.InRange(raw.AttentionShare, 0.0001, 0.9999);
         var d = rows[1];
         var flops = plan.Flops!;
@@ -59,6 +65,11 @@ public class EndToEndBenchmarkTests
         Assert.Equal(raw.AttentionShare, d.AttentionShare);
         Assert.Equal(1 - d.AttentionShare * (1 - d.FlopsFraction), d.PredictedFraction, 12);
         Assert.Equal((1 - d.LatencyFraction) / (1 - d.PredictedFraction), d.SavingRatio, 12);
+        Assert.False(d.AllFull);
+        var timeFraction = PlanCosts.AttentionTimeFraction(plan.Methods, TestCostModels.EverythingPays, cfgBatch: true);
+        Assert.Equal(plan.Search!.PredictedAttentionTimeFraction!.Value, timeFraction, 12);
+        Assert.Equal(timeFraction, d.CostAttentionFraction!.Value, 12);
+        Assert.Equal(1 - d.AttentionShare * (1 - timeFraction), d.CostPredictedFraction!.Value, 12);
         Assert.Equal(0, d.Fallbacks);
         Assert.True(d.LatencyFraction > 0 && d.AttentionLatencyFraction > 0);
     }

@@ -84,7 +84,7 @@ public sealed class OpenSoraPlanSearchTests : IDisposable
         Assert.Throws<ArgumentException>(() => pipeline.Generate(Request() with { TemporalPlan = spatial }));
     }
 
-    private static PlanSearchSettings Prompts(int count) => new() { CalibrationCount = count };
+    private static PlanSearchSettings Prompts(int count) => new() { CalibrationCount = count, CandidateOrder = CandidateOrder.Reference };
 
     public void Dispose()
     {

@@ -64,7 +64,7 @@ public sealed class PixArtPlanSearchTests : IDisposable
     {
         using var pipeline = PixArtPipelineFolder.Load(_dir);
         var request = Request();
-        var options = Search(pipeline).OptionsFor(request, 0.3);                         // all 40 shipped captions
+        var options = Search(pipeline).OptionsFor(request, 0.3, ReferenceOrder);         // all 40 shipped captions
         var progress = new List<PlanSearchProgress>();
         var plan = new PixArtPlanSearch(pipeline).Search(options, new SynchronousProgress<PlanSearchProgress>(progress.Add));
         Assert.Equal(Search(pipeline).KeyFor(options), plan.Key);
@@ -78,10 +78,10 @@ public sealed class PixArtPlanSearchTests : IDisposable
         new PlanDirectory(dir).Save(plan);
         (CompressionPlan Plan, string Path)? Find(PlanSearchSettings? settings) =>
             PlanLookup.Find(Search(pipeline).KeyFor(Search(pipeline).OptionsFor(request, 0.3, settings)), [dir]);
-        var found = Find(null);
+        var found = Find(ReferenceOrder);
         Assert.NotNull(found);
         Assert.Null(Find(Captions(8)));
-        Assert.Null(Find(new PlanSearchSettings { Metric = SearchMetric.GuidedOutput }));
+        Assert.Null(Find(ReferenceOrder with { Metric = SearchMetric.GuidedOutput }));
 
         using var raw = pipeline.Generate(request);
         using var compressed = pipeline.Generate(request with { Plan = found.Value.Plan });
@@ -131,13 +131,15 @@ public sealed class PixArtPlanSearchTests : IDisposable
     public void BadThresholdsAreRefused()
     {
         using var pipeline = PixArtPipelineFolder.Load(_dir);
-        var options = Search(pipeline).OptionsFor(Request(), 0.1) with { Threshold = -1 };
+        var options = Search(pipeline).OptionsFor(Request(), 0.1, ReferenceOrder) with { Threshold = -1 };
         Assert.Throws<ArgumentOutOfRangeException>(() => new PixArtPlanSearch(pipeline).Search(options));
     }
 
     private static PixArtPlanSearch Search(PixArtPipeline pipeline) => new(pipeline);
 
-    private static PlanSearchSettings Captions(int count) => new() { CalibrationCount = count };
+    private static PlanSearchSettings Captions(int count) => new() { CalibrationCount = count, CandidateOrder = CandidateOrder.Reference };
+
+    private static PlanSearchSettings ReferenceOrder => new() { CandidateOrder = CandidateOrder.Reference };
 
     public void Dispose()
     {

@@ -19,6 +19,7 @@ public class PlanSearchTests
         GuidanceScale = 4,
         CalibrationCount = 2,
         PrefixReuse = prefix,
+        CandidateOrder = CandidateOrder.Reference,                                          // the reference's plans (no costs)
     };
 
     [Fact]
@@ -129,7 +130,7 @@ public class PresetOrderingTests
         var raw = new DiTPlanSearchOptions
         {
             Threshold = CompressionPresets.Threshold("D3"), Steps = 6, Scheduler = SchedulerRegistry.Get("ddim"), GuidanceScale = 4,
-            CalibrationCount = 2,
+            CalibrationCount = 2, CandidateOrder = CandidateOrder.Reference,
         };
         var guided = raw with { Metric = SearchMetric.GuidedOutput };
 
@@ -146,7 +147,10 @@ public class PresetOrderingTests
         Assert.Equal(SearchMetric.GuidedOutput, guidedPlan.Key.Metric);
         Assert.Equal(SearchMetric.RawOutput, guidedNoCfg.Key.Metric);
         var request = new DiTGenerationRequest { ClassLabels = [0], Steps = 6, Scheduler = raw.Scheduler, GuidanceScale = 4 };
-        var lookup = search.OptionsFor(request, raw.Threshold, new PlanSearchSettings { CalibrationCount = 2, Metric = SearchMetric.GuidedOutput });
+        var lookup = search.OptionsFor(request, raw.Threshold, new PlanSearchSettings
+        {
+            CalibrationCount = 2, Metric = SearchMetric.GuidedOutput, CandidateOrder = CandidateOrder.Reference,
+        });
         Assert.Equal(guidedPlan.Key, search.KeyFor(lookup));
 
         // Guidance 4 amplifies the cond − uncond error that CFG sharing makes: the guided metric admits no more of it.
@@ -160,7 +164,10 @@ public class PresetOrderingTests
     {
         using var model = TinyModels.SamplingDiT();
         var search = new DiTPlanSearch(new DiTPipeline(model, null));
-        var options = new DiTPlanSearchOptions { Threshold = 0, Steps = 8, Scheduler = SchedulerRegistry.Get("ddim"), CalibrationCount = 2 };
+        var options = new DiTPlanSearchOptions
+        {
+            Threshold = 0, Steps = 8, Scheduler = SchedulerRegistry.Get("ddim"), CalibrationCount = 2, CandidateOrder = CandidateOrder.Reference,
+        };
         var d1 = search.Search(options with { Threshold = CompressionPresets.Threshold("D1") });
         var d6 = search.Search(options with { Threshold = CompressionPresets.Threshold("D6") });
         Assert.True(d6.Flops!.ModuleFraction <= d1.Flops!.ModuleFraction, $"D1 {d1.Flops.ModuleFraction:F3}, D6 {d6.Flops.ModuleFraction:F3}");

@@ -17,7 +17,11 @@ public class ShippedPlanTests
         var shipped = Directory.GetFiles(Assert.Single(model.PlanFolders), "*.json");
         Assert.Equal(6, shipped.Length);
         var user = Directory.CreateTempSubdirectory("fastattn-user-").FullName;
-        var resolver = new PlanResolver(new PlanResolverOptions { UserFolder = user });
+        // The default settings find measured-order (cpu) plans; plans shipped before the measured order are found with the
+        // reference order they were searched with.
+        var order = shipped.Select(p => PlanSerializer.Load(p).Key.CandidateOrder).Distinct().Single();
+        var settings = order == CandidateOrder.Measured ? null : new PlanSearchSettings { CandidateOrder = order };
+        var resolver = new PlanResolver(new PlanResolverOptions { UserFolder = user, Search = settings });
         foreach (var preset in CompressionPresets.Names)
         {
             var generation = model.Prepare(new GenerationRequest { Prompt = "7", Preset = preset });
@@ -27,6 +31,7 @@ public class ShippedPlanTests
             Assert.Contains(resolved.Path, shipped);
             Assert.Equal(SearchMetric.GuidedOutput, resolved.Plan.Key.Metric);                  // migrated from ",metric:guided"
             Assert.Equal(Path.GetFileName(resolved.Path), resolved.Plan.Key.FileName);
+            Assert.Null(resolved.Warning);
         }
         Assert.Equal(0, resolver.Searches);
         Assert.Empty(Directory.GetFiles(user));

@@ -12,7 +12,7 @@ namespace FastAttn.Engine.Families.DiT;
 /// </summary>
 internal sealed class DiTGeneration(DiTGenerativeModel model, DiTGenerationRequest request, (int Width, int Height)? resize)
     : SearchedGeneration<DiTGenerationRequest, DiTPlanSearchOptions>(new DiTPlanSearch(model.Loaded.Pipeline), request, model.Fingerprint,
-        model.Loaded.Defaults.SearchMetric)
+        model.Loaded.Defaults.SearchMetric, model.CostModel)
 {
     /// <inheritdoc />
     public override FlopsShape AttentionShape
@@ -21,7 +21,7 @@ internal sealed class DiTGeneration(DiTGenerativeModel model, DiTGenerationReque
         {
             var config = model.Loaded.Pipeline.Transformer.Config;
             int side = PipelineRequest.Size!.Value / config.PatchSize;
-            return new FlopsShape(side * side, config.HiddenSize, config.Depth, PipelineRequest.GuidanceScale > 1);
+            return new FlopsShape(side * side, config.HiddenSize, config.Depth, PipelineRequest.GuidanceScale > 1) { Heads = config.NumHeads };
         }
     }
 

@@ -11,7 +11,8 @@ namespace FastAttn.Engine.Families.OpenSora;
 /// forward passes, whatever their prompts, counts and seeds.
 /// </summary>
 internal sealed class OpenSoraGeneration(OpenSoraGenerativeModel model, VideoGenerationRequest request)
-    : SearchedGeneration<VideoGenerationRequest, VideoPlanSearchOptions>(new OpenSoraPlanSearch(model.Pipeline), request, model.Fingerprint)
+    : SearchedGeneration<VideoGenerationRequest, VideoPlanSearchOptions>(new OpenSoraPlanSearch(model.Pipeline), request, model.Fingerprint,
+        costModel: model.CostModel)
 {
     /// <inheritdoc />
     public override FlopsShape AttentionShape
@@ -20,7 +21,7 @@ internal sealed class OpenSoraGeneration(OpenSoraGenerativeModel model, VideoGen
         {
             var config = model.Pipeline.Transformer.Config;
             return new FlopsShape(model.Pipeline.TokensPerCall(PipelineRequest), config.HiddenSize, config.Depth, PipelineRequest.GuidanceScale > 1,
-                CaptionTokens: config.ModelMaxLength);
+                CaptionTokens: config.ModelMaxLength) { Heads = config.NumHeads };
         }
     }
 

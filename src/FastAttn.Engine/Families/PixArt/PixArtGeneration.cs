@@ -12,7 +12,8 @@ namespace FastAttn.Engine.Families.PixArt;
 /// (one per item), counts and seeds.
 /// </summary>
 internal sealed class PixArtGeneration(PixArtGenerativeModel model, PixArtGenerationRequest request)
-    : SearchedGeneration<PixArtGenerationRequest, TextPlanSearchOptions>(new PixArtPlanSearch(model.Pipeline), request, model.Fingerprint)
+    : SearchedGeneration<PixArtGenerationRequest, TextPlanSearchOptions>(new PixArtPlanSearch(model.Pipeline), request, model.Fingerprint,
+        costModel: model.CostModel)
 {
     /// <inheritdoc />
     public override FlopsShape AttentionShape
@@ -23,7 +24,7 @@ internal sealed class PixArtGeneration(PixArtGenerativeModel model, PixArtGenera
             var (rows, cols) = model.Pipeline.LatentSizeFor(PipelineRequest);
             int captionTokens = model.Captions is null ? PipelineRequest.MaxTokens : model.Captions.Tokens;
             return new FlopsShape(rows / config.PatchSize * (cols / config.PatchSize), config.HiddenSize, config.NumLayers,
-                PipelineRequest.GuidanceScale > 1, CaptionTokens: captionTokens);
+                PipelineRequest.GuidanceScale > 1, CaptionTokens: captionTokens) { Heads = config.NumHeads };
         }
     }
 
