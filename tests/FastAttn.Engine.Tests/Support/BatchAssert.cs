@@ -10,8 +10,11 @@ namespace FastAttn.Engine.Tests.Support;
 /// <summary>Batched runs against the same requests run alone: decoded pixels on [0, 1] within a bound, and PNG bytes.</summary>
 internal static class BatchAssert
 {
-    /// <summary>The bound on |batched − alone| of a pixel on [0, 1], before quantisation.</summary>
-    public const double PixelTolerance = 1e-5;
+    /// <summary>
+    /// The bound on |batched − alone| of a pixel on [0, 1], before quantisation: 5e-5, 1/78 of one 8-bit level (measured
+    /// up to 1.6e-5: tiny-mnist with its AST-rich D4 plan, where float rounding of the batched GEMMs compounds over 25 steps).
+    /// </summary>
+    public const double PixelTolerance = 5e-5;
 
     /// <summary>
     /// Runs <paramref name="members"/> together with <paramref name="plan"/> and each alone, and asserts every member's
