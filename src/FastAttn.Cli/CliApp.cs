@@ -8,8 +8,8 @@ public static class CliApp
 {
     /// <summary>Builds the root command.</summary>
     public static RootCommand BuildRoot() =>
-        new("fastattn — fast DiT image generation with DiTFastAttn (window attention with residual sharing, attention sharing across timesteps and " +
-            "CFG).")
+        new("fastattn — fast DiT image generation with DiTFastAttn (window attention with residual sharing, attention sharing " +
+            "across timesteps and CFG).")
     {
         GenerateCommand.Create(),
         GenerateVideoCommand.Create(),

@@ -60,7 +60,8 @@ internal static class BenchClusterCommand
                 ["method", "hosts", "jobs", "seconds", "jobsPerSecond", "speedup", "latencyFraction", "perHost"]);
             report.Provenance["machine"] = $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, " +
                 $"CPU";
-            report.Provenance["jobs"] = $"{parse.GetValue(jobs)} × 1 image, model {request.Model}, {request.Steps} steps, preset {request.Preset}, " +
+            report.Provenance["jobs"] = $"{parse.GetValue(jobs)} × 1 image, model {request.Model}, {request.Steps} steps, " +
+                $"preset {request.Preset}, " +
                 $"submitted at once after a warm-up job per host (model loaded everywhere)";
             report.Provenance["hosts"] = $"localhost clustering, one cpu worker per host, {parse.GetValue(threads)} LibTorch thread(s) per host " +
                 $"(FastAttn:Threads)";

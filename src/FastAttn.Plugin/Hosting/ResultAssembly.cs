@@ -80,6 +80,7 @@ internal sealed class ResultAssembly(OutputStore output)
         if (job.Quality.Delta > 0 && job.Plan is null)
             notes.Add($"No DiTFastAttn plan for {job.Quality.Label} with these settings ({job.Prepared.Settings}); ran uncompressed. " +
                       "Run `fastattn search` for them, or enable FastAttn:SearchOnDemand.");
+        if (job.Plan?.Warning is string warning) notes.Add(warning);                      // e.g. a plan searched for another device kind
         if (job.Prepared.ResizeNote is string resized) notes.Add(resized);
         return notes;
     }
