@@ -55,6 +55,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, await CliApp.RunAsync(["generate", .. Model, "--class", "42", "--steps", "2", "--out", Path.Combine(_dir, "x.png")]));
         Assert.Equal(2, await CliApp.RunAsync(["generate", .. Model, "--class", "1", "--scheduler", "euler", "--out", Path.Combine(_dir, "x.png")]));
         Assert.Equal(2, await CliApp.RunAsync(["inspect", Path.Combine(_dir, "missing.pt")]));
+        Assert.Equal(2, await CliApp.RunAsync(["generate", .. Model, "--class", "1", "--threads", "0", "--out", Path.Combine(_dir, "x.png")]));
         Assert.False(File.Exists(Path.Combine(_dir, "x.png")));
     }
 

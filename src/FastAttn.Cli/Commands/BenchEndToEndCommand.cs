@@ -73,10 +73,11 @@ internal static class BenchEndToEndCommand
         {
             model, common.Family, config, resolution, depth, common.Steps, common.Scheduler, common.Cfg, presets, images, reps, planFrom,
                 common.PlanDir,
-            search, common.Calibration, common.Order, common.Device, frames, videoSize, output,
+            search, common.Calibration, common.Order, common.Device, common.Threads, frames, videoSize, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            common.ApplyThreads(parse);
             var dev = DeviceSelector.Resolve(DeviceSelector.Parse(parse.GetValue(common.Device)!));
             var names = parse.GetValue(presets)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             foreach (var name in names) CompressionPresets.Threshold(name);                  // unknown presets fail before any loading

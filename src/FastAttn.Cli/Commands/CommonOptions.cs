@@ -59,7 +59,11 @@ internal sealed class CommonOptions
 
     public Option<string?> Size { get; }
 
-    public IEnumerable<Option> Sampling => [Model, Family, Vae, Heads, Device, Steps, Scheduler, Cfg, GuidanceChannels, Size, EncoderDType];
+    public Option<int?> Threads { get; } = new("--threads")
+    {
+        Description = "LibTorch intra-op threads for this run (default: LibTorch's, one per core; small models are often faster with 1).",
+    };
+    public IEnumerable<Option> Sampling => [Model, Family, Vae, Heads, Device, Threads, Steps, Scheduler, Cfg, GuidanceChannels, Size, EncoderDType];
 
     public Option<string> WindowSemantics { get; } = new("--window-semantics")
     {
@@ -94,9 +98,18 @@ internal sealed class CommonOptions
 
     public IEnumerable<Option> Planning => [WindowSemantics, Window, PlanDir, Calibration, CalibrationSeed, Metric, Order];
 
+    /// <summary>Sets LibTorch's intra-op threads from --threads (process-wide; before any cost model is made, so costs are keyed by it).</summary>
+    public void ApplyThreads(ParseResult parse)
+    {
+        if (parse.GetValue(Threads) is not int threads) return;
+        if (threads < 1) throw new ArgumentOutOfRangeException("--threads", $"--threads must be at least 1; got {threads}.");
+        TorchSharp.torch.set_num_threads(threads);
+    }
+
     /// <summary>Loads --model with its family (--family), on --device, with the device's measured attention costs.</summary>
     public IGenerativeModel Load(ParseResult parse)
     {
+        ApplyThreads(parse);
         var settings = ModelLoadSettings.For(parse.GetValue(Device)!);
         settings = settings with
         {

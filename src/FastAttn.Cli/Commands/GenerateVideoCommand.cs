@@ -34,8 +34,8 @@ internal static class GenerateVideoCommand
         {
             prompt, frames, fps, seed, output, temporalPreset, temporalPlan,
         };
-        Option[] sampling = [common.Model, common.Family, common.Device, common.Steps, common.Scheduler, common.Cfg, common.Size,
-            common.EncoderDType];
+        Option[] sampling = [common.Model, common.Family, common.Device, common.Threads, common.Steps, common.Scheduler, common.Cfg,
+            common.Size, common.EncoderDType];
         foreach (var o in plans.All.Concat(sampling).Concat(common.Planning)) command.Options.Add(o);
         command.SetAction(async (parse, cancellationToken) =>
         {
