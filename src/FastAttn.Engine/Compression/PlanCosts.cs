@@ -42,15 +42,14 @@ public static class PlanCosts
     /// <summary>
     /// The cost shape of one attention layer: <paramref name="tokens"/> tokens, <paramref name="heads"/> heads of
     /// <paramref name="hidden"/>/heads channels, one CFG pair (batch 2, what costs are measured at) and
-    /// <paramref name="window"/>'s semantics and half-width (null when it is the default N/8, so equal shapes share a cache entry).
+    /// <paramref name="window"/>'s semantics and half-width.
     /// </summary>
     public static AttentionShape ShapeFor(int tokens, int heads, int hidden, WindowSpec window)
     {
         ArgumentNullException.ThrowIfNull(window);
         if (heads <= 0 || hidden % heads != 0)
             throw new ArgumentException($"A width of {hidden} does not split into {heads} heads.", nameof(heads));
-        int? half = window.HalfWidth == WindowSpec.DefaultHalfWidth(tokens) ? null : window.HalfWidth;
-        return new AttentionShape(tokens, heads, hidden / heads, 2, window.Semantics, half);
+        return new AttentionShape(tokens, heads, hidden / heads, 2, window.Semantics, window.HalfWidth);
     }
 
     /// <summary>

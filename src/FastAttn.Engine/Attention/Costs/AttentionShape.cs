@@ -26,6 +26,12 @@ public sealed record AttentionShape(int Tokens, int Heads, int HeadDim, int Batc
     public int Batch { get; init; } =
         Batch > 0 ? Batch : throw new ArgumentOutOfRangeException(nameof(Batch), $"Batch must be positive; got {Batch}.");
 
+    /// <summary>
+    /// The window's half-width, null when it is the default N/8 — normalised here, so a shape built from a window spec and one
+    /// built without a half-width are equal and share one cache entry.
+    /// </summary>
+    public int? HalfWidth { get; init; } = HalfWidth == WindowSpec.DefaultHalfWidth(Tokens) ? null : HalfWidth;
+
     /// <summary>The window these costs are for.</summary>
     public WindowSpec Window => WindowSpec.ForTokens(Tokens, Semantics, HalfWidth);
 

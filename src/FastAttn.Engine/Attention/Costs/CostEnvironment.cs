@@ -21,7 +21,7 @@ public sealed record CostEnvironment(string DeviceKind, string DeviceName, int T
         device ??= CPU;
         bool cuda = device.type == DeviceType.CUDA;
         string name = cuda ? $"cuda{Math.Max(0, device.index)}-of-{torch.cuda.device_count()}" : CpuName();
-        return new CostEnvironment(cuda ? "cuda" : "cpu", name, get_num_threads(), Version(typeof(TorchSharp.torch).Assembly),
+        return new CostEnvironment(SharedCostModels.KindOf(device), name, get_num_threads(), Version(typeof(TorchSharp.torch).Assembly),
             Version(typeof(CostEnvironment).Assembly));
     }
 
