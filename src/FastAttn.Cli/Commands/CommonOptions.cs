@@ -76,8 +76,8 @@ internal sealed class CommonOptions
 
     public Option<int?> Calibration { get; } = new("--calib")
     {
-        Description = "Plan search calibration samples: random class labels (class-conditional models, default 8) or the first N shipped captions " +
-            "(text-conditioned models, default all).",
+        Description = "Plan search calibration samples: random class labels (class-conditional models, default 8, the paper's) or the first N " +
+            "shipped captions (text to image: default 6, the paper's; --calib 40 takes all 40; video: default all 12).",
     };
 
     public Option<long> CalibrationSeed { get; } = new("--calib-seed") { Description = "Plan search calibration seed.", DefaultValueFactory = _ => 3
@@ -85,8 +85,9 @@ internal sealed class CommonOptions
 
     public Option<string?> Metric { get; } = new("--metric")
     {
-        Description = "What plan search compares outputs on: raw (the reference's CFG-batch output) or guided (the guided output); " +
-            "default: the model's (raw unless its defaults.json says).",
+        Description = "What plan search compares outputs on: raw (MRAE on the reference's CFG-batch output), guided (MRAE on the guided " +
+            "output) or ssim (1 − SSIM of each step's decoded x0 estimate; the paper suggests about δ/10); default: the model's (raw unless " +
+            "its defaults.json says).",
     };
 
     public Option<string> Order { get; } = new("--order")

@@ -17,6 +17,12 @@ public static class CalibrationCaptions
     /// <summary>Name of the shipped image set in plan keys.</summary>
     public const string DefaultName = "fastattn-captions-v1";
 
+    /// <summary>
+    /// Captions a PixArt search takes by default: 6, the paper's calibration size (it used 6 COCO captions; these are the
+    /// first 6 shipped ones). Each search step runs the whole calibration batch, so all 40 cost about 6.7× as much.
+    /// </summary>
+    public const int PaperImageCount = 6;
+
     /// <summary>Name of the shipped video set in plan keys.</summary>
     public const string VideoName = "fastattn-video-prompts-v1";
 

@@ -81,7 +81,7 @@ public sealed class DiTPlanSearch : IPlanSearch<DiTGenerationRequest, DiTPlanSea
         var costs = SearchCosts.For(options, model.Device, tokens, config.NumHeads, config.HiddenSize, options.Window ?? WindowSpec.ForTokens(tokens),
             cancellationToken);
         using var denoiser = GreedySearchDenoiser.For(options, config.Depth, tokens, config.InChannels, options.GuidedChannels,
-            CfgBatchOrder.ConditionalFirst, samplerUsesVariance: true, progress, cancellationToken, costs);
+            CfgBatchOrder.ConditionalFirst, samplerUsesVariance: true, progress, cancellationToken, costs, _pipeline.Decoder);
         var labels = options.CalibrationLabels?.ToArray() ?? RandomLabels(options.CalibrationCount, config.NumClasses, options.CalibrationSeed);
         var stopwatch = Stopwatch.StartNew();
         var request = new DiTGenerationRequest

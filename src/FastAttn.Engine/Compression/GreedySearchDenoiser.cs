@@ -21,6 +21,7 @@ internal sealed class GreedySearchDenoiser : IDenoiser
     private readonly double _threshold;
     private readonly bool _prefixReuse;
     private readonly Func<Tensor, Tensor>? _metricView;
+    private Tensor? _referenceImage;
     private readonly FastAttentionRunner _runner;
     private readonly IProgress<PlanSearchProgress>? _progress;
     private readonly int _steps;
@@ -34,11 +35,12 @@ internal sealed class GreedySearchDenoiser : IDenoiser
     /// batch), an all-full plan to decide, and the guided metric's view (guidance over <paramref name="guidedChannels"/>
     /// of <paramref name="latentChannels"/>, in the model's CFG order; the learned-variance channels kept only when the
     /// sampler uses them, <paramref name="samplerUsesVariance"/>) when asked. With the measured order,
-    /// <paramref name="costs"/> (at the search's shape on its device) order and filter the candidates.
+    /// <paramref name="costs"/> (at the search's shape on its device) order and filter the candidates. The SSIM metric
+    /// decodes each step's x̂₀ estimate with <paramref name="decoder"/> (null: compares x̂₀ itself).
     /// </summary>
     public static GreedySearchDenoiser For(PlanSearchOptions options, int depth, int tokens, int latentChannels, GuidedChannels guidedChannels,
         CfgBatchOrder order, bool samplerUsesVariance, IProgress<PlanSearchProgress>? progress, CancellationToken cancel,
-        AttentionCosts? costs = null)
+        AttentionCosts? costs = null, ILatentDecoder? decoder = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Threshold < 0 || double.IsNaN(options.Threshold))
@@ -50,13 +52,15 @@ internal sealed class GreedySearchDenoiser : IDenoiser
                 "The measured candidate order needs the attention costs at the search's shape.", nameof(costs)), options.MinimumSaving)
             : CandidatePolicy.Reference(candidates);
         var methods = Enumerable.Range(0, options.Steps).Select(_ => Enumerable.Repeat(AttentionMethod.Full, depth).ToArray()).ToArray();
-        Func<Tensor, Tensor>? metricView = options.EffectiveMetric == SearchMetric.GuidedOutput
-            ? output => samplerUsesVariance
-                ? ClassifierFreeGuidance.Combine(output, options.GuidanceScale, latentChannels, guidedChannels, order)
-                : ClassifierFreeGuidance.Combine(output, options.GuidanceScale, latentChannels, guidedChannels, order)[.., ..latentChannels]
-            : null;
+        Func<Tensor, Tensor> guidedView = output => samplerUsesVariance
+            ? ClassifierFreeGuidance.Combine(output, options.GuidanceScale, latentChannels, guidedChannels, order)
+            : ClassifierFreeGuidance.Combine(output, options.GuidanceScale, latentChannels, guidedChannels, order)[.., ..latentChannels];
+        var metric = options.EffectiveMetric;
         return new GreedySearchDenoiser(methods, policy, options.Threshold, guided, order, options.Window ?? WindowSpec.ForTokens(tokens),
-            options.PrefixReuse, metricView, progress, cancel, options.CostModel);
+            options.PrefixReuse, metric == SearchMetric.GuidedOutput ? guidedView : null, progress, cancel, options.CostModel)
+        {
+            ImageMetric = metric == SearchMetric.Ssim ? new SearchImageMetric(guided ? guidedView : output => output, decoder) : null,
+        };
     }
 
     /// <summary>Creates the search state.</summary>
@@ -88,6 +92,9 @@ internal sealed class GreedySearchDenoiser : IDenoiser
         _runner = new FastAttentionRunner(methods, _ => window, guided, order, searchMode: true, cacheCapBytes: null, costModel);
     }
 
+    /// <summary>The SSIM metric's view (null: MRAE on the raw or guided output).</summary>
+    public SearchImageMetric? ImageMetric { get; init; }
+
     /// <summary>The plan being decided ([step][layer]); complete once the calibration run has finished.</summary>
     public AttentionMethod[][] Methods => _methods;
 
@@ -110,6 +117,8 @@ internal sealed class GreedySearchDenoiser : IDenoiser
         _progress?.Report(new PlanSearchProgress(step, _steps, -1, _depth, ForwardEquivalents));
     }
 
+    public void BeginSample(IDiffusionScheduler scheduler, int step, Tensor sample) => ImageMetric?.BeginSample(scheduler, step, sample);
+
     public Tensor Forward(int chunk, ITransformerPass pass)
     {
         if (pass.Depth != _depth) throw new InvalidOperationException($"The plan has {_depth} layers; the transformer has {pass.Depth}.");
@@ -124,9 +133,11 @@ internal sealed class GreedySearchDenoiser : IDenoiser
         {
             _runner.WriteMode = CacheWriteMode.Discard;
             var reference = RunFrom(0, pass.Tokens, pass);                                  // O: every layer full at this step
+            _referenceImage = ImageMetric?.Image(reference);                                // decoded once per step (SSIM)
             output = _prefixReuse ? DecideWithPrefixReuse(pass, reference) : DecidePlain(pass, reference);
         }
         _runner.WriteMode = CacheWriteMode.Commit;
+        _referenceImage = null;                                                             // freed with this scope
         return output.MoveToOuterDisposeScope();
     }
 
@@ -192,9 +203,13 @@ internal sealed class GreedySearchDenoiser : IDenoiser
         return output!;
     }
 
-    /// <summary>The candidate's loss: MRAE of its output against the uncompressed one, on the chosen metric's view.</summary>
+    /// <summary>
+    /// The candidate's loss: MRAE of its output against the uncompressed one, on the chosen metric's view, or 1 − SSIM of
+    /// the images they lead to.
+    /// </summary>
     private double Loss(Tensor reference, Tensor trial)
     {
+        if (ImageMetric is not null) return ImageMetric.Loss(_referenceImage!, trial);
         if (_metricView is null) return MeanRelativeAbsoluteError.Compute(reference, trial);
         using var scope = NewDisposeScope();
         return MeanRelativeAbsoluteError.Compute(_metricView(reference), _metricView(trial));

@@ -93,7 +93,7 @@ public sealed class OpenSoraPlanSearch : IPlanSearch<VideoGenerationRequest, Vid
         var costs = SearchCosts.For(options, SearchCosts.DeviceOf(_pipeline.Transformer), tokens, config.NumHeads, config.HiddenSize,
             options.Window ?? WindowSpec.ForTokens(tokens), cancellationToken);
         using var denoiser = GreedySearchDenoiser.For(options, config.Depth, tokens, config.InChannels, GuidedChannels.ReferenceFirstThree,
-            CfgBatchOrder.ConditionalFirst, samplerUsesVariance: true, progress, cancellationToken, costs);
+            CfgBatchOrder.ConditionalFirst, samplerUsesVariance: true, progress, cancellationToken, costs, _pipeline.Decoder);
         var targeted = new VideoAttentionDenoiser(denoiser, options.Target, FullAttentionRunner.Instance);   // the other attention stays full
         var stopwatch = Stopwatch.StartNew();
         using (_pipeline.Run(request, targeted, null, cancellationToken)) { }

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace FastAttn.Engine.Compression;
 
 /// <summary>
-/// The greedy compression-plan search on a PixArt pipeline: the calibration captions (the shipped set by default) are
+/// The greedy compression-plan search on a PixArt pipeline: the calibration captions (the first 6 shipped by default) are
 /// denoised together, [uncond; cond] batched as PixArt does, while <see cref="GreedySearchDenoiser"/> decides each
 /// step's methods for the self-attention of every block (cross-attention is never compressed). Same algorithm, same
 /// candidates, thresholds and candidate orders as <see cref="DiTPlanSearch"/>.
@@ -29,7 +29,8 @@ public sealed class PixArtPlanSearch : IPlanSearch<PixArtGenerationRequest, Text
     /// <summary>
     /// The options a plan for <paramref name="request"/> (at its size after resolution binning, any aspect ratio) at
     /// δ = <paramref name="threshold"/> is searched with: <paramref name="settings"/> (null: the defaults; the calibration
-    /// count takes the first shipped captions), with <paramref name="defaultMetric"/> when they name no metric.
+    /// count takes the first shipped captions, <see cref="CalibrationCaptions.PaperImageCount"/> (6, the paper's) unless
+    /// set — 40 takes them all), with <paramref name="defaultMetric"/> when they name no metric.
     /// </summary>
     public TextPlanSearchOptions OptionsFor(PixArtGenerationRequest request, double threshold, PlanSearchSettings? settings = null,
         SearchMetric defaultMetric = SearchMetric.RawOutput)
@@ -43,7 +44,7 @@ public sealed class PixArtPlanSearch : IPlanSearch<PixArtGenerationRequest, Text
             Steps = request.Steps,
             Scheduler = request.Scheduler ?? _pipeline.Scheduler,
             GuidanceScale = request.GuidanceScale,
-            CalibrationCaptionCount = settings.CalibrationCount,
+            CalibrationCaptionCount = settings.CalibrationCount ?? CalibrationCaptions.PaperImageCount,
             LatentHeight = rows,
             LatentWidth = cols,
         };
@@ -75,7 +76,7 @@ public sealed class PixArtPlanSearch : IPlanSearch<PixArtGenerationRequest, Text
         var costs = SearchCosts.For(options, SearchCosts.DeviceOf(model), tokens, config.NumHeads, config.HiddenSize,
             options.Window ?? WindowSpec.ForTokens(tokens), cancellationToken);
         using var denoiser = GreedySearchDenoiser.For(options, config.NumLayers, tokens, config.InChannels, GuidedChannels.AllLatent,
-            CfgBatchOrder.UnconditionalFirst, samplerUsesVariance: false, progress, cancellationToken, costs);
+            CfgBatchOrder.UnconditionalFirst, samplerUsesVariance: false, progress, cancellationToken, costs, _pipeline.Decoder);
         var request = new PixArtGenerationRequest
         {
             Prompts = captions,

@@ -36,7 +36,7 @@ public sealed record PlanKey(string ModelFingerprint, int LatentHeight, int Step
     /// <summary>Latent width: <see cref="LatentWidth"/>, or <see cref="LatentHeight"/> when square.</summary>
     public int Width => LatentWidth ?? LatentHeight;
 
-    /// <summary>What the search compared candidates on (<see cref="SearchMetric.RawOutput"/> for every unguided search).</summary>
+    /// <summary>What the search compared candidates on (<see cref="SearchMetric.RawOutput"/> for every unguided MRAE search).</summary>
     public SearchMetric Metric { get; init; } = SearchMetric.RawOutput;
 
     /// <summary>Video models: which self-attention the plan compresses (spatial for images).</summary>
@@ -80,7 +80,8 @@ public sealed record PlanKey(string ModelFingerprint, int LatentHeight, int Step
     /// <summary>
     /// Every field of the key as one line, hashed into <see cref="FileName"/>. The typed fields are written the way plan
     /// files of version 1 carried them in the calibration text (",target:temporal", ",metric:guided"), and the candidate
-    /// order, device kind and scope only when not the reference's, so every plan file named before they were typed keeps its name.
+    /// order, device kind and scope only when not the reference's, and the SSIM metric as "|metric:ssim", so every plan file
+    /// named before they were typed keeps its name.
     /// </summary>
     public string CanonicalText =>
         string.Join('|', ModelFingerprint, LatentHeight, Steps, Scheduler.ToLowerInvariant(), Invariant(GuidanceScale), Window.Semantics,
@@ -88,12 +89,13 @@ public sealed record PlanKey(string ModelFingerprint, int LatentHeight, int Step
         + (LatentWidth is int w ? $"|width:{w}" : "") + (LatentFrames is int f ? $"|frames:{f}" : "")
         + (CandidateOrder != CandidateOrder.Reference ? $"|order:{CandidateOrder.ToString().ToLowerInvariant()}" : "")
         + (DeviceKind is string device ? $"|device:{device}" : "")
-        + (SearchScope != SearchScope.Attention ? $"|scope:{SearchScope.ToString().ToLowerInvariant()}" : "");
+        + (SearchScope != SearchScope.Attention ? $"|scope:{SearchScope.ToString().ToLowerInvariant()}" : "")
+        + (Metric == SearchMetric.Ssim ? "|metric:ssim" : "");
 
     /// <summary>
     /// A stable, readable file name: model prefix, shape, steps, scheduler, guidance, preset (D1..D6 for images, V1..V5
-    /// for video) or δ, the order and device kind when not the reference order ("-measured-cpu"), and a hash of
-    /// <see cref="CanonicalText"/>.
+    /// for video) or δ, "-ssim" for the SSIM metric, the order and device kind when not the reference order
+    /// ("-measured-cpu"), and a hash of <see cref="CanonicalText"/>.
     /// </summary>
     public string FileName => FileNameWith(IsVideo ? CompressionPresets.NameOf(Threshold, OutputKind.Video)
         : CompressionPresets.LegacyNameOf(Threshold));                                     // image files keep their names (0.01·k is "Vk")
@@ -113,6 +115,7 @@ public sealed record PlanKey(string ModelFingerprint, int LatentHeight, int Step
     {
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(CanonicalText)))[..12];
         var delta = preset ?? "d" + Threshold.ToString("0.####", CultureInfo.InvariantCulture);
+        if (Metric == SearchMetric.Ssim) delta += "-ssim";
         var model = ModelFingerprint[..Math.Min(8, ModelFingerprint.Length)];
         var order = CandidateOrder == CandidateOrder.Reference ? ""
             : "-" + CandidateOrder.ToString().ToLowerInvariant() + (DeviceKind is string device ? "-" + device : "");

@@ -65,8 +65,8 @@ public abstract record PlanSearchOptions
     /// <summary>Reuse layer i's input across its candidates, so a candidate costs (L−i)/L of a forward (same plan as without).</summary>
     public bool PrefixReuse { get; init; } = true;
 
-    /// <summary>The metric the search really uses: the guided output is the raw one without guidance.</summary>
-    public SearchMetric EffectiveMetric => GuidanceScale > 1.0 ? Metric : SearchMetric.RawOutput;
+    /// <summary>The metric the search really uses: the guided output is the raw one without guidance (SSIM stays SSIM).</summary>
+    public SearchMetric EffectiveMetric => GuidanceScale > 1.0 || Metric == SearchMetric.Ssim ? Metric : SearchMetric.RawOutput;
 
     /// <summary>The key of the plan these options give on a latent of the given shape, with the search's window.</summary>
     /// <remarks>A measured-order key also records <paramref name="deviceKind"/>, the kind of device the search runs on.</remarks>

@@ -10,7 +10,8 @@ namespace FastAttn.Engine.Compression;
 public sealed record PlanSearchSettings
 {
     /// <summary>
-    /// Calibration samples: random class labels (class-conditional; default 8) or the first N shipped captions (text; default all).
+    /// Calibration samples: random class labels (class-conditional; default 8, the paper's), or the first N shipped captions
+    /// (text to image: default 6, the paper's, of 40; video: default all 12).
     /// </summary>
     public int? CalibrationCount { get; init; }
 

@@ -15,4 +15,13 @@ public enum SearchMetric
     /// it. Same as <see cref="RawOutput"/> without guidance.
     /// </summary>
     GuidedOutput,
+
+    /// <summary>
+    /// Structural similarity of the images the outputs lead to (paper appendix A.7): at each step the guided output's
+    /// clean-sample estimate x̂₀ is decoded (VAE, or the pixels of a pixel-space model) and the loss is 1 − SSIM against the
+    /// uncompressed output's image (<see cref="StructuralSimilarity"/>; Gaussian window 11, σ 1.5, per channel on [0, 1]).
+    /// The threshold keeps its meaning, (i+1)/L·δ on the loss; the paper found δ should be about 1/10 of the MRAE one for
+    /// like quality. Each trial decodes the calibration batch once, which costs far more than MRAE on a large VAE.
+    /// </summary>
+    Ssim,
 }

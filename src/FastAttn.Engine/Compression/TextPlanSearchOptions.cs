@@ -9,7 +9,10 @@ public record TextPlanSearchOptions : PlanSearchOptions
     /// </summary>
     public IReadOnlyList<string>? CalibrationPrompts { get; init; }
 
-    /// <summary>How many of the calibration captions to use (the first ones); null uses them all.</summary>
+    /// <summary>
+    /// How many of the calibration captions to use (the first ones); null uses them all. PixArt's
+    /// <see cref="PixArtPlanSearch.OptionsFor"/> sets 6 unless told (<see cref="CalibrationCaptions.PaperImageCount"/>).
+    /// </summary>
     public int? CalibrationCaptionCount { get; init; }
 
     /// <summary>The negative prompt of the calibration generations ("" as PixArt's default).</summary>

@@ -32,7 +32,7 @@ public static class PlanSearchNames
         _ => throw new NotSupportedException($"Unknown candidate order '{name}'. Allowed: measured, reference."),
     };
 
-    /// <summary>"raw" or "guided".</summary>
+    /// <summary>"raw", "guided" or "ssim" (else <see cref="UnknownSearchMetricException"/>).</summary>
     public static SearchMetric Metric(string name) => SamplingDefaults.ParseMetric(name);
 
     /// <summary>Video models: "spatial" (the reference's) or "temporal" self-attention.</summary>

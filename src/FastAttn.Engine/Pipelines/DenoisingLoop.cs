@@ -27,6 +27,7 @@ internal static class DenoisingLoop
                 cancellationToken.ThrowIfCancellationRequested();
                 Tensor next;
                 denoiser.BeginStep(i);
+                denoiser.BeginSample(scheduler, i, x);
                 using (var step = NewDisposeScope())
                 {
                     var output = modelOutput(i, scheduler.Timesteps[i], x);

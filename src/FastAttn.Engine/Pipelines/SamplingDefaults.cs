@@ -19,20 +19,27 @@ public sealed record SamplingDefaults(int Steps = 50, string Scheduler = "ddim",
 
     /// <summary>
     /// What the model's plans are searched on ("searchMetric": "raw", the reference's, unless stated; "guided" for models
-    /// sampled at high guidance, see <see cref="Compression.SearchMetric.GuidedOutput"/>).
+    /// sampled at high guidance, see <see cref="Compression.SearchMetric.GuidedOutput"/>; "ssim", see
+    /// <see cref="Compression.SearchMetric.Ssim"/>).
     /// </summary>
     public Compression.SearchMetric SearchMetric { get; init; } = Compression.SearchMetric.RawOutput;
 
-    /// <summary>Parses a search metric name: raw or guided.</summary>
+    /// <summary>Parses a search metric name: raw, guided or ssim; any other throws <see cref="Compression.UnknownSearchMetricException"/>.</summary>
     public static Compression.SearchMetric ParseMetric(string name) => name?.Trim().ToLowerInvariant() switch
     {
         "raw" => Compression.SearchMetric.RawOutput,
         "guided" => Compression.SearchMetric.GuidedOutput,
-        _ => throw new NotSupportedException($"Unknown search metric '{name}'. Allowed: raw, guided."),
+        "ssim" => Compression.SearchMetric.Ssim,
+        _ => throw new Compression.UnknownSearchMetricException(name),
     };
 
     /// <summary>The name of a search metric, as <see cref="ParseMetric"/> reads it.</summary>
-    public static string MetricName(Compression.SearchMetric metric) => metric == Compression.SearchMetric.GuidedOutput ? "guided" : "raw";
+    public static string MetricName(Compression.SearchMetric metric) => metric switch
+    {
+        Compression.SearchMetric.GuidedOutput => "guided",
+        Compression.SearchMetric.Ssim => "ssim",
+        _ => "raw",
+    };
 
     /// <summary>The sampler <paramref name="name"/> (or <see cref="Scheduler"/>) set up with this model's schedule and clipping.</summary>
     public IDiffusionSchedulerFactory CreateScheduler(string? name = null) =>

@@ -32,6 +32,8 @@ internal sealed class VideoAttentionDenoiser : IDenoiser
         foreach (var other in _others) other.BeginStep(step);
     }
 
+    public void BeginSample(Sampling.IDiffusionScheduler scheduler, int step, Tensor sample) => _inner.BeginSample(scheduler, step, sample);
+
     public Tensor Forward(int chunk, ITransformerPass pass) => pass is IVideoTransformerPass video
         ? _inner.Forward(chunk, video.Targeting(_target, _others.Length == 1 ? _others[0] : _others[chunk]))
         : throw new InvalidOperationException($"The transformer's pass ({pass.GetType().Name}) has no spatial and temporal attention to target.");

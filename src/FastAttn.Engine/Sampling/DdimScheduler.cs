@@ -8,7 +8,7 @@ namespace FastAttn.Engine.Sampling;
 /// spacing (50 steps: 980, 960, …, 0), ᾱ of the final step = 1 (set_alpha_to_one), ε prediction, no clipping.
 /// With clipping (pixel-space models) the predicted x₀ is clamped to [−1, 1] and ε re-derived from it, as ADM's DDIM does.
 /// </summary>
-public sealed class DdimScheduler : IDiffusionScheduler
+public sealed class DdimScheduler : IDiffusionScheduler, IOriginalSamplePredictor
 {
     private readonly double[] _alphasCumprod;
     private readonly long[] _timesteps;
@@ -49,5 +49,13 @@ public sealed class DdimScheduler : IDiffusionScheduler
         }
         var next = x0 * Math.Sqrt(aPrev) + eps * Math.Sqrt(1 - aPrev);                        // (12) direction to x_t−1, η = 0
         return next.MoveToOuterDisposeScope();
+    }
+
+    Tensor IOriginalSamplePredictor.PredictOriginal(Tensor modelOutput, int stepIndex, Tensor sample)
+    {
+        using var scope = NewDisposeScope();
+        double aT = _alphasCumprod[_timesteps[stepIndex]];
+        var x0 = (sample - modelOutput.narrow(1, 0, sample.shape[1]) * Math.Sqrt(1 - aT)) / Math.Sqrt(aT);
+        return (_clip ? x0.clamp(-1, 1) : x0).MoveToOuterDisposeScope();
     }
 }

@@ -8,7 +8,7 @@ namespace FastAttn.Engine.Sampling;
 /// PixArt's configuration: "linspace" timesteps, data (x₀) prediction from ε, first step and final step first order.
 /// Keeps the previous x₀ prediction, so use one instance per generation.
 /// </summary>
-public sealed class DpmSolverMultistepScheduler : IDiffusionScheduler
+public sealed class DpmSolverMultistepScheduler : IDiffusionScheduler, IOriginalSamplePredictor
 {
     private readonly long[] _timesteps;
     private readonly double[] _sigmas;     // σ at each timestep, plus the final σ
@@ -70,6 +70,14 @@ public sealed class DpmSolverMultistepScheduler : IDiffusionScheduler
         if (_lowerOrderCount < _options.SolverOrder) _lowerOrderCount++;
         if (stepIndex == n - 1) { _previousX0.Dispose(); _previousX0 = null; }
         return next.MoveToOuterDisposeScope();
+    }
+
+    Tensor IOriginalSamplePredictor.PredictOriginal(Tensor modelOutput, int stepIndex, Tensor sample)
+    {
+        using var scope = NewDisposeScope();
+        var (alphaS, sigmaS) = AlphaSigma(_sigmas[stepIndex]);
+        var x0 = (sample - modelOutput.narrow(1, 0, sample.shape[1]) * sigmaS) / alphaS;
+        return (_options.ClipSample ? x0.clamp(-1, 1) : x0).MoveToOuterDisposeScope();
     }
 
     /// <summary>α_t = 1/√(σ²+1), σ_t = σ·α_t.</summary>

@@ -12,7 +12,7 @@ namespace FastAttn.Engine.Sampling;
 /// The model is called with the ORIGINAL timesteps (<see cref="TimestepMap"/>). Schedule math in float64.
 /// A noise draw happens at every step, the last one included (its noise is unused), as the reference does.
 /// </summary>
-public sealed class IddpmScheduler : IDiffusionScheduler
+public sealed class IddpmScheduler : IDiffusionScheduler, IOriginalSamplePredictor
 {
     private readonly double[] _betas, _sqrtRecipAlphasCumprod, _sqrtRecipm1AlphasCumprod;
     private readonly double[] _posteriorMeanCoef1, _posteriorMeanCoef2, _posteriorLogVarianceClipped, _logBetas, _fixedLargeLogVariance;
@@ -109,5 +109,14 @@ public sealed class IddpmScheduler : IDiffusionScheduler
         var z = noise.Next(sample.shape, sample.dtype, sample.device);
         var next = i == 0 ? mean : mean + exp(logVariance * 0.5) * z;
         return next.MoveToOuterDisposeScope();
+    }
+
+    Tensor IOriginalSamplePredictor.PredictOriginal(Tensor modelOutput, int stepIndex, Tensor sample)
+    {
+        using var scope = NewDisposeScope();
+        int i = _timesteps.Length - 1 - stepIndex;
+        var eps = modelOutput.narrow(1, 0, sample.shape[1]);
+        var x0 = sample * (float)_sqrtRecipAlphasCumprod[i] - eps * (float)_sqrtRecipm1AlphasCumprod[i];
+        return (_clip ? x0.clamp(-1, 1) : x0).MoveToOuterDisposeScope();
     }
 }

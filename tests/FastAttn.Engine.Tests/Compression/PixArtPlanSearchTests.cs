@@ -64,11 +64,11 @@ public sealed class PixArtPlanSearchTests : IDisposable
     {
         using var pipeline = PixArtPipelineFolder.Load(_dir);
         var request = Request();
-        var options = Search(pipeline).OptionsFor(request, 0.3, ReferenceOrder);         // all 40 shipped captions
+        var options = Search(pipeline).OptionsFor(request, 0.3, ReferenceOrder);         // the paper's 6 of the 40 shipped captions
         var progress = new List<PlanSearchProgress>();
         var plan = new PixArtPlanSearch(pipeline).Search(options, new SynchronousProgress<PlanSearchProgress>(progress.Add));
         Assert.Equal(Search(pipeline).KeyFor(options), plan.Key);
-        Assert.Contains($"captions:{CalibrationCaptions.DefaultName}[{CalibrationCaptions.Default.Count}]", plan.Key.Calibration);
+        Assert.Contains($"captions:{CalibrationCaptions.DefaultName}[6]", plan.Key.Calibration);
         Assert.Equal(pipeline.DefaultSize / pipeline.VaeFactor, plan.Key.LatentHeight);
         Assert.Equal("dpm", plan.Key.Scheduler);
         Assert.Contains(progress, p => p.Step == request.Steps - 1 && p.Layer == 1);
@@ -80,7 +80,11 @@ public sealed class PixArtPlanSearchTests : IDisposable
             PlanLookup.Find(Search(pipeline).KeyFor(Search(pipeline).OptionsFor(request, 0.3, settings)), [dir]);
         var found = Find(ReferenceOrder);
         Assert.NotNull(found);
+        Assert.Equal(found.Value.Path, Find(Captions(6))?.Path);
+        var all = Search(pipeline).KeyFor(Search(pipeline).OptionsFor(request, 0.3, Captions(40)));
+        Assert.Contains($"captions:{CalibrationCaptions.DefaultName}[{CalibrationCaptions.Default.Count}]", all.Calibration);
         Assert.Null(Find(Captions(8)));
+        Assert.Null(Find(Captions(40)));                                                     // all 40: another calibration, another plan
         Assert.Null(Find(ReferenceOrder with { Metric = SearchMetric.GuidedOutput }));
 
         using var raw = pipeline.Generate(request);

@@ -87,8 +87,8 @@ public class NoiseScheduleTests
             File.WriteAllText(Path.Combine(dir, SamplingDefaults.FileName), """{ "steps": 20, "betaSchedule": "sigmoid" }""");
             var e = Assert.Throws<CheckpointFormatException>(() => SamplingDefaults.ReadFrom(dir));
             Assert.Contains("sigmoid", e.Message, StringComparison.Ordinal);
-            File.WriteAllText(Path.Combine(dir, SamplingDefaults.FileName), """{ "steps": 20, "searchMetric": "ssim" }""");
-            Assert.Contains("ssim", Assert.Throws<CheckpointFormatException>(() => SamplingDefaults.ReadFrom(dir)).Message, StringComparison.Ordinal);
+            File.WriteAllText(Path.Combine(dir, SamplingDefaults.FileName), """{ "steps": 20, "searchMetric": "lpips" }""");
+            Assert.Contains("lpips", Assert.Throws<CheckpointFormatException>(() => SamplingDefaults.ReadFrom(dir)).Message, StringComparison.Ordinal);
             File.WriteAllText(Path.Combine(dir, SamplingDefaults.FileName), """{ "steps": 20 }""");
             Assert.Equal(SearchMetric.RawOutput, SamplingDefaults.ReadFrom(dir).SearchMetric);      // the reference's metric unless stated
         }
