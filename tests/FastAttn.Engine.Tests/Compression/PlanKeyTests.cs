@@ -64,6 +64,7 @@ public sealed class PlanKeyTests : IDisposable
         [
             key with { Target = VideoAttention.Temporal },
             key with { Metric = SearchMetric.GuidedOutput },
+            key with { Metric = SearchMetric.Ssim },
             key with { CandidateOrder = (CandidateOrder)1 },                                  // the next issue's measured order
             key with { SearchScope = (SearchScope)1 },                                        // the next issue's block scope
         ];
@@ -72,6 +73,8 @@ public sealed class PlanKeyTests : IDisposable
         Assert.All(others, k => Assert.NotEqual(key, k));
         Assert.DoesNotContain("|order:", key.CanonicalText);                                  // defaults keep today's canonical text
         Assert.DoesNotContain("|scope:", key.CanonicalText);
+        Assert.DoesNotContain("metric", key.CanonicalText);                                   // MRAE names unchanged; SSIM says so
+        Assert.Contains("-ssim-", (key with { Metric = SearchMetric.Ssim }).FileName, StringComparison.Ordinal);
     }
 
     [Fact]
