@@ -51,7 +51,10 @@ try
     var settings = new OpenAIPromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() };
     var reply = await chat.GetChatMessageContentAsync(history, settings, kernel, stop.Token);
     foreach (var call in history.SelectMany(m => m.Items).OfType<FunctionCallContent>())
-        Console.WriteLine($"[tool call: {call.PluginName}.{call.FunctionName}({string.Join(", ", call.Arguments?.Select(a => $"{a.Key}: {a.Value}") ?? [])})]");
+    {
+        var arguments = string.Join(", ", call.Arguments?.Select(a => $"{a.Key}: {a.Value}") ?? []);
+        Console.WriteLine($"[tool call: {call.PluginName}.{call.FunctionName}({arguments})]");
+    }
     foreach (var result in history.SelectMany(m => m.Items).OfType<FunctionResultContent>())
         Console.WriteLine($"Tool: {result.Result}");
     Console.WriteLine($"Agent: {reply.Content}");

@@ -75,7 +75,8 @@ public sealed class ScriptedChatServer : IAsyncDisposable
         var response = context.Response;
         try
         {
-            if (context.Request.HttpMethod != "POST" || context.Request.Url?.AbsolutePath.EndsWith("/chat/completions", StringComparison.Ordinal) != true)
+            var path = context.Request.Url?.AbsolutePath ?? "";
+            if (context.Request.HttpMethod != "POST" || !path.EndsWith("/chat/completions", StringComparison.Ordinal))
             {
                 await WriteAsync(response, 404, Error("Only POST …/chat/completions is scripted.")).ConfigureAwait(false);
                 return;
