@@ -45,7 +45,7 @@ public sealed class ImageGenerationService(IFastAttnEngine engine, ImageRequestM
             return (response, response);
         });
         var key = IdempotencyKey(context);
-        return key is null ? Start() : idempotency.GetOrStart(Scope(context, "jobs"), key, fingerprint, Start, j => j.Run!.Task);
+        return key is null ? Start() : idempotency.GetOrStart(Scope(context, "jobs"), key, fingerprint, Start, JobRegistry.Succeeded);
     }
 
     private async Task<(MappedImageRequest Mapped, string Fingerprint)> ReadAsync(HttpContext context)

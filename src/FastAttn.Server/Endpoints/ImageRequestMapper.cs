@@ -23,7 +23,7 @@ public sealed class ImageRequestMapper(ModelCatalog models, IFastAttnEngine engi
         CheckPromptLength(body.Prompt, "prompt");
         if (body.NegativePrompt is not null) CheckPromptLength(body.NegativePrompt, "negative_prompt");
         var model = models.Resolve(body.Model);
-        bool url = ResponseFormat(body.ResponseFormat);
+        bool url = ResponseFormat(body.ResponseFormat, body.Model);
         if (body.N is int n && n < 1) throw ApiException.BadRequest($"n must be at least 1 (got {n}).", "n");
         var (width, height) = await SizeAsync(body.Size, model, cancellationToken).ConfigureAwait(false);
         var preset = QualityPresets.Resolve(body.Preset, body.Quality);
@@ -50,9 +50,11 @@ public sealed class ImageRequestMapper(ModelCatalog models, IFastAttnEngine engi
         if (prompt.Length > max) throw ApiException.TooLarge($"The {param} has {prompt.Length} characters; the limit is {max}.", param);
     }
 
-    private static bool ResponseFormat(string? format) => format?.Trim().ToLowerInvariant() switch
+    /// <summary>Whether the answer carries links; none asked: OpenAI's default (links for dall-e-2 and dall-e-3, else base64).</summary>
+    private static bool ResponseFormat(string? format, string? model) => format?.Trim().ToLowerInvariant() switch
     {
-        null or "" or "b64_json" => false,
+        null or "" => model?.Trim().ToLowerInvariant() is "dall-e-2" or "dall-e-3",
+        "b64_json" => false,
         "url" => true,
         _ => throw ApiException.BadRequest($"Unknown response_format '{format}'; use b64_json or url.", "response_format"),
     };

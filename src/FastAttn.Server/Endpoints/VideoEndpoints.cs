@@ -35,7 +35,8 @@ public static class VideoEndpoints
                 var file = store.Get(name) ?? throw ApiException.NotFound("The video's GIF");
                 return Results.File(file.Bytes, file.ContentType);
             }).WithName("GetVideoContent").WithSummary("The clip as an animated GIF.");
-        app.MapGet("/v1/videos/{id}/events", (string id, HttpContext context, JobRegistry jobs) => EventStream.WriteAsync(context, jobs.Get(id, "video")))
+        app.MapGet("/v1/videos/{id}/events", (string id, HttpContext context, JobRegistry jobs) =>
+                EventStream.WriteAsync(context, jobs.Get(id, "video")))
             .WithName("WatchVideo").WithSummary("Server-sent events: progress {step, steps, preset}, then done or error.");
         app.MapDelete("/v1/videos/{id}", (string id, JobRegistry jobs) =>
             {
@@ -74,7 +75,7 @@ public static class VideoEndpoints
         });
         var key = context.Request.Headers[IdempotencyStore.Header].FirstOrDefault();
         var scope = "videos:" + (context.Items[Security.ApiKeyMiddleware.ClientItem] as string ?? "anonymous");
-        var started = string.IsNullOrEmpty(key) ? Start() : idempotency.GetOrStart(scope, key, fingerprint, Start, j => j.Run!.Task);
+        var started = string.IsNullOrEmpty(key) ? Start() : idempotency.GetOrStart(scope, key, fingerprint, Start, JobRegistry.Succeeded);
         return Results.Json(JobView.Of(started), ServerJson.Options);
     }
 

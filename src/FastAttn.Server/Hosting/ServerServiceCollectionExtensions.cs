@@ -30,8 +30,8 @@ public static class ServerServiceCollectionExtensions
             .Validate(o => o.PublicBaseUrl is null || Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out _),
                 "FastAttn:Server:PublicBaseUrl must be an absolute URL.")
             .ValidateOnStart();
-        bool resize = configuration.GetValue<bool>(FastAttnServerOptions.SectionName + ":Resize");
-        var engine = services.AddFastAttn(configuration, o => o.AllowResize |= resize);
+        var engine = services.AddFastAttn(configuration, o =>
+            o.AllowResize |= configuration.GetValue<bool>(FastAttnServerOptions.SectionName + ":Resize"));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<DrainCoordinator>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<DrainCoordinator>());

@@ -18,6 +18,9 @@ public sealed class IdempotencyStore(IOptions<FastAttnServerOptions> options, Ti
     /// <summary>The header's name.</summary>
     public const string Header = "Idempotency-Key";
 
+    /// <summary>Raised when a repeated key is answered with the first request's work (tests wait on it).</summary>
+    public event Action<string>? Replayed;
+
     /// <summary>Keys remembered now.</summary>
     public int Count
     {
@@ -35,6 +38,7 @@ public sealed class IdempotencyStore(IOptions<FastAttnServerOptions> options, Ti
         if (key.Length > 255) throw ApiException.BadRequest("The Idempotency-Key is longer than 255 characters.", Header);
         var id = scope + "\n" + key;
         Entry entry;
+        Entry? replay = null;
         lock (_lock)
         {
             Prune();
@@ -43,10 +47,15 @@ public sealed class IdempotencyStore(IOptions<FastAttnServerOptions> options, Ti
                 if (known.Fingerprint != fingerprint)
                     throw ApiException.BadRequest("This Idempotency-Key was used with a different request; use a new key.", Header,
                         "idempotency_key_reused");
-                return (T)known.Work;
+                replay = known;
             }
-            entry = new Entry(start(), fingerprint, time.GetUtcNow() + options.Value.IdempotencyTtl);
-            _entries[id] = entry;
+            entry = replay ?? new Entry(start(), fingerprint, time.GetUtcNow() + options.Value.IdempotencyTtl);
+            if (replay is null) _entries[id] = entry;
+        }
+        if (replay is not null)
+        {
+            Replayed?.Invoke(key);
+            return (T)replay.Work;
         }
         completion((T)entry.Work).ContinueWith(t =>
         {

@@ -33,6 +33,13 @@ public sealed class JobRegistry(DrainCoordinator drain, IOptions<FastAttnServerO
         return job;
     }
 
+    /// <summary>Completes when <paramref name="job"/> has ended; faults when it failed or was cancelled (idempotency forgets it then).</summary>
+    public static async Task Succeeded(ServerJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (await job.Run!.Task.ConfigureAwait(false) is ApiException error) throw error;
+    }
+
     /// <summary>The job <paramref name="id"/>, or the 404.</summary>
     public ServerJob Get(string id, string? kind = null) =>
         _jobs.TryGetValue(id, out var job) && (kind is null || job.Kind == kind) ? job : throw ApiException.NotFound($"The job '{id}'");
