@@ -1,3 +1,4 @@
+using System.Text.Json;
 using FastAttn.Server.WebTests.Support;
 using Microsoft.Playwright;
 using Xunit;
@@ -29,6 +30,8 @@ public sealed class BrowserTests(ITestOutputHelper output)
         });
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1000, Height = 900 } });
         page.Console += (_, message) => output.WriteLine($"console.{message.Type}: {message.Text}");
+        await page.AddInitScriptAsync("window.progressEvents = []; " +
+            "document.addEventListener('fastattn:progress', e => window.progressEvents.push(e.detail));");
         await page.GotoAsync(server.Url.ToString());
         await page.Locator("body[data-state=ready]").WaitForAsync();
 
@@ -58,6 +61,11 @@ public sealed class BrowserTests(ITestOutputHelper output)
         Assert.Equal("25", steps);                                                 // set by the SSE progress events (tiny-mnist: 25 steps)
         var value = await page.Locator("#progress").EvaluateAsync<double>("p => p.value");
         Assert.Equal(steps, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var json = await page.EvaluateAsync<string>("JSON.stringify(window.progressEvents)");
+        var events = JsonSerializer.Deserialize<ProgressEvent[]>(json, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        Assert.NotEmpty(events);
+        Assert.Equal((25, 25, "D2"), (events[^1].Step, events[^1].Steps, events[^1].Preset));
+        output.WriteLine("SSE progress seen by the page: " + string.Join(", ", events.Select(e => $"{e.Step}/{e.Steps} {e.Preset}")));
         output.WriteLine($"status: {await status.InnerTextAsync()}");
         output.WriteLine($"facts: {facts.Replace('\n', ' ')}");
 
@@ -69,3 +77,6 @@ public sealed class BrowserTests(ITestOutputHelper output)
         Console.WriteLine($"web page screenshot: {screenshot}");
     }
 }
+
+/// <summary>A <c>progress</c> event as the page passed it on.</summary>
+public sealed record ProgressEvent(int Step, int Steps, string Preset);

@@ -136,6 +136,7 @@ async function generate(event) {
         $("progress").max = data.steps;
         $("progress").value = data.step;
         setStatus(`Step ${data.step} of ${data.steps} (preset ${data.preset})`);
+        document.dispatchEvent(new CustomEvent("fastattn:progress", { detail: data }));   // for scripts and tests watching the page
       } else if (name === "done" || name === "error") {
         outcome = { name, data };
         return true;
