@@ -62,7 +62,8 @@ public static class AttentionMethods
         _ => throw new ArgumentOutOfRangeException(nameof(m)),
     };
 
-    /// <summary>Parses a short name, a reference name (full_attn, output_share, residual_window_attn, …) or an xDiT flag set.</summary>
+    /// <summary>Parses a short name, a reference name (full_attn, output_share, residual_window_attn, …) or an xDiT FastAttnMethod name
+    /// (RESIDUAL_WINDOW_ATTN_CFG_SHARE, FULL_ATTN_CFG_SHARE, …).</summary>
     public static AttentionMethod Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -80,17 +81,26 @@ public static class AttentionMethods
         };
     }
 
-    /// <summary>xDiT's flags: FULL_ATTN, RESIDUAL_WINDOW_ATTN, OUTPUT_SHARE, CFG_SHARE, combined with "|".</summary>
+    /// <summary>
+    /// xDiT's <c>FastAttnMethod</c> (a Python Flag) as its plan files write it, <c>method.name</c>: FULL_ATTN, OUTPUT_SHARE,
+    /// RESIDUAL_WINDOW_ATTN, and the named combinations RESIDUAL_WINDOW_ATTN_CFG_SHARE and FULL_ATTN_CFG_SHARE; also the
+    /// "A|B" form Python 3.11+ gives other combinations, and a "FastAttnMethod." prefix (its str()).
+    /// </summary>
     private static AttentionMethod? ParseXDiT(string t)
     {
         var flags = t.ToUpperInvariant().Replace("FASTATTNMETHOD.", "", StringComparison.Ordinal)
-            .Split(['|', '+', ','], StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-        if (flags.Count == 0
-            || flags.Any(f => f is not ("FULL_ATTN" or "RESIDUAL_WINDOW_ATTN" or "OUTPUT_SHARE" or "CFG_SHARE" or "ATTN_OUTPUT_SHARE")))
+            .Split(['|', '+', ','], StringSplitOptions.RemoveEmptyEntries)
+            .SelectMany(f => f switch
+            {
+                "RESIDUAL_WINDOW_ATTN_CFG_SHARE" => ["RESIDUAL_WINDOW_ATTN", "CFG_SHARE"],
+                "FULL_ATTN_CFG_SHARE" => ["FULL_ATTN", "CFG_SHARE"],
+                _ => new[] { f },
+            }).ToHashSet();
+        if (flags.Count == 0 || flags.Any(f => f is not ("FULL_ATTN" or "RESIDUAL_WINDOW_ATTN" or "OUTPUT_SHARE" or "CFG_SHARE")))
             return null;
         bool cfg = flags.Contains("CFG_SHARE");
-        if (flags.Contains("OUTPUT_SHARE") || flags.Contains("ATTN_OUTPUT_SHARE")) return AttentionMethod.OutputShare;
+        if (flags.Contains("OUTPUT_SHARE")) return AttentionMethod.OutputShare;
         if (flags.Contains("RESIDUAL_WINDOW_ATTN")) return cfg ? AttentionMethod.WindowResidualCfgShare : AttentionMethod.WindowResidual;
-        return cfg ? AttentionMethod.FullCfgShare : AttentionMethod.Full;
+        return flags.Contains("FULL_ATTN") ? (cfg ? AttentionMethod.FullCfgShare : AttentionMethod.Full) : null;   // CFG_SHARE alone: no method
     }
 }

@@ -6,8 +6,10 @@ using FastAttn.Engine.Attention;
 namespace FastAttn.Engine.Compression;
 
 /// <summary>
-/// Imports xDiT's DiTFastAttn plan JSON (<c>{"block0": {"step0": "FULL_ATTN", …}, …}</c>, flags such as
-/// RESIDUAL_WINDOW_ATTN|CFG_SHARE). xDiT stores no model, size, scheduler or threshold: the caller gives the key.
+/// Imports xDiT's DiTFastAttn plan JSON as its <c>save_config_file</c> writes it
+/// (<c>{"block0": {"step0": "FULL_ATTN", "step1": "RESIDUAL_WINDOW_ATTN_CFG_SHARE", …}, …}</c>: each value is a
+/// <c>FastAttnMethod</c>'s name, see <see cref="AttentionMethods.Parse"/>). xDiT stores no model, size, scheduler or
+/// threshold: the caller gives the key. <see cref="ImportAny"/> also takes the official repository's cache.
 /// </summary>
 public static partial class XDiTPlanImporter
 {
@@ -43,6 +45,13 @@ public static partial class XDiTPlanImporter
         }
         return new CompressionPlan(key, methods);
     }
+
+    /// <summary>
+    /// Reads either foreign plan format: the official DiTFastAttn repository's cache (a torch.save pickle, see
+    /// <see cref="DiTFastAttnPlanImporter"/>) when the file starts like one, otherwise xDiT's JSON.
+    /// </summary>
+    public static CompressionPlan ImportAny(string path, PlanKey key) =>
+        DiTFastAttnPlanImporter.LooksLikePickle(path) ? DiTFastAttnPlanImporter.Import(path, key) : Import(path, key);
 
     [GeneratedRegex(@"^block(\d+)$")]
     private static partial Regex BlockName();

@@ -74,8 +74,8 @@ public sealed class PlanFileTests : IDisposable
     {
         var path = Path.Combine(_dir, "xdit.json");
         File.WriteAllText(path, """
-            {"block0": {"step0": "FULL_ATTN", "step1": "OUTPUT_SHARE", "step2": "RESIDUAL_WINDOW_ATTN|CFG_SHARE"},
-             "block1": {"step0": "FULL_ATTN", "step1": "FULL_ATTN|CFG_SHARE", "step2": "RESIDUAL_WINDOW_ATTN"}}
+            {"block0": {"step0": "FULL_ATTN", "step1": "OUTPUT_SHARE", "step2": "RESIDUAL_WINDOW_ATTN_CFG_SHARE"},
+             "block1": {"step0": "FULL_ATTN", "step1": "FULL_ATTN_CFG_SHARE", "step2": "RESIDUAL_WINDOW_ATTN"}}
             """);
         var plan = XDiTPlanImporter.Import(path, Key());
         Assert.Equal(new[]
