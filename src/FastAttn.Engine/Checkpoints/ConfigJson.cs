@@ -28,6 +28,19 @@ internal static class ConfigJson
         }
     }
 
+    /// <summary>
+    /// Refuses a config whose model needs more than twice the elements the checkpoint holds (plus 1M), before the model is
+    /// built: <paramref name="parameters"/> is a lower bound of the model's size, so a crafted config cannot make libtorch
+    /// allocate what the file cannot fill.
+    /// </summary>
+    public static void RequireFits(double parameters, IEnumerable<TorchSharp.torch.Tensor> stored, string source)
+    {
+        long count = stored.Sum(t => t.numel());
+        if (parameters > 2.0 * count + 1e6)
+            throw new CheckpointFormatException(source,
+                $"the config describes at least {parameters:0.###e0} parameters but the checkpoint holds {count} elements.");
+    }
+
     /// <summary>Refuses any field outside 1..<see cref="MaxSize"/>.</summary>
     public static void RequireSizes(string source, params (string Name, int Value)[] fields)
     {

@@ -108,7 +108,9 @@ public static class StateDictReader
             foreach (var t in made) t.Dispose();
             throw;
         }
-        var kept = new HashSet<Tensor>(dict.Values, ReferenceEqualityComparer.Instance);
+        var kept = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var key in dict.Keys.ToList())
+            if (!kept.Add(dict[key])) dict[key] = dict[key].alias();                 // one tensor under two keys (tied weights)
         foreach (var t in made.Where(t => !kept.Contains(t))) t.Dispose();
         return StripPrefixes(dict);
     }

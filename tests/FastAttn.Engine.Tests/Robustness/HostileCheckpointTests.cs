@@ -132,4 +132,15 @@ public sealed class HostileCheckpointTests : IDisposable
         var e = Assert.Throws<CheckpointFormatException>(() => StateDictReader.Read(index));
         Assert.Contains("not a file name", e.Message);
     }
+
+    [Fact]
+    public void AConfigClaimingAHugeModelIsRefusedBeforeTheModelIsBuilt()
+    {
+        Write("model.safetensors", FuzzSeeds.Safetensors());
+        File.WriteAllText(Path.Combine(_dir, "config.json"), """
+            {"input_size":32,"patch_size":2,"in_channels":4,"hidden_size":65536,"depth":28,"num_heads":16,"num_classes":10}
+            """);
+        var e = Assert.Throws<CheckpointFormatException>(() => DiTCheckpoint.Load(Path.Combine(_dir, "model.safetensors")));
+        Assert.Contains("parameters but the checkpoint holds", e.Message);
+    }
 }
