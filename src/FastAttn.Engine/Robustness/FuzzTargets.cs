@@ -55,10 +55,24 @@ public static class FuzzTargets
         return files.Count > 0 ? files : [Encoding.UTF8.GetBytes("""{"format":"fastattn-plan","version":3}""")];
     }
 
-    /// <summary>Every config parser on one file; each must accept or refuse typed, and what it accepts must be sane.</summary>
+    /// <summary>
+    /// Every config parser on one file; each must accept or refuse typed, and what it accepts must be sane. Counts as a
+    /// refusal when every parser refused.
+    /// </summary>
     private static void ParseConfigs(string path)
     {
         var json = File.ReadAllText(path);
+        int accepted = 0;
+        CheckpointFormatException? last = null;
+        void Try(Action parse)
+        {
+            try
+            {
+                parse();
+                accepted++;
+            }
+            catch (CheckpointFormatException e) { last = e; }
+        }
         Try(() => Check(DiTConfigJson.ParseReference(json, path)));
         Try(() => Check(DiTConfigJson.ParseDiffusers(path)));
         Try(() =>
@@ -83,6 +97,7 @@ public static class FuzzTargets
         var folder = Path.GetDirectoryName(path)!;
         File.Copy(path, Path.Combine(folder, SamplingDefaults.FileName), overwrite: true);
         Try(() => SamplingDefaults.ReadFrom(folder).CreateScheduler().Create(10));
+        if (accepted == 0 && last is not null) throw last;
     }
 
     private static void Check(DiTConfig c) =>
@@ -92,12 +107,6 @@ public static class FuzzTargets
     {
         if (values.Any(v => v <= 0))
             throw new FuzzInvariantException($"{source}: a parser accepted a zero or negative size ({string.Join(", ", values)}).");
-    }
-
-    private static void Try(Action parse)
-    {
-        try { parse(); }
-        catch (CheckpointFormatException) { }
     }
 
     private static void ParseScheduler(string path)
