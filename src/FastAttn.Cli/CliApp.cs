@@ -19,6 +19,7 @@ public static class CliApp
         BenchCommand.Create(),
         TrainCommand.Create(),
         EvalCommand.Create(),
+        FuzzCommand.Create(),
         EvalCommand.CreateTrainClassifier(),
     };
 

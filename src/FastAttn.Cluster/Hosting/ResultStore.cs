@@ -1,4 +1,5 @@
 using FastAttn.Cluster.Options;
+using FastAttn.Engine.Imaging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -33,7 +34,7 @@ public sealed class ResultStore
     public string FolderOf(string jobId) => Path.Combine(Root, CheckId(jobId));
 
     /// <summary>The path of file <paramref name="name"/> of job <paramref name="jobId"/>.</summary>
-    public string PathOf(string jobId, string name) => Path.Combine(FolderOf(jobId), Path.GetFileName(name));
+    public string PathOf(string jobId, string name) => OutputFileName.PathIn(FolderOf(jobId), Path.GetFileName(name));
 
     /// <summary>
     /// Writes a job's files (name, bytes) and returns their names; when the job's folder exists already (an earlier
@@ -48,7 +49,7 @@ public sealed class ResultStore
         Directory.CreateDirectory(stage);
         try
         {
-            foreach (var (name, bytes) in files) File.WriteAllBytes(Path.Combine(stage, Path.GetFileName(name)), bytes);
+            foreach (var (name, bytes) in files) File.WriteAllBytes(OutputFileName.PathIn(stage, Path.GetFileName(name)), bytes);
             Directory.Move(stage, final);
             return files.Select(f => Path.GetFileName(f.Name)).ToArray();
         }

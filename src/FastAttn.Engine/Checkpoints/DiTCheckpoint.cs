@@ -25,6 +25,7 @@ public static class DiTCheckpoint
             var (config, _) = ResolveConfig(file, format, diffusersConfig, dict, perBlock, options);
             var trained = config;
             if (options.InputSize is int size) config = config with { InputSize = size };
+            if (options.Strict) GuardSize(config, dict, file);
             var model = new DiTModel(config);
             try
             {
@@ -59,6 +60,7 @@ public static class DiTCheckpoint
         {
             var (config, configSource) = ResolveConfig(file, format, diffusersConfig, dict, perBlock, options);
             string? error = null;
+            GuardSize(config, dict, file);
             using (var model = new DiTModel(config))
             {
                 try
@@ -181,6 +183,9 @@ public static class DiTCheckpoint
         }
         dict["pos_embed"] = model.state_dict()["pos_embed"].detach().clone();
     }
+
+    private static void GuardSize(DiTConfig config, Dictionary<string, Tensor> dict, string file) => ConfigJson.RequireFits(
+        (double)config.Depth * (10 + 2 * config.MlpRatio) * config.HiddenSize * config.HiddenSize, dict.Values, file);
 
     private static void LoadLenient(DiTModel model, Dictionary<string, Tensor> dict)
     {

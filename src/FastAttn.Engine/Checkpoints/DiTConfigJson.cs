@@ -16,14 +16,14 @@ public static class DiTConfigJson
     {
         try
         {
-            var o = JsonNode.Parse(json)?.AsObject() ?? throw new JsonException("empty document");
-            return new DiTConfig(
+            var o = ConfigJson.Parse(json, source);
+            return Validated(new DiTConfig(
                 Req(o, "input_size", source), Req(o, "patch_size", source), Req(o, "in_channels", source),
                 Req(o, "hidden_size", source), Req(o, "depth", source), Req(o, "num_heads", source), Req(o, "num_classes", source),
                 o["learn_sigma"]?.GetValue<bool>() ?? true)
             {
                 MlpRatio = o["mlp_ratio"]?.GetValue<double>() ?? 4.0,
-            };
+            }, source);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
@@ -49,9 +49,10 @@ public static class DiTConfigJson
     public static DiTConfig ParseDiffusers(string path)
     {
         JsonObject o;
-        try { o = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new JsonException("empty document"); }
-        catch (JsonException e) { throw new CheckpointFormatException(path, $"invalid JSON ({e.Message}).", e); }
-        var norm = o["norm_type"]?.GetValue<string>();
+        o = ConfigJson.Parse(File.ReadAllText(path), path);
+        string? norm;
+        try { norm = o["norm_type"]?.GetValue<string>(); }
+        catch (InvalidOperationException e) { throw new CheckpointFormatException(path, $"invalid norm_type ({e.Message}).", e); }
         if (norm is not null && norm != "ada_norm_zero")
             throw new CheckpointFormatException(path, $"norm_type '{norm}' is not a DiT (expected ada_norm_zero; PixArt uses ada_norm_single).");
         try
@@ -61,16 +62,26 @@ public static class DiTConfigJson
             int outCh = o["out_channels"]?.GetValue<int>() ?? inCh;
             if (outCh != inCh && outCh != 2 * inCh)
                 throw new CheckpointFormatException(path, $"out_channels {outCh} is neither in_channels {inCh} nor twice it.");
-            return new DiTConfig(Req(o, "sample_size", path), Req(o, "patch_size", path), inCh, heads * headDim,
+            ConfigJson.RequireSizes(path, ("num_attention_heads", heads), ("attention_head_dim", headDim));
+            return Validated(new DiTConfig(Req(o, "sample_size", path), Req(o, "patch_size", path), inCh, checked(heads * headDim),
                 Req(o, "num_layers", path), heads, Req(o, "num_embeds_ada_norm", path), outCh == 2 * inCh)
             {
                 Flavor = DiTFlavor.Diffusers,
-            };
+            }, path);
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException)
         {
             throw new CheckpointFormatException(path, $"invalid diffusers config ({e.Message}).", e);
         }
+    }
+
+    /// <summary>Refuses sizes outside 1..2²⁰ (class count 0..2²⁰, MLP ratio in (0, 64]) before any model is built.</summary>
+    private static DiTConfig Validated(DiTConfig c, string source)
+    {
+        ConfigJson.RequireSizes(source, ("input_size", c.InputSize), ("patch_size", c.PatchSize), ("in_channels", c.InChannels),
+            ("hidden_size", c.HiddenSize), ("depth", c.Depth), ("num_heads", c.NumHeads), ("num_classes + 1", c.NumClasses + 1));
+        if (!(c.MlpRatio > 0 && c.MlpRatio <= 64)) throw new CheckpointFormatException(source, $"mlp_ratio {c.MlpRatio} is outside (0, 64].");
+        return c;
     }
 
     private static int Req(JsonObject o, string name, string source) =>

@@ -71,8 +71,11 @@ public static class PixArtCheckpoint
     }
 
     private static PixArtTransformer Build(PixArtConfig config, IReadOnlyDictionary<string, Tensor> weights, string source,
-        PixArtLoadOptions options) =>
-        StrictStateDictLoader.Build(() => new PixArtTransformer(config), weights, source, options.DType, options.Device);
+        PixArtLoadOptions options)
+    {
+        ConfigJson.RequireFits(12.0 * config.NumLayers * config.HiddenSize * (double)config.HiddenSize, weights.Values, source);
+        return StrictStateDictLoader.Build(() => new PixArtTransformer(config), weights, source, options.DType, options.Device);
+    }
 
     /// <summary>The original layout stores no config: read it off the shapes.</summary>
     private static PixArtConfig InferConfig(IReadOnlyDictionary<string, Tensor> mapped, PixArtLoadOptions options, string source)

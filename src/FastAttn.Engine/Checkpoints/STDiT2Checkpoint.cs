@@ -21,6 +21,7 @@ public static class STDiT2Checkpoint
         var dict = StateDictReader.Read(file);
         try
         {
+            ConfigJson.RequireFits(8.0 * config.Depth * config.HiddenSize * (double)config.HiddenSize, dict.Values, file);
             return StrictStateDictLoader.Build(() => new STDiT2Transformer(config), dict, file, dtype, device);
         }
         finally

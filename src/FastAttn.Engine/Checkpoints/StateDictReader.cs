@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -48,59 +47,88 @@ public static class StateDictReader
         return FileKind.Unknown;
     }
 
-    private static Dictionary<string, Tensor> ReadSafetensors(string path)
-    {
-        SafetensorsHeader.Read(path); // validates the header and gives a clear error for corrupt files
-        try
-        {
-            return TorchSharp.PyBridge.Safetensors.LoadStateDict(path);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new CheckpointFormatException(path, $"the safetensors data could not be read ({e.Message}).", e);
-        }
-    }
+    private static Dictionary<string, Tensor> ReadSafetensors(string path) => SafetensorsReader.Read(path);
 
     private static Dictionary<string, Tensor> ReadSharded(string indexPath)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(indexPath));
-        if (!doc.RootElement.TryGetProperty("weight_map", out var map))
-            throw new CheckpointFormatException(indexPath, "the index has no weight_map.");
+        var shards = new List<string>();
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(indexPath));
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("weight_map", out var map)
+                || map.ValueKind != JsonValueKind.Object)
+                throw new CheckpointFormatException(indexPath, "the index has no weight_map object.");
+            foreach (var p in map.EnumerateObject())
+            {
+                var shard = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : "";
+                // A shard is a file beside the index: no folders, no '..', no absolute paths.
+                if (shard.Length == 0 || Path.GetFileName(shard) != shard || shard is "." or ".." || shard.Contains('\\'))
+                    throw new CheckpointFormatException(indexPath, $"tensor '{p.Name}' names shard '{shard}', which is not a file name.");
+                if (!shards.Contains(shard)) shards.Add(shard);
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointFormatException(indexPath, $"the index is not valid JSON ({e.Message}).", e);
+        }
         var dir = Path.GetDirectoryName(Path.GetFullPath(indexPath))!;
         var result = new Dictionary<string, Tensor>();
-        foreach (var shard in map.EnumerateObject().Select(p => p.Value.GetString()!).Distinct())
+        try
         {
-            var shardPath = Path.Combine(dir, shard);
-            if (!File.Exists(shardPath)) throw new CheckpointFormatException(indexPath, $"shard '{shard}' is missing.");
-            foreach (var (k, v) in ReadSafetensors(shardPath)) result[k] = v;
+            foreach (var shard in shards)
+            {
+                var shardPath = Path.Combine(dir, shard);
+                if (!File.Exists(shardPath)) throw new CheckpointFormatException(indexPath, $"shard '{shard}' is missing.");
+                foreach (var (k, v) in ReadSafetensors(shardPath))
+                {
+                    if (result.Remove(k, out var old)) old.Dispose();
+                    result[k] = v;
+                }
+            }
+            return result;
         }
-        return result;
+        catch
+        {
+            foreach (var t in result.Values) t.Dispose();
+            throw;
+        }
     }
 
     private static Dictionary<string, Tensor> ReadTorchZip(string path)
     {
-        Hashtable table;
+        var (root, made) = TorchZipReader.Read(path);
+        Dictionary<string, Tensor> dict;
         try
         {
-            table = TorchSharp.PyBridge.PyTorchUnpickler.UnpickleStateDict(path);
+            dict = root is Dictionary<object, object?> table ? Unwrap(table, path)
+                : throw new CheckpointFormatException(path, "the archive does not hold a dict of tensors.");
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch
         {
-            throw new CheckpointFormatException(path, $"the torch.save archive could not be unpickled ({e.Message}).", e);
+            foreach (var t in made) t.Dispose();
+            throw;
         }
-        var dict = Unwrap(table, path);
+        var kept = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var key in dict.Keys.ToList())
+            if (!kept.Add(dict[key])) dict[key] = dict[key].alias();                 // one tensor under two keys (tied weights)
+        foreach (var t in made.Where(t => !kept.Contains(t))) t.Dispose();
         return StripPrefixes(dict);
     }
 
-    private static Dictionary<string, Tensor> Unwrap(Hashtable table, string path)
+    private static Dictionary<string, Tensor> Unwrap(Dictionary<object, object?> table, string path)
     {
-        var tensors = new Dictionary<string, Tensor>();
-        foreach (DictionaryEntry e in table)
-            if (e.Key is string k && e.Value is Tensor t) tensors[k] = t;
-        if (tensors.Count > 0) return tensors;
-        foreach (var key in WrapperKeys)
-            if (table[key] is Hashtable inner) return Unwrap(inner, path);
-        var keys = string.Join(", ", table.Keys.Cast<object>().Take(10));
+        // Iterative with a depth limit: a crafted pickle can nest wrappers far deeper than any stack.
+        for (int depth = 0; depth < 8; depth++)
+        {
+            var tensors = new Dictionary<string, Tensor>();
+            foreach (var (key, value) in table)
+                if (key is string k && value is Tensor t) tensors[k] = t;
+            if (tensors.Count > 0) return tensors;
+            var inner = WrapperKeys.Select(k => table.GetValueOrDefault(k)).OfType<Dictionary<object, object?>>().FirstOrDefault();
+            if (inner is null) break;
+            table = inner;
+        }
+        var keys = string.Join(", ", table.Keys.Take(10));
         throw new CheckpointFormatException(path, $"no tensors found (top-level keys: {keys}).");
     }
 

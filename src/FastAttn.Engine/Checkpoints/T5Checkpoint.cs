@@ -23,6 +23,8 @@ public static class T5Checkpoint
         {
             var weights = dict.Where(kv => kv.Key != "encoder.embed_tokens.weight" && !kv.Key.StartsWith("decoder.", StringComparison.Ordinal)
                 && !kv.Key.StartsWith("lm_head.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value);
+            ConfigJson.RequireFits(config.NumLayers * (4.0 * config.DModel * config.DKv * config.NumHeads + 3.0 * config.DModel * config.DFf)
+                + (double)config.VocabSize * config.DModel, weights.Values, file);
             return StrictStateDictLoader.Build(() => new T5Encoder(config), weights, file, dtype, device);
         }
         finally

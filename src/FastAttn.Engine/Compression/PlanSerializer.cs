@@ -71,7 +71,8 @@ public static class PlanSerializer
     {
         try
         {
-            var root = JsonNode.Parse(json)?.AsObject() ?? throw new PlanFormatException(source, "empty document.");
+            var root = JsonNode.Parse(json, null, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 32 }) as JsonObject
+                ?? throw new PlanFormatException(source, "not a JSON object.");
             if (root["format"]?.GetValue<string>() != Format)
                 throw new PlanFormatException(source, $"not a {Format} file (format field missing or different).");
             int version = root["version"]?.GetValue<int>() ?? 1;
@@ -92,7 +93,7 @@ public static class PlanSerializer
             {
                 report = new PlanSearchReport(Dbl(s, "forwardEquivalents", source), Dbl(s, "seconds", source),
                     s["prefixReuse"]?.GetValue<bool>() ?? false,
-                    s["calibrationLabels"]?.AsArray().Select(n => n!.GetValue<int>()).ToArray() ?? [], s["seed"]?.GetValue<long>() ?? 0)
+                    s["calibrationLabels"]?.AsArray().Select(n => n?.GetValue<int>() ?? 0).ToArray() ?? [], s["seed"]?.GetValue<long>() ?? 0)
                 {
                     PredictedAttentionTimeFraction = s["predictedAttentionTimeFraction"]?.GetValue<double>(),
                 };

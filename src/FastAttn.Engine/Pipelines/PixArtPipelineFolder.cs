@@ -57,7 +57,7 @@ public static class PixArtPipelineFolder
                 if (JsonNode.Parse(File.ReadAllText(file))?["_class_name"]?.GetValue<string>() is string name)
                     return name.StartsWith("PixArt", StringComparison.Ordinal);
             }
-            catch (JsonException)
+            catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
             {
                 return false;
             }
@@ -65,18 +65,18 @@ public static class PixArtPipelineFolder
         return false;
     }
 
-    private static void CheckIndex(string path)
+    internal static void CheckIndex(string path)
     {
         if (!File.Exists(path)) return;                                                       // the parts speak for themselves
         try
         {
-            var name = JsonNode.Parse(File.ReadAllText(path))?["_class_name"]?.GetValue<string>();
+            var name = ConfigJson.Parse(File.ReadAllText(path), path)["_class_name"]?.GetValue<string>();
             if (name is not null && !name.StartsWith("PixArt", StringComparison.Ordinal))
                 throw new CheckpointFormatException(path, $"is a {name}, not a PixArt pipeline.");
         }
-        catch (JsonException e)
+        catch (InvalidOperationException e)
         {
-            throw new CheckpointFormatException(path, $"is not valid JSON ({e.Message}).", e);
+            throw new CheckpointFormatException(path, $"has a _class_name that is not a string ({e.Message}).", e);
         }
     }
 }

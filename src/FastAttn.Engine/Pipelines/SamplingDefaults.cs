@@ -55,17 +55,21 @@ public sealed record SamplingDefaults(int Steps = 50, string Scheduler = "ddim",
         if (!File.Exists(path)) return new SamplingDefaults();
         try
         {
-            var o = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-            return new SamplingDefaults(o["steps"]?.GetValue<int>() ?? 50, o["scheduler"]?.GetValue<string>() ?? "ddim",
+            var o = ConfigJson.Parse(File.ReadAllText(path), path);
+            var defaults = new SamplingDefaults(o["steps"]?.GetValue<int>() ?? 50, o["scheduler"]?.GetValue<string>() ?? "ddim",
                 o["guidanceScale"]?.GetValue<double>() ?? 4.0)
             {
                 Schedule = o["betaSchedule"] is JsonNode b ? NoiseSchedule.FromName(b.GetValue<string>()) : NoiseSchedule.Linear,
                 ClipSample = o["clipSample"]?.GetValue<bool>() ?? false,
                 SearchMetric = o["searchMetric"] is JsonNode m ? ParseMetric(m.GetValue<string>()) : Compression.SearchMetric.RawOutput,
             };
+            if (defaults.Steps is < 1 or > 10_000 || !double.IsFinite(defaults.GuidanceScale))
+                throw new CheckpointFormatException(path, $"steps {defaults.Steps} or guidanceScale {defaults.GuidanceScale} is out of range.");
+            defaults.CreateScheduler();                                                      // an unknown scheduler name is refused here
+            return defaults;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or NotSupportedException
-            or FormatException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException or FormatException
+            or ArgumentException)
         {
             throw new CheckpointFormatException(path, $"invalid sampling defaults ({e.Message}).", e);
         }

@@ -22,12 +22,18 @@ public static class DiffusersSchedulerConfig
     /// <summary>Parses the JSON text of a scheduler config (<paramref name="source"/> names it in errors).</summary>
     public static IDiffusionSchedulerFactory Parse(string json, string source)
     {
-        JsonObject o;
-        try { o = JsonNode.Parse(json)!.AsObject(); }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
+        try
         {
-            throw new CheckpointFormatException(source, $"is not valid JSON ({e.Message}).", e);
+            return ParseObject(ConfigJson.Parse(json, source), source);
         }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or NotSupportedException or ArgumentException)
+        {
+            throw new CheckpointFormatException(source, $"is not a valid scheduler config ({e.Message}).", e);
+        }
+    }
+
+    private static IDiffusionSchedulerFactory ParseObject(JsonObject o, string source)
+    {
         string Str(string key, string fallback) => o[key]?.GetValue<string>() ?? fallback;
         void Require(string key, string expected, string fallback)
         {
@@ -35,8 +41,8 @@ public static class DiffusersSchedulerConfig
             if (!string.Equals(value, expected, StringComparison.OrdinalIgnoreCase))
                 throw new CheckpointFormatException(source, $"sets {key} = '{value}'; only '{expected}' is supported.");
         }
-        var schedule = new NoiseSchedule(o["beta_start"]?.GetValue<double>() ?? 1e-4, o["beta_end"]?.GetValue<double>() ?? 0.02,
-            o["num_train_timesteps"]?.GetValue<int>() ?? 1000, NoiseSchedule.FromName(Str("beta_schedule", "linear")).Kind);
+        var schedule = Schedule(o, source, new NoiseSchedule(o["beta_start"]?.GetValue<double>() ?? 1e-4, o["beta_end"]?.GetValue<double>() ?? 0.02,
+            o["num_train_timesteps"]?.GetValue<int>() ?? 1000, NoiseSchedule.FromName(Str("beta_schedule", "linear")).Kind));
         Require("prediction_type", "epsilon", "epsilon");
         if (o["trained_betas"] is JsonArray)
             throw new CheckpointFormatException(source, "sets trained_betas; only named beta schedules are supported.");
@@ -66,6 +72,15 @@ public static class DiffusersSchedulerConfig
             case var other:
                 throw new CheckpointFormatException(source, $"describes '{other}'; supported: DPMSolverMultistepScheduler, DDIMScheduler.");
         }
+    }
+
+    private static NoiseSchedule Schedule(JsonObject o, string source, NoiseSchedule s)
+    {
+        if (s.TrainSteps is < 1 or > 100_000)
+            throw new CheckpointFormatException(source, $"num_train_timesteps {s.TrainSteps} is outside 1..100000.");
+        if (!(s.BetaStart > 0 && s.BetaStart <= s.BetaEnd && s.BetaEnd < 1))
+            throw new CheckpointFormatException(source, $"betas {s.BetaStart}..{s.BetaEnd} are not 0 < start ≤ end < 1.");
+        return s;
     }
 
     private sealed class ConfiguredFactory(string name, Func<int, IDiffusionScheduler> create) : IDiffusionSchedulerFactory

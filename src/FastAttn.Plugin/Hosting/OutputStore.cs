@@ -15,14 +15,12 @@ internal sealed class OutputStore(FastAttnOptions options, ILogger logger)
     public string Save(byte[] bytes, string model, string subject, long seed, string extension)
     {
         System.IO.Directory.CreateDirectory(Directory);
-        var safeClass = new string(subject.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray());
-        while (safeClass.Contains("--", StringComparison.Ordinal)) safeClass = safeClass.Replace("--", "-", StringComparison.Ordinal);
-        safeClass = safeClass.Trim('-');
-        if (safeClass.Length > 48) safeClass = safeClass[..48].TrimEnd('-');
-        if (safeClass.Length == 0) safeClass = "image";
+        if (extension.Length is < 2 or > 8 || extension[0] != '.' || !extension[1..].All(char.IsAsciiLetterOrDigit))
+            throw new ArgumentException($"'{extension}' is not a file extension.", nameof(extension));
         var name = string.Create(CultureInfo.InvariantCulture,
-            $"{model}-{safeClass}-seed{seed}-{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Guid.NewGuid().ToString("N")[..6]}{extension}");
-        var path = Path.Combine(Directory, name);
+            $"{OutputFileName.Slug(model, 40, "model")}-{OutputFileName.Slug(subject)}-seed{seed}-{DateTime.UtcNow:yyyyMMddHHmmssfff}-" +
+            $"{Guid.NewGuid().ToString("N")[..6]}{extension}");
+        var path = OutputFileName.PathIn(Directory, name);
         AtomicFile.WriteAllBytes(path, bytes);
         Prune();
         return path;

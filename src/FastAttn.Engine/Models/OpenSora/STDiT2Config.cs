@@ -39,15 +39,19 @@ public sealed record STDiT2Config(int HiddenSize, int Depth, int NumHeads, int P
     {
         try
         {
-            var o = JsonNode.Parse(json)?.AsObject() ?? throw new CheckpointFormatException(source, "the STDiT2 config is not a JSON object.");
+            var o = ConfigJson.Parse(json, source);
             int Int(string name, int fallback) => o[name] is JsonNode n ? n.GetValue<int>() : fallback;
             bool Bool(string name, bool fallback) => o[name] is JsonNode n ? n.GetValue<bool>() : fallback;
-            var patch = o["patch_size"]?.AsArray().Select(n => n!.GetValue<int>()).ToArray() ?? [1, 2, 2];
+            var patch = o["patch_size"]?.AsArray().Select(n => n?.GetValue<int>() ?? 0).ToArray() ?? [1, 2, 2];
             if (patch.Length != 3) throw new CheckpointFormatException(source, $"patch_size must have 3 entries; got {patch.Length}.");
             var config = new STDiT2Config(Int("hidden_size", 1152), Int("depth", 28), Int("num_heads", 16), patch[0], patch[1], patch[2],
                 Int("in_channels", 4), Bool("pred_sigma", true), Int("caption_channels", 4096), Int("model_max_length", 120), Bool("qk_norm", false),
                 Int("input_sq_size", 32), o["mlp_ratio"] is JsonNode m ? m.GetValue<double>() : 4.0);
             config.Validate(source);
+            ConfigJson.RequireSizes(source, ("hidden_size", config.HiddenSize), ("depth", config.Depth), ("num_heads", config.NumHeads),
+                ("patch_size[0]", patch[0]), ("patch_size[1]", patch[1]), ("patch_size[2]", patch[2]), ("in_channels", config.InChannels),
+                ("caption_channels", config.CaptionChannels), ("model_max_length", config.ModelMaxLength), ("input_sq_size", config.InputSqSize));
+            if (!(config.MlpRatio > 0 && config.MlpRatio <= 64)) throw new CheckpointFormatException(source, "mlp_ratio is outside (0, 64].");
             return config;
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)

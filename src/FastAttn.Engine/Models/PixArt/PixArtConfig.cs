@@ -43,7 +43,7 @@ public sealed record PixArtConfig(int NumLayers, int NumHeads, int HeadDim, int 
     {
         try
         {
-            var o = JsonNode.Parse(json)!.AsObject();
+            var o = ConfigJson.Parse(json, source);
             if (o["_class_name"]?.GetValue<string>() is string name && name != "PixArtTransformer2DModel")
                 throw new CheckpointFormatException(source, $"is a {name}, not a PixArtTransformer2DModel.");
             if (o["norm_type"]?.GetValue<string>() is string norm && norm != "ada_norm_single")
@@ -53,14 +53,21 @@ public sealed record PixArtConfig(int NumLayers, int NumHeads, int HeadDim, int 
                     "uses resolution/aspect-ratio micro-conditions (PixArt-α 1024); only PixArt-Sigma-style models without them are supported.");
             int heads = Required(o, "num_attention_heads", source), headDim = Required(o, "attention_head_dim", source);
             int inChannels = o["in_channels"]?.GetValue<int>() ?? 4;
-            return new PixArtConfig(
+            var config = new PixArtConfig(
                 Required(o, "num_layers", source), heads, headDim, inChannels, o["out_channels"]?.GetValue<int>() ?? inChannels,
                 o["patch_size"]?.GetValue<int>() ?? 2, Required(o, "sample_size", source), Required(o, "caption_channels", source),
                 o["cross_attention_dim"]?.GetValue<int>() ?? heads * headDim,
                 o["interpolation_scale"]?.GetValue<double>() ?? Math.Max(1, Required(o, "sample_size", source) / 64),
                 o["norm_eps"]?.GetValue<double>() ?? 1e-6);
+            ConfigJson.RequireSizes(source, ("num_layers", config.NumLayers), ("num_attention_heads", heads), ("attention_head_dim", headDim),
+                ("in_channels", config.InChannels), ("out_channels", config.OutChannels), ("patch_size", config.PatchSize),
+                ("sample_size", config.SampleSize), ("caption_channels", config.CaptionChannels),
+                ("cross_attention_dim", config.CrossAttentionDim), ("hidden size", checked(heads * headDim)));
+            if (!(config.InterpolationScale > 0 && config.InterpolationScale < 1e6))
+                throw new CheckpointFormatException(source, $"interpolation_scale {config.InterpolationScale} is not positive.");
+            return config;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NullReferenceException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or OverflowException)
         {
             throw new CheckpointFormatException(source, $"is not a valid PixArt config ({e.Message}).", e);
         }

@@ -28,16 +28,20 @@ public sealed record T5Config(int VocabSize, int DModel, int DKv, int NumHeads, 
     {
         try
         {
-            var o = JsonNode.Parse(json)!.AsObject();
+            var o = ConfigJson.Parse(json, source);
             var ff = o["feed_forward_proj"]?.GetValue<string>() ?? "relu";
             if (ff != "gated-gelu")
                 throw new CheckpointFormatException(source, $"has feed_forward_proj '{ff}'; only T5-v1.1's gated-gelu is supported.");
             int Get(string key) => o[key]?.GetValue<int>() ?? throw new CheckpointFormatException(source, $"lacks '{key}'.");
-            return new T5Config(Get("vocab_size"), Get("d_model"), Get("d_kv"), Get("num_heads"), Get("d_ff"), Get("num_layers"),
+            var c = new T5Config(Get("vocab_size"), Get("d_model"), Get("d_kv"), Get("num_heads"), Get("d_ff"), Get("num_layers"),
                 o["relative_attention_num_buckets"]?.GetValue<int>() ?? 32, o["relative_attention_max_distance"]?.GetValue<int>() ?? 128,
                 o["layer_norm_epsilon"]?.GetValue<double>() ?? 1e-6);
+            ConfigJson.RequireSizes(source, ("vocab_size", c.VocabSize), ("d_model", c.DModel), ("d_kv", c.DKv), ("num_heads", c.NumHeads),
+                ("d_ff", c.DFf), ("num_layers", c.NumLayers), ("relative_attention_num_buckets", c.RelativeAttentionNumBuckets),
+                ("relative_attention_max_distance", c.RelativeAttentionMaxDistance), ("inner width", checked(c.DKv * c.NumHeads)));
+            return c;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NullReferenceException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or OverflowException)
         {
             throw new CheckpointFormatException(source, $"is not a valid T5 config ({e.Message}).", e);
         }

@@ -34,10 +34,11 @@ public sealed record VaeConfig(
     {
         try
         {
-            var o = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new InvalidDataException("empty document");
-            var channels = o["block_out_channels"]?.AsArray().Select(n => n!.GetValue<int>()).ToArray()
+            var o = ConfigJson.Parse(File.ReadAllText(path), path);
+            var channels = o["block_out_channels"]?.AsArray().Select(n => n?.GetValue<int>() ?? 0).ToArray()
                 ?? throw new InvalidDataException("block_out_channels is missing");
-            return new VaeConfig(channels,
+            if (channels.Length is 0 or > 8) throw new InvalidDataException($"block_out_channels has {channels.Length} entries (1 to 8)");
+            var c = new VaeConfig(channels,
                 o["layers_per_block"]?.GetValue<int>() ?? 2,
                 o["latent_channels"]?.GetValue<int>() ?? 4,
                 o["out_channels"]?.GetValue<int>() ?? 3,
@@ -47,6 +48,9 @@ public sealed record VaeConfig(
             {
                 MidBlockAttention = o["mid_block_add_attention"]?.GetValue<bool>() ?? true,
             };
+            ConfigJson.RequireSizes(path, [("layers_per_block", c.LayersPerBlock), ("latent_channels", c.LatentChannels),
+                ("out_channels", c.OutChannels), ("norm_num_groups", c.NormNumGroups), .. channels.Select(ch => ("block_out_channels", ch))]);
+            return c;
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or InvalidDataException or FormatException)
         {
