@@ -81,6 +81,9 @@ public sealed class FastAttnClusterOptions
     /// <summary>Membership: suspicions from this many silos declare a silo dead (Orleans' default 2; 1 reacts fastest in small clusters).</summary>
     public int? DeathVotes { get; set; }
 
+    /// <summary>TLS for silo-to-silo and client-to-silo connections (<c>FastAttn:Cluster:Tls</c>; off unless enabled).</summary>
+    public FastAttnTlsOptions Tls { get; set; } = new();
+
     /// <summary>The <c>FastAttn:Cluster</c> section of <paramref name="configuration"/> (defaults where it is absent).</summary>
     public static FastAttnClusterOptions From(Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
