@@ -69,6 +69,12 @@ public sealed class FastAttnClusterOptions
     /// </summary>
     public TimeSpan PlanLeaseTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long a job rides out unreachable storage (Redis restarting) before the write fails: its saves are retried until
+    /// then, so a job that finishes while Redis is down is recorded once Redis is back.
+    /// </summary>
+    public TimeSpan StorageRetry { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Clients: how often a waiting call polls its job.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 

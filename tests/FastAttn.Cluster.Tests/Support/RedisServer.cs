@@ -18,6 +18,9 @@ internal sealed class RedisServer : IDisposable
 
     public string Connection { get; }
 
+    /// <summary>A Redis run elsewhere (not stopped by this object).</summary>
+    public static RedisServer External(string connection) => new(connection, null);
+
     public static RedisServer Start()
     {
         if (Environment.GetEnvironmentVariable("FASTATTN_TEST_REDIS") is { Length: > 0 } given) return new RedisServer(given, null);
