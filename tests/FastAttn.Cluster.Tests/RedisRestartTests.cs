@@ -27,14 +27,14 @@ public sealed class RedisRestartTests(ITestOutputHelper output)
         foreach (var (id, i) in ids.Select((id, i) => (id, i)))
         {
             var request = new FastAttnImageRequest { Prompt = i.ToString(System.Globalization.CultureInfo.InvariantCulture), Model = "A",
-                Preset = "raw", Steps = 1000, Count = 4, Seed = 10 * i };
+                Preset = "raw", Steps = 1000, Count = 1, Seed = 10 * i };
             submitted[id] = (await cluster.Client.SubmitAsync(request, id)).Submitted;
         }
         await MultiHostCluster.EventuallyAsync(async () => (await cluster.WorkersAsync())["r1"].Running >= 1, "jobs generating");
         await redis.ShutdownAsync();
         output.WriteLine("redis stopped while the first job generates");
         await MultiHostCluster.EventuallyAsync(() => Task.FromResult(Directory.Exists(Path.Combine(cluster.ResultStore, ids[0]))),
-            "the first job's files committed while Redis is down", seconds: 300);
+            "the first job's files committed while Redis is down", seconds: 600);
         redis.Restart();
         output.WriteLine("redis started again on the same append-only folder");
 
@@ -54,7 +54,7 @@ public sealed class RedisRestartTests(ITestOutputHelper output)
             var again = await cluster.Client.SubmitAsync(new FastAttnImageRequest { Prompt = "9", Model = "A" }, id);
             Assert.Equal(submitted[id], again.Submitted);                                       // the id is still its idempotency key
             var folder = Path.Combine(cluster.ResultStore, id);
-            Assert.Equal(["image-0.png", "image-1.png", "image-2.png", "image-3.png"], Directory.GetFiles(folder).Select(f => Path.GetFileName(f)).Order().ToArray());
+            Assert.Equal(["image-0.png"], Directory.GetFiles(folder).Select(f => Path.GetFileName(f)).Order().ToArray());
             foreach (var f in Directory.GetFiles(folder)) Png.AssertValid(f);
         }
         var staging = Path.Combine(cluster.ResultStore, ".staging");

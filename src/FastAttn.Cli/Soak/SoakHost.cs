@@ -15,7 +15,7 @@ namespace FastAttn.Cli.Soak;
 
 /// <summary>What the soak serves: the hosted engine in this process and, with Redis, a silo process and a cluster client.</summary>
 /// <param name="Root">The soak's own folder (outputs, plans, cluster results).</param>
-/// <param name="VideoModelPath">An Open-Sora model folder served as "clip" (null: no video).</param>
+/// <param name="VideoModelPath">A text-to-video model folder served as "clip" (null: no video).</param>
 /// <param name="Queue">The engine's queue length.</param>
 /// <param name="Redis">A Redis for the cluster transport (null: no cluster).</param>
 /// <param name="SiloDll">fastattn-silo.dll, for the cluster.</param>
@@ -96,7 +96,7 @@ internal sealed class SoakHost : IAsyncDisposable
             ["FastAttn:Cluster:AdvertisedAddress"] = "127.0.0.1", ["FastAttn:Cluster:Devices:0"] = "cpu", ["FastAttn:Device"] = "cpu",
             ["FastAttn:DefaultModel"] = settings.ImageModel, ["FastAttn:QueueLength"] = options.Queue.ToString(CultureInfo.InvariantCulture),
             ["FastAttn:OutputDirectory"] = Path.Combine(options.Root, "silo-out"), ["FastAttn:PlanDirectory"] = Path.Combine(options.Root, "plans"),
-            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Default"] = "Warning", ["Logging:LogLevel:FastAttn.Cluster.Hosting"] = "Information",     // its ready line
         };
         if (options.VideoModelPath is string video)
         {
@@ -130,5 +130,6 @@ internal sealed class SoakHost : IAsyncDisposable
             host.Dispose();
         }
         _silo?.Dispose();
+        foreach (var transport in Transports.OfType<IDisposable>()) transport.Dispose();
     }
 }

@@ -54,7 +54,10 @@ internal sealed class SoakMix(SoakSettings settings)
                 return settings.VideoModel is null ? call : call with
                 {
                     Kind = SoakKind.Video, Label = "video", Image = null,
-                    Video = new FastAttnVideoRequest { Prompt = "waves", Model = settings.VideoModel, Frames = 3, Width = 48, Height = 32, Seed = id },
+                    Video = new FastAttnVideoRequest
+                    {
+                        Prompt = "waves", Model = settings.VideoModel, Frames = 3, Width = 48, Height = 32, Seed = id,
+                    },
                 };
             if (roll < 0.73)
             {

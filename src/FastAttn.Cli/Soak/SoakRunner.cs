@@ -111,7 +111,10 @@ internal sealed class SoakRunner(SoakSettings settings, IReadOnlyList<ISoakTrans
             using var image = SixLabors.ImageSharp.Image.Load(bytes);
             return image.Width > 0;
         }
-        catch (Exception e) when (e is SixLabors.ImageSharp.ImageFormatException or SixLabors.ImageSharp.UnknownImageFormatException) { return false; }
+        catch (Exception e) when (e is SixLabors.ImageSharp.ImageFormatException or SixLabors.ImageSharp.UnknownImageFormatException)
+        {
+            return false;
+        }
     }
 
     private IReadOnlyList<double> DrainRecent()

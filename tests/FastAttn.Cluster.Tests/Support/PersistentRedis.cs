@@ -50,26 +50,8 @@ internal sealed class PersistentRedis : IDisposable
     {
         var exe = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("redis-server is not installed (apt-get install redis-server).");
-        var info = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _dir,
-                     "--appendonly", "yes", "--appendfsync", "always", "--save", "" })
-            info.ArgumentList.Add(a);
-        var process = Process.Start(info)!;
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var output = new System.Text.StringBuilder();
-        void Line(string? line)
-        {
-            if (line is null) return;
-            lock (output) output.AppendLine(line);
-            if (line.Contains("Ready to accept connections", StringComparison.Ordinal)) ready.TrySetResult();
-        }
-        process.OutputDataReceived += (_, e) => Line(e.Data);
-        process.ErrorDataReceived += (_, e) => Line(e.Data);
-        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"redis-server exited:\n{output}"));
-        process.EnableRaisingEvents = true;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!ready.Task.Wait(TimeSpan.FromSeconds(30))) throw new TimeoutException($"redis-server did not say it is ready:\n{output}");
+        var process = RedisServer.StartProcess(exe, ["--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
+            "--dir", _dir, "--appendonly", "yes", "--appendfsync", "always", "--save", ""]);
         _process = process;
     }
 
