@@ -103,7 +103,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         var quality = _policy.Check(request);
         var generation = _policy.ToGeneration(request, quality);
         return _queue.Enqueue(new GenerationJob<FastAttnImageResult>(model, generation, OutputKind.Image, quality, cancellationToken,
-            _results.Images));
+            _results.Images) { Progress = request.Progress });
     }
 
     /// <inheritdoc />
@@ -118,7 +118,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         var quality = _policy.Check(request);
         var generation = RequestPolicy.ToGeneration(request, quality);
         return _queue.Enqueue(new GenerationJob<FastAttnVideoResult>(model, generation, OutputKind.Video, quality, cancellationToken,
-            _results.Clip));
+            _results.Clip) { Progress = request.Progress });
     }
 
     /// <inheritdoc />

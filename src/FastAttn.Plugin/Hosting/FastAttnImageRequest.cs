@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace FastAttn.Plugin.Hosting;
 
 /// <summary>One image-generation request to the engine service. Unset values take the model's or the options' defaults.</summary>
@@ -38,4 +40,11 @@ public sealed record FastAttnImageRequest
 
     /// <summary>Classifier-free guidance scale.</summary>
     public double? GuidanceScale { get; init; }
+
+    /// <summary>
+    /// Receives each denoising step as it ends (local engines; not carried to a cluster). Called on the worker's thread:
+    /// keep it short and never block.
+    /// </summary>
+    [JsonIgnore]
+    public IProgress<FastAttnProgress>? Progress { get; init; }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace FastAttn.Plugin.Hosting;
 
 /// <summary>One text-to-video request to the engine service (text-to-video models). Unset values take the model's defaults.</summary>
@@ -35,4 +37,8 @@ public sealed record FastAttnVideoRequest
 
     /// <summary>Guidance scale (default: the model's).</summary>
     public double? GuidanceScale { get; init; }
+
+    /// <summary>Receives each denoising step as it ends (as <see cref="FastAttnImageRequest.Progress"/>).</summary>
+    [JsonIgnore]
+    public IProgress<FastAttnProgress>? Progress { get; init; }
 }

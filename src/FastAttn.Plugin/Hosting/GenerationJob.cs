@@ -30,6 +30,9 @@ internal abstract class GenerationJob(string model, GenerationRequest request, O
 
     public CancellationToken CallerToken { get; } = callerToken;
 
+    /// <summary>Where the caller wants each step reported (null: nowhere).</summary>
+    public IProgress<FastAttnProgress>? Progress { get; init; }
+
     public Stopwatch Queued { get; } = Stopwatch.StartNew();
 
     public abstract bool IsCompleted { get; }

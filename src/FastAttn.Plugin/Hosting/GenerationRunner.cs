@@ -63,7 +63,8 @@ internal sealed class GenerationRunner(ModelRegistry models, PlanResolver plans)
     {
         var stopwatch = Stopwatch.StartNew();
         using var scope = TorchSharp.torch.NewDisposeScope();                                  // every tensor of the run, freed here
-        var outputs = PreparedGeneration.RunTogether(members.Select(m => m.Prepared).ToArray(), plan, null, cancellationToken);
+        var progress = members.Any(m => m.Job.Progress is not null) ? new BatchProgress(members) : null;
+        var outputs = PreparedGeneration.RunTogether(members.Select(m => m.Prepared).ToArray(), plan, progress, cancellationToken);
         try
         {
             return outputs.Select((output, i) => wanted(i) ? Encode(output, stopwatch.Elapsed) : null).ToArray();
@@ -77,6 +78,21 @@ internal sealed class GenerationRunner(ModelRegistry models, PlanResolver plans)
     private static Rendered Encode(GenerationOutput output, TimeSpan elapsed) =>
         new(Enumerable.Range(0, output.Count).Select(output.Encode).ToArray(), output.FileExtension, elapsed, (output as VideoOutput)?.Frames,
             (output as VideoOutput)?.Fps);
+}
+
+/// <summary>Reports the batch's steps to each member that asked, in order, on the worker's thread; a failing reporter is ignored.</summary>
+internal sealed class BatchProgress(IReadOnlyList<StagedJob> members) : IProgress<Engine.Pipelines.DiffusionProgress>
+{
+    public void Report(Engine.Pipelines.DiffusionProgress value)
+    {
+        var step = new FastAttnProgress(value.Step, value.TotalSteps);
+        foreach (var member in members)
+        {
+            if (member.Job.IsCompleted) continue;
+            try { member.Job.Progress?.Report(step); }
+            catch (Exception e) when (e is not OperationCanceledException) { }              // a caller's reporter never stops the batch
+        }
+    }
 }
 
 /// <summary>A job ready to run: its loaded model, its prepared generation and its plan (null: none).</summary>
