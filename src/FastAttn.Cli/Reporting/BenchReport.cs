@@ -27,6 +27,8 @@ internal sealed class BenchReport
 
     public Dictionary<string, object?> Provenance { get; } = [];
 
+    private static readonly JsonSerializerOptions CamelCase = new(JsonSerializerDefaults.Web);
+
     public IReadOnlyList<Dictionary<string, object?>> Rows => _rows;
 
     /// <summary>Totals written as the JSON's <c>summary</c> object and a list in the markdown (empty: none).</summary>
@@ -53,7 +55,7 @@ internal sealed class BenchReport
             ["rows"] = JsonSerializer.SerializeToNode(_rows),
         };
         if (Summary.Count > 0) json["summary"] = JsonSerializer.SerializeToNode(Summary);
-        foreach (var (key, value) in Sections) json[key] = JsonSerializer.SerializeToNode(value);
+        foreach (var (key, value) in Sections) json[key] = JsonSerializer.SerializeToNode(value, CamelCase);
         AtomicFile.WriteAllText(basePath + ".json", json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 
         var md = new StringBuilder($"## {Title}\n\n");

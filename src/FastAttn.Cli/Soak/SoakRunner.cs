@@ -119,8 +119,7 @@ internal sealed class SoakRunner(SoakSettings settings, IReadOnlyList<ISoakTrans
 
     private IReadOnlyList<double> DrainRecent()
     {
-        var list = new List<double>();
-        while (_recent.TryDequeue(out var s)) list.Add(s);
-        return list;
+        while (_recent.Count > 20) _recent.TryDequeue(out _);                                 // a sliding window of the last 20
+        return _recent.ToArray();
     }
 }
