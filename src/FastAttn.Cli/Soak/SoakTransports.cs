@@ -98,7 +98,10 @@ internal sealed class ImageGeneratorTransport(IImageGenerator generator) : ISoak
         {
             ModelId = i.Model, Count = i.Count,
             ImageSize = i.Width is int w ? new System.Drawing.Size(w, i.Height ?? w) : null,
-            AdditionalProperties = new() { ["preset"] = i.Preset, ["seed"] = i.Seed, ["steps"] = i.Steps },
+            AdditionalProperties = new()
+            {
+                ["preset"] = i.Preset, ["seed"] = i.Seed, ["steps"] = i.Steps, ["threshold"] = i.Threshold, ["guidance"] = i.GuidanceScale,
+            },
         };
         var r = await generator.GenerateAsync(new ImageGenerationRequest(i.Prompt), options, cancellationToken).ConfigureAwait(false);
         var data = r.Contents.OfType<DataContent>().ToArray();
