@@ -99,6 +99,7 @@ internal static class BenchCommand
             return ExitCodes.Ok;
         });
         return new Command("bench", "Benchmarks: speed as ratios measured side by side.") { attention, BenchEndToEndCommand.Create(),
-            BenchSearchCommand.Create(), BenchEncoderCommand.Create(), BenchClusterCommand.Create(), BenchServeCommand.Create() };
+            BenchSearchCommand.Create(), BenchEncoderCommand.Create(), BenchClusterCommand.Create(), BenchServeCommand.Create(),
+            BenchSoakCommand.Create() };
     }
 }

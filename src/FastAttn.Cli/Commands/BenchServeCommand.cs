@@ -10,7 +10,8 @@ namespace FastAttn.Cli.Commands;
 /// <summary>
 /// <c>fastattn bench serve</c>: K concurrent clients sending requests through the hosted engine (in process), with request
 /// batching on and off in one run — same workers and threads, interleaved — as images per second, latency percentiles
-/// and the mean batch size.
+/// and the mean batch size. With <c>--url</c>, the clients talk to a running FastAttn server over HTTP instead
+/// (<see cref="HttpServeThroughput"/>; rows with <c>transport: http</c>).
 /// </summary>
 internal static class BenchServeCommand
 {
@@ -40,10 +41,16 @@ internal static class BenchServeCommand
             Description = "Output base path (writes .json, .md, .png).",
             DefaultValueFactory = _ => "bench/serve",
         };
+        var url = new Option<string?>("--url")
+        {
+            Description = "A running FastAttn server's root (e.g. http://127.0.0.1:5080): measure over HTTP instead of in process. "
+                + "Its batching is its own FastAttn:MaxBatch (--max-batch, --workers, --threads and --device do not apply).",
+        };
+        var apiKey = new Option<string?>("--api-key") { Description = "Bearer key for --url (default: $FASTATTN_API_KEY)." };
         var command = new Command("serve",
             "Serving throughput: K concurrent clients through the hosted engine (in process), request batching on vs off, in one run.")
         {
-            clients, requests, total, reps, model, preset, steps, maxBatch, workers, threads, device, output,
+            clients, requests, total, reps, model, preset, steps, maxBatch, workers, threads, device, output, url, apiKey,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -61,6 +68,13 @@ internal static class BenchServeCommand
             var settings = new ServeSettings(request, parse.GetValue(maxBatch), parse.GetValue(workers), parse.GetValue(threads),
                 parse.GetValue(device)!, counts.Max());
             int Total(int k) => parse.GetValue(total) ?? k * parse.GetValue(requests);
+            if (parse.GetValue(url) is { Length: > 0 } server)
+            {
+                await HttpServeThroughput.RunAsync(server, parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("FASTATTN_API_KEY"),
+                    new HttpServeRequest(parse.GetValue(model), parse.GetValue(preset), parse.GetValue(steps)), counts, Total,
+                    parse.GetValue(reps), parse.GetValue(output)!, cancellationToken);
+                return ExitCodes.Ok;
+            }
             Console.Error.WriteLine("starting two engines (batching on and off) and warming them up");
             await using var bench = await ServeThroughput.StartAsync(settings, cancellationToken);
             var runs = new List<ServeRun>();

@@ -54,7 +54,7 @@ internal static class ServeReport
     private static double Median(IEnumerable<double> values) => Percentile(values.Order().ToArray(), 0.5);
 
     /// <summary>The <paramref name="q"/> quantile of sorted <paramref name="sorted"/> (linear interpolation).</summary>
-    private static double Percentile(double[] sorted, double q)
+    public static double Percentile(double[] sorted, double q)
     {
         if (sorted.Length == 0) return 0;
         double at = q * (sorted.Length - 1);

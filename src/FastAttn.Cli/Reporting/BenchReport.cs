@@ -27,7 +27,15 @@ internal sealed class BenchReport
 
     public Dictionary<string, object?> Provenance { get; } = [];
 
+    private static readonly JsonSerializerOptions CamelCase = new(JsonSerializerDefaults.Web);
+
     public IReadOnlyList<Dictionary<string, object?>> Rows => _rows;
+
+    /// <summary>Totals written as the JSON's <c>summary</c> object and a list in the markdown (empty: none).</summary>
+    public Dictionary<string, object?> Summary { get; } = [];
+
+    /// <summary>Further top-level JSON sections (e.g. a time series), not printed.</summary>
+    public Dictionary<string, object?> Sections { get; } = [];
 
     public void Add(Dictionary<string, object?> row) => _rows.Add(row);
 
@@ -38,6 +46,7 @@ internal sealed class BenchReport
         foreach (var c in Columns) table.AddColumn(c);
         foreach (var row in _rows) table.AddRow(Columns.Select(c => Markup.Escape(Format(row.GetValueOrDefault(c)))).ToArray());
         AnsiConsole.Write(table);
+        foreach (var (k, v) in Summary) AnsiConsole.MarkupLine($"{Markup.Escape(k)}: [bold]{Markup.Escape(Format(v))}[/]");
 
         var json = new JsonObject
         {
@@ -45,10 +54,17 @@ internal sealed class BenchReport
             ["provenance"] = JsonSerializer.SerializeToNode(Provenance),
             ["rows"] = JsonSerializer.SerializeToNode(_rows),
         };
+        if (Summary.Count > 0) json["summary"] = JsonSerializer.SerializeToNode(Summary);
+        foreach (var (key, value) in Sections) json[key] = JsonSerializer.SerializeToNode(value, CamelCase);
         AtomicFile.WriteAllText(basePath + ".json", json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 
         var md = new StringBuilder($"## {Title}\n\n");
         foreach (var (k, v) in Provenance) md.Append(CultureInfo.InvariantCulture, $"- {k}: {Format(v)}\n");
+        if (Summary.Count > 0)
+        {
+            md.Append("\n### Summary\n\n");
+            foreach (var (k, v) in Summary) md.Append(CultureInfo.InvariantCulture, $"- {k}: {Format(v)}\n");
+        }
         md.Append('\n').Append("| ").Append(string.Join(" | ", Columns)).Append(" |\n");
         md.Append('|').Append(string.Concat(Columns.Select(_ => " --- |"))).Append('\n');
         foreach (var row in _rows) md.Append("| ").Append(string.Join(" | ", Columns.Select(c => Format(row.GetValueOrDefault(c))))).Append(" |\n");

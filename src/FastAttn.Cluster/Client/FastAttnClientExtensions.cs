@@ -1,5 +1,6 @@
 using FastAttn.Cluster.Hosting;
 using FastAttn.Cluster.Options;
+using FastAttn.Cluster.Security;
 using FastAttn.Plugin.DependencyInjection;
 using FastAttn.Plugin.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -52,6 +53,7 @@ public static class FastAttnClientExtensions
                 default:
                     throw new InvalidOperationException("FastAttn:Cluster:Clustering is 'none': a cluster client needs 'localhost' or 'redis'.");
             }
+            if (cluster.Tls.Enabled) client.UseFastAttnTls(cluster.Tls);
             client.Services.AddSerializer(s => s.AddFastAttnContracts());
         });
         builder.Services.AddFastAttnClusterServices();

@@ -221,10 +221,34 @@ internal sealed class GenerationJobGrain([PersistentState("job", ClusterStorage.
     private Task FailAsync(JobErrorKind kind, string message, string? parameter) =>
         EndAsync(JobStatus.Failed, null, new JobError { Kind = kind, Message = message, Parameter = parameter });
 
-    private Task SaveAsync()
+    /// <summary>
+    /// Persists the state, retrying while storage is unreachable (Redis restarting) for up to
+    /// <see cref="FastAttnClusterOptions.StorageRetry"/>; past that the grain deactivates (its memory may now be ahead of
+    /// storage: the next call reloads what was saved, and the watch dispatches again from there) and the write fails.
+    /// </summary>
+    private async Task SaveAsync()
     {
         S.Updated = DateTime.UtcNow;
-        return state.WriteStateAsync();
+        var until = DateTime.UtcNow + options.Value.StorageRetry;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await state.WriteStateAsync();
+                if (attempt > 1) logger.LogInformation("Job {Job}: state saved after {Attempts} tries", JobId, attempt);
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException and not Orleans.Storage.InconsistentStateException && DateTime.UtcNow < until)
+            {
+                logger.LogWarning("Job {Job}: state not saved ({Reason}); retrying while storage is unreachable", JobId, e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * attempt)));
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                this.DeactivateOnIdle();
+                throw;
+            }
+        }
     }
 
     private void StartWatch()

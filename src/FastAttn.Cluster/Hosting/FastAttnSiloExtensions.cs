@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using FastAttn.Cluster.Grains;
 using FastAttn.Cluster.Options;
 using FastAttn.Cluster.Placement;
+using FastAttn.Cluster.Security;
 using FastAttn.Engine.Compression;
 using FastAttn.Plugin.DependencyInjection;
 using FastAttn.Plugin.Options;
@@ -60,6 +61,7 @@ public static class FastAttnSiloExtensions
                 if (cluster.MissedProbesLimit is int missed) o.NumMissedProbesLimit = missed;
                 if (cluster.DeathVotes is int votes) o.NumVotesForDeathDeclaration = votes;
             });
+            if (cluster.Tls.Enabled) silo.UseFastAttnTls(cluster.Tls);
             silo.AddFastAttnWorkers();
         });
         return builder;

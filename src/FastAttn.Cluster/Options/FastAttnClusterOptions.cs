@@ -69,6 +69,12 @@ public sealed class FastAttnClusterOptions
     /// </summary>
     public TimeSpan PlanLeaseTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long a job rides out unreachable storage (Redis restarting) before the write fails: its saves are retried until
+    /// then, so a job that finishes while Redis is down is recorded once Redis is back.
+    /// </summary>
+    public TimeSpan StorageRetry { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Clients: how often a waiting call polls its job.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
@@ -80,6 +86,9 @@ public sealed class FastAttnClusterOptions
 
     /// <summary>Membership: suspicions from this many silos declare a silo dead (Orleans' default 2; 1 reacts fastest in small clusters).</summary>
     public int? DeathVotes { get; set; }
+
+    /// <summary>TLS for silo-to-silo and client-to-silo connections (<c>FastAttn:Cluster:Tls</c>; off unless enabled).</summary>
+    public FastAttnTlsOptions Tls { get; set; } = new();
 
     /// <summary>The <c>FastAttn:Cluster</c> section of <paramref name="configuration"/> (defaults where it is absent).</summary>
     public static FastAttnClusterOptions From(Microsoft.Extensions.Configuration.IConfiguration configuration)

@@ -56,7 +56,8 @@ public sealed class PlanResolver
     /// <summary>
     /// The plan for <paramref name="generation"/> on <paramref name="model"/>: null for raw (δ = 0) and when none is found and
     /// searching is off. <paramref name="search"/> overrides <see cref="PlanResolverOptions.SearchOnDemand"/> for this call;
-    /// <paramref name="settings"/> the search settings. A corrupt plan file is a <see cref="PlanFormatException"/>.
+    /// <paramref name="settings"/> the search settings. A corrupt plan file is searched again (with a warning) when searching is
+    /// allowed, else a <see cref="PlanFormatException"/>.
     /// </summary>
     public async Task<ResolvedPlan?> ResolveAsync(IGenerativeModel model, PreparedGeneration generation, bool? search = null,
         PlanSearchSettings? settings = null, IProgress<PlanSearchProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -94,10 +95,11 @@ public sealed class PlanResolver
     private async Task<ResolvedPlan?> FindOrSearchAsync(IGenerativeModel model, PreparedGeneration generation, PlanKey key, double delta,
         PlanSearchSettings? settings, bool allowSearch, IProgress<PlanSearchProgress>? progress)
     {
-        if (PlanLookup.Find(key, FoldersFor(model)) is var (found, path)) return new ResolvedPlan(found, path, PlanSource.Folder);
+        if (Lookup(() => PlanLookup.Find(key, FoldersFor(model)), allowSearch) is var (found, path))
+            return new ResolvedPlan(found, path, PlanSource.Folder);
         if (_shared is not null && await _shared.FindAsync(key, _lifetime).ConfigureAwait(false) is CompressionPlan shared)
             return new ResolvedPlan(shared, TrySave(shared), PlanSource.Shared);
-        if (PlanLookup.FindForOtherDevice(key, FoldersFor(model)) is var (other, otherPath, warning))
+        if (Lookup(() => PlanLookup.FindForOtherDevice(key, FoldersFor(model)), allowSearch) is var (other, otherPath, warning))
         {
             _logger.LogWarning("{Warning}", warning);
             return new ResolvedPlan(other, otherPath, PlanSource.Folder) { Warning = warning };
@@ -114,6 +116,23 @@ public sealed class PlanResolver
                 .ConfigureAwait(false)
             : await _shared.GetOrSearchAsync(key, Search, _lifetime).ConfigureAwait(false);
         return new ResolvedPlan(plan, TrySave(plan), PlanSource.Searched);
+    }
+
+    /// <summary>
+    /// A folder lookup; a corrupt plan file (truncated, garbage) is a cache entry to replace when searching is allowed — a
+    /// warning, and the search that follows overwrites it — and a <see cref="PlanFormatException"/> naming it otherwise.
+    /// </summary>
+    private T? Lookup<T>(Func<T?> find, bool allowSearch) where T : struct
+    {
+        try
+        {
+            return find();
+        }
+        catch (PlanFormatException e) when (allowSearch)
+        {
+            _logger.LogWarning(e, "Ignoring a corrupt plan file ({Reason}); searching the plan again", e.Message);
+            return null;
+        }
     }
 
     private string? TrySave(CompressionPlan plan)

@@ -4,7 +4,14 @@ namespace FastAttn.Engine.Imaging;
 public static class AtomicFile
 {
     /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> (creating its folder).</summary>
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes) => WriteAllBytes(path, bytes, null);
+
+    /// <summary>
+    /// Writes <paramref name="bytes"/> to <paramref name="path"/> through the stream <paramref name="open"/> creates for the
+    /// temporary file (null: a <see cref="FileStream"/>); whatever fails, the temporary file is removed and the target is
+    /// either the old file or the complete new one.
+    /// </summary>
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes, Func<string, Stream>? open)
     {
         ArgumentNullException.ThrowIfNull(path);
         var full = Path.GetFullPath(path);
@@ -12,10 +19,11 @@ public static class AtomicFile
         var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            using (var stream = open?.Invoke(temp) ?? new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
             {
                 stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
+                if (stream is FileStream file) file.Flush(flushToDisk: true);
+                else stream.Flush();
             }
             File.Move(temp, full, overwrite: true);
         }

@@ -50,7 +50,8 @@ public static class FastAttnServiceCollectionExtensions
             services.AddSingleton(builder);
             services.AddSingleton(sp => new FastAttnEngineService(sp.GetRequiredService<IOptions<FastAttnOptions>>(), sp.GetService<ILoggerFactory>(),
                 sp.GetService<ISharedPlanStore>(), sp.GetRequiredService<ModelFamilyRegistry>(), sp.GetService<IAttentionCostModel>(),
-                sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetService<TimeProvider>()));
+                sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetService<TimeProvider>(),
+                sp.GetService<IFastAttnOutputStreams>()));
             services.AddSingleton<IFastAttnEngine>(sp => sp.GetRequiredService<FastAttnBuilder>().Build(sp));
             services.AddSingleton<IHostedService, LocalEngineHost>();
             services.AddSingleton<FastAttnImagePlugin>();

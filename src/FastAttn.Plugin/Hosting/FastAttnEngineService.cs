@@ -38,11 +38,12 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     /// <paramref name="families"/> are the model families it loads (default <see cref="ModelFamilyRegistry.Default"/>);
     /// <paramref name="costModel"/> the attention costs its models plan with (null: each model measures its own);
     /// <paramref name="meterFactory"/> makes the meter of its batch instruments; <paramref name="time"/> times
-    /// <see cref="FastAttnOptions.BatchWindow"/> (default the system's).
+    /// <see cref="FastAttnOptions.BatchWindow"/> (default the system's); <paramref name="outputStreams"/> opens the files results are
+    /// written to (default: the disk).
     /// </summary>
     public FastAttnEngineService(IOptions<FastAttnOptions> options, ILoggerFactory? loggers = null, ISharedPlanStore? sharedPlans = null,
         ModelFamilyRegistry? families = null, IAttentionCostModel? costModel = null, IMeterFactory? meterFactory = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null, IFastAttnOutputStreams? outputStreams = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
@@ -52,7 +53,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         _policy = new RequestPolicy(_options);
         _batchTelemetry = new FastAttnBatchTelemetry(meterFactory);
         _batches = new BatchStatistics(_batchTelemetry);
-        _results = new ResultAssembly(new OutputStore(_options, _logger));
+        _results = new ResultAssembly(new OutputStore(_options, _logger, outputStreams));
         var failures = new JobFailures(_logger);
         var policy = new BatchPolicy(_options.MaxBatch, _options.BatchWindow, _options.MaxBatchBytes);
         BatchWorker? worker = null;

@@ -5,8 +5,11 @@ using Microsoft.Extensions.Logging;
 
 namespace FastAttn.Plugin.Hosting;
 
-/// <summary>Writes generated PNGs and GIFs atomically into the output folder and applies the retention policy after each write.</summary>
-internal sealed class OutputStore(FastAttnOptions options, ILogger logger)
+/// <summary>
+/// Writes generated PNGs and GIFs atomically into the output folder and applies the retention policy after each write. A
+/// failed write (disk full) is a <see cref="FastAttnOutputException"/> and leaves no file behind.
+/// </summary>
+internal sealed class OutputStore(FastAttnOptions options, ILogger logger, IFastAttnOutputStreams? streams = null)
 {
     private readonly Lock _pruneLock = new();
 
@@ -21,9 +24,27 @@ internal sealed class OutputStore(FastAttnOptions options, ILogger logger)
             $"{OutputFileName.Slug(model, 40, "model")}-{OutputFileName.Slug(subject)}-seed{seed}-{DateTime.UtcNow:yyyyMMddHHmmssfff}-" +
             $"{Guid.NewGuid().ToString("N")[..6]}{extension}");
         var path = OutputFileName.PathIn(Directory, name);
-        AtomicFile.WriteAllBytes(path, bytes);
+        try
+        {
+            AtomicFile.WriteAllBytes(path, bytes, streams is null ? null : streams.Create);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError(e, "Could not save the result {Path}", path);
+            throw new FastAttnOutputException(path, e);
+        }
         Prune();
         return path;
+    }
+
+    /// <summary>Removes files saved for a request that then failed or was abandoned (best effort).</summary>
+    public void Discard(IEnumerable<string> paths)
+    {
+        foreach (var path in paths)
+        {
+            try { File.Delete(path); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { logger.LogWarning(e, "Could not remove {Path}", path); }
+        }
     }
 
     /// <summary>Deletes PNGs beyond <see cref="FastAttnRetention.MaxFiles"/> (oldest first) and older than <see

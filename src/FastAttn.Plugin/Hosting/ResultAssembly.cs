@@ -14,9 +14,17 @@ internal sealed class ResultAssembly(OutputStore output)
     public FastAttnImageResult Images(FinishedJob job, TimeSpan queueWait)
     {
         var (g, r) = (job.Prepared, job.Rendered);
-        var images = r.Files.Select((png, i) => new FastAttnImage(png, output.Save(png, job.Model, g.Subject, g.SeedFor(i), r.Extension),
-            g.SeedFor(i),
-            g.Subject, g.ClassId)).ToArray();
+        var paths = new List<string>();
+        try
+        {
+            foreach (var png in r.Files) paths.Add(output.Save(png, job.Model, g.Subject, g.SeedFor(paths.Count), r.Extension));
+        }
+        catch (FastAttnOutputException)
+        {
+            output.Discard(paths);                                                             // all of a request's images, or none
+            throw;
+        }
+        var images = r.Files.Select((png, i) => new FastAttnImage(png, paths[i], g.SeedFor(i), g.Subject, g.ClassId)).ToArray();
         var (fraction, saved) = Flops(job);
         return new FastAttnImageResult
         {

@@ -1,3 +1,4 @@
+using FastAttn.Plugin.Hosting;
 using FastAttn.Plugin.Options;
 using FastAttn.Server.Errors;
 using FastAttn.Server.Hosting;
@@ -26,9 +27,10 @@ public static class InfoEndpoints
                 return Results.Json(new ModelList("list", data), ServerJson.Options);
             }).Produces<ModelList>().WithName("ListModels").WithSummary("The models (OpenAI's list shape).");
 
-        app.MapGet("/v1/fastattn/config", (ModelCatalog models, IOptions<FastAttnOptions> engine, IOptions<FastAttnServerOptions> server) =>
-                Results.Json(new ServerConfig(models.DefaultModel, models.Names, engine.Value.Preset, Presets, QualityPresets.Map,
-                    server.Value.ApiKeys.Count > 0, engine.Value.DefaultVideoModel), ServerJson.Options))
+        app.MapGet("/v1/fastattn/config", (ModelCatalog models, IFastAttnEngine engine, IOptions<FastAttnOptions> engineOptions,
+                IOptions<FastAttnServerOptions> server) =>
+                Results.Json(new ServerConfig(models.DefaultModel, models.Names, engineOptions.Value.Preset, Presets, QualityPresets.Map,
+                    server.Value.ApiKeys.Count > 0, engine.DefaultVideoModel, engine.Status.MaxBatch), ServerJson.Options))
             .Produces<ServerConfig>().WithName("GetConfig").WithSummary("Models, presets and the quality map, for the web page.");
 
         app.MapGet(ImageResponses.FilesRoute + "/{name}", (string name, ServedOutputStore store) =>
@@ -64,5 +66,6 @@ public sealed record ModelEntry(string Id, string Object, long Created, string O
 /// <param name="Qualities">OpenAI's qualities and their presets (null: the configured one).</param>
 /// <param name="KeysRequired">Whether requests need an API key.</param>
 /// <param name="DefaultVideoModel">The default video model, if any.</param>
+/// <param name="MaxBatch">Items the engine may run in one batch (1: no batching).</param>
 public sealed record ServerConfig(string DefaultModel, IReadOnlyList<string> Models, string DefaultPreset, IReadOnlyList<string> Presets,
-    IReadOnlyDictionary<string, string?> Qualities, bool KeysRequired, string? DefaultVideoModel);
+    IReadOnlyDictionary<string, string?> Qualities, bool KeysRequired, string? DefaultVideoModel, int MaxBatch);

@@ -45,10 +45,13 @@ public sealed class MultiHostCluster : IAsyncDisposable
     internal LocalSiloProcess Silo(string host) => _silos[host];
 
     /// <summary>Starts Redis and the silos (host → models it serves), then the client.</summary>
-    public static async Task<MultiHostCluster> StartAsync(params (string Host, string[] Models)[] hosts)
+    public static Task<MultiHostCluster> StartAsync(params (string Host, string[] Models)[] hosts) => StartAsync(RedisServer.Start(), hosts);
+
+    /// <summary>Starts the silos and the client on <paramref name="redis"/>.</summary>
+    internal static async Task<MultiHostCluster> StartAsync(RedisServer redis, params (string Host, string[] Models)[] hosts)
     {
         var root = Directory.CreateTempSubdirectory("fastattn-cluster-tests").FullName;
-        var cluster = new MultiHostCluster(RedisServer.Start(), root);
+        var cluster = new MultiHostCluster(redis, root);
         try
         {
             foreach (var (host, models) in hosts) await cluster.StartSiloAsync(host, models);

@@ -41,6 +41,8 @@ public sealed class AttentionCostModelTests : IDisposable
     [InlineData("{ not json")]
     [InlineData("")]
     [InlineData("{\"key\":\"another\",\"costs\":null}")]
+    [InlineData("{\"key\": \"cpu-t2\", \"environment\": {\"device\": \"cp")]                   // truncated mid-write
+    [InlineData("\u0000\u0001\u00ff\u00fePK\u0003\u0004\u0007garbage\u0000")]                  // binary garbage
     public void ACorruptCacheFileIsMeasuredAgainWithAWarning(string content)
     {
         var measurer = new CountingMeasurer(Costs());

@@ -66,10 +66,14 @@ internal sealed class GatedEngine : IFastAttnEngine
     {
         if (QueueFull) throw new FastAttnQueueFullException(4);
         Interlocked.Increment(ref _calls);
-        using var registration = cancellationToken.Register(() => Cancelled.TrySetResult());
         Started.Release();
         for (int step = 1; step <= Steps; step++) progress?.Report(new FastAttnProgress(step, Steps));
-        await _gate.Task.WaitAsync(cancellationToken);
+        try { await _gate.Task.WaitAsync(cancellationToken); }
+        catch (OperationCanceledException)
+        {
+            Cancelled.TrySetResult();
+            throw;
+        }
     }
 
     private static byte[] MakePng(int width, int height)
