@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using FastAttn.Server.Hosting;
 using FastAttn.Server.Security;
+using FastAttn.Plugin.Tests.Support;
 using FastAttn.Server.Tests.Support;
 using Xunit;
 
@@ -42,6 +43,25 @@ public sealed class LifecycleTests
         Assert.Equal(HttpStatusCode.OK, finished.StatusCode);
         await stopping;
         Assert.Equal(1, engine.Calls);
+        await server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task DrainTimeout_CancelsWorkStillInFlight_WhichIsAnswered503()
+    {
+        var engine = new GatedEngine();
+        var clock = new ManualTimeProvider();
+        var server = await RunningServer.StartAsync(engine: engine, time: clock);
+        var inFlight = server.Http.PostJsonAsync("v1/images/generations", new { prompt = "7" });
+        await engine.Started.WaitAsync();
+
+        var stopping = server.App.StopAsync();
+        await clock.WaitTimerAsync();                                                          // the drain waits for its timeout
+        clock.Advance(server.Get<Microsoft.Extensions.Options.IOptions<FastAttnServerOptions>>().Value.DrainTimeout);
+
+        await engine.Cancelled.Task;
+        await (await inFlight).AssertErrorAsync(HttpStatusCode.ServiceUnavailable, "server_error", "server_draining");
+        await stopping;
         await server.DisposeAsync();
     }
 

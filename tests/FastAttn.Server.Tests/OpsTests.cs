@@ -53,7 +53,8 @@ public sealed class OpsTests
         Assert.Equal("text/plain", metrics.Content.Headers.ContentType?.MediaType);
         var text = await metrics.Content.ReadAsStringAsync();
         Assert.Contains("# TYPE fastattn_generations_total counter", text, StringComparison.Ordinal);
-        Assert.Contains("fastattn_generations_total{fastattn_model=\"tiny-mnist\",fastattn_outcome=\"ok\",fastattn_preset=\"D2\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("fastattn_generations_total{fastattn_model=\"tiny-mnist\",fastattn_outcome=\"ok\",fastattn_preset=\"D2\"} 1",
+            text, StringComparison.Ordinal);
         Assert.Contains("fastattn_server_requests_total{", text, StringComparison.Ordinal);
         Assert.Contains("fastattn_generation_duration_seconds_bucket{", text, StringComparison.Ordinal);
 

@@ -21,7 +21,8 @@ public sealed class RealClientTests
     public async Task OpenAISdk_GeneratesBase64AndUrlImages()
     {
         await using var server = await RunningServer.StartAsync();
-        var client = new ImageClient("dall-e-2", new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(server.BaseUrl + "/v1") });
+        var client = new ImageClient("dall-e-2", new ApiKeyCredential("unused"),
+            new OpenAIClientOptions { Endpoint = new Uri(server.BaseUrl + "/v1") });
 
         GeneratedImage inline = await client.GenerateImageAsync("a handwritten seven",
             new OpenAI.Images.ImageGenerationOptions { ResponseFormat = GeneratedImageFormat.Bytes });

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -44,7 +43,8 @@ internal sealed class HttpServeThroughput(HttpClient http, HttpServeRequest requ
             }
         var report = Report(runs, counts, batching);
         report.Provenance["server"] = url;
-        report.Provenance["client machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
+        report.Provenance["client machine"] =
+            $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
         report.Provenance["requests"] = $"POST /v1/images/generations, model {request.Model ?? "default"}, preset {request.Preset ?? "default"}, "
             + $"steps {request.Steps?.ToString(CultureInfo.InvariantCulture) ?? "default"}, 1 image each, b64_json; closed loop; {reps} rep(s)";
         report.Provenance["batching"] = "the server's own (FastAttn:MaxBatch; cannot be switched remotely: restart the server with "
@@ -63,29 +63,17 @@ internal sealed class HttpServeThroughput(HttpClient http, HttpServeRequest requ
     public async Task<ServeRun> MeasureAsync(int clients, int total, CancellationToken cancellationToken)
     {
         var before = await BatchesAsync(cancellationToken).ConfigureAwait(false);
-        var latencies = new List<double>();
-        int issued = 0;
-        var wall = Stopwatch.StartNew();
-        async Task ClientAsync(int client)
+        var (latencies, seconds) = await ClosedLoop.RunAsync(clients, total, async (client, n) =>
         {
-            int n;
-            while ((n = Interlocked.Increment(ref issued)) <= total)
+            var body = new Dictionary<string, object?>
             {
-                var body = new Dictionary<string, object?>
-                {
-                    ["prompt"] = ((client + n) % 10).ToString(CultureInfo.InvariantCulture), ["model"] = request.Model,
-                    ["preset"] = request.Preset, ["steps"] = request.Steps, ["seed"] = 1000 + n, ["response_format"] = "b64_json",
-                };
-                var started = Stopwatch.GetTimestamp();
-                using var response = await http.PostAsJsonAsync("v1/images/generations", body, cancellationToken).ConfigureAwait(false);
-                var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-                if (!response.IsSuccessStatusCode)
-                    throw new InvalidOperationException($"The server answered {(int)response.StatusCode}: {text}");
-                lock (latencies) latencies.Add(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            }
-        }
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(() => ClientAsync(c), cancellationToken))).ConfigureAwait(false);
-        var seconds = wall.Elapsed.TotalSeconds;
+                ["prompt"] = ((client + n) % 10).ToString(CultureInfo.InvariantCulture), ["model"] = request.Model,
+                ["preset"] = request.Preset, ["steps"] = request.Steps, ["seed"] = 1000 + n, ["response_format"] = "b64_json",
+            };
+            using var response = await http.PostAsJsonAsync("v1/images/generations", body, cancellationToken).ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"The server answered {(int)response.StatusCode}: {text}");
+        }, cancellationToken).ConfigureAwait(false);
         var after = await BatchesAsync(cancellationToken).ConfigureAwait(false);
         return new ServeRun(clients, false, total, seconds, latencies, (long)(after.Count - before.Count), after.Sum - before.Sum);
     }
@@ -95,7 +83,8 @@ internal sealed class HttpServeThroughput(HttpClient http, HttpServeRequest requ
     {
         try
         {
-            var config = await http.GetFromJsonAsync<System.Text.Json.JsonElement>("v1/fastattn/config", cancellationToken).ConfigureAwait(false);
+            var config = await http.GetFromJsonAsync<System.Text.Json.JsonElement>("v1/fastattn/config", cancellationToken)
+                .ConfigureAwait(false);
             return config.TryGetProperty("max_batch", out var max) ? $"server: MaxBatch {max.GetInt32()}" : "server's";
         }
         catch (HttpRequestException) { return "server's"; }

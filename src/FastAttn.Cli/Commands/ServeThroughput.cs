@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FastAttn.Plugin.DependencyInjection;
 using FastAttn.Plugin.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,23 +48,11 @@ internal sealed class ServeThroughput : IAsyncDisposable
     {
         var engine = (batching ? _on : _off).Services.GetRequiredService<IFastAttnEngine>();
         var before = engine.Status;
-        var latencies = new List<double>();
-        int issued = 0;
-        var wall = Stopwatch.StartNew();
-        async Task ClientAsync(int client)
+        var (latencies, seconds) = await ClosedLoop.RunAsync(clients, total, (client, n) =>
         {
-            int n;
-            while ((n = Interlocked.Increment(ref issued)) <= total)
-            {
-                var digit = ((client + n) % 10).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                var request = settings.Request with { Seed = settings.Request.Seed + n, Prompt = digit };
-                var started = Stopwatch.GetTimestamp();
-                await engine.GenerateAsync(request, cancellationToken).ConfigureAwait(false);
-                lock (latencies) latencies.Add(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            }
-        }
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(() => ClientAsync(c), cancellationToken))).ConfigureAwait(false);
-        var seconds = wall.Elapsed.TotalSeconds;
+            var digit = ((client + n) % 10).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return engine.GenerateAsync(settings.Request with { Seed = settings.Request.Seed + n, Prompt = digit }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
         var after = engine.Status;
         return new ServeRun(clients, batching, total, seconds, latencies, after.Batches - before.Batches,
             after.MeanBatchSize * after.Batches - before.MeanBatchSize * before.Batches);

@@ -5,8 +5,8 @@ namespace FastAttn.Server.Errors;
 
 /// <summary>
 /// Turns what a request threw into the error answer: the plugin's typed exceptions (a request the engine refuses → 400,
-/// a full queue → 429), a body too large or malformed (413, 400), shutdown (503); anything else is a 500 whose message
-/// hides the details (they are logged).
+/// a full queue → 429), a body too large or malformed (413, 400), shutdown and work the drain cancelled (503); anything
+/// else is a 500 whose message hides the details (they are logged).
 /// </summary>
 public static class ErrorMapping
 {
@@ -22,6 +22,7 @@ public static class ErrorMapping
         BadHttpRequestException b => ApiException.BadRequest($"The request could not be read: {b.Message}", null, "invalid_request"),
         JsonException j => ApiException.BadRequest($"The body is not valid JSON for this route: {j.Message}", JsonParam(j), "invalid_json"),
         ObjectDisposedException or ServerDrainingException => Draining(retryAfterSeconds),
+        OperationCanceledException => Draining(retryAfterSeconds),                              // not the client's: the drain gave up on it
         FastAttnModelLoadException m => new ApiException(StatusCodes.Status500InternalServerError, m.Message, ErrorTypes.Server, "model",
             "model_load_failed"),
         _ => new ApiException(StatusCodes.Status500InternalServerError, "The server failed to generate; see its log.", ErrorTypes.Server,

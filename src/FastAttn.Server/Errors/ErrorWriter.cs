@@ -14,7 +14,7 @@ public sealed class ErrorWriter(IOptions<Hosting.FastAttnServerOptions> settings
     {
         if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested) return true;
         var error = ErrorMapping.ToApiException(exception, settings.Value.RetryAfterSeconds);
-        if (error.Status >= 500 && exception is not ApiException) logger.LogError(exception, "Request {Path} failed", httpContext.Request.Path);
+        if (error.Status == StatusCodes.Status500InternalServerError) logger.LogError(exception, "Request {Path} failed", httpContext.Request.Path);
         await WriteAsync(httpContext, error, cancellationToken).ConfigureAwait(false);
         return true;
     }

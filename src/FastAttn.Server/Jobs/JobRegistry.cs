@@ -64,7 +64,7 @@ public sealed class JobRegistry(DrainCoordinator drain, IOptions<FastAttnServerO
         catch (Exception e)
         {
             var error = ErrorMapping.ToApiException(e, options.Value.RetryAfterSeconds);
-            if (error.Status >= 500) logger.LogError(e, "Job {Id} failed", job.Id);
+            if (error.Status == StatusCodes.Status500InternalServerError) logger.LogError(e, "Job {Id} failed", job.Id);
             job.Fail(error, cancelled: false, time.GetUtcNow());
             return error;
         }
