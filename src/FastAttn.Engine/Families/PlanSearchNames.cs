@@ -32,6 +32,14 @@ public static class PlanSearchNames
         _ => throw new NotSupportedException($"Unknown candidate order '{name}'. Allowed: measured, reference."),
     };
 
+    /// <summary>"attention" (the paper's: one self-attention module per decision) or "block" (block reuse and MLP sharing too).</summary>
+    public static SearchScope Scope(string name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "attention" => SearchScope.Attention,
+        "block" => SearchScope.Block,
+        _ => throw new NotSupportedException($"Unknown search scope '{name}'. Allowed: attention, block."),
+    };
+
     /// <summary>"raw" or "guided".</summary>
     public static SearchMetric Metric(string name) => SamplingDefaults.ParseMetric(name);
 
