@@ -48,7 +48,7 @@ public sealed class CompressionPlan
     /// </summary>
     public BlockMethod[][]? Blocks { get; }
 
-    /// <summary>The block method of (<paramref name="step"/>, <paramref name="layer"/>): <see cref="BlockMethod.Full"/> without a block grid.</summary>
+    /// <summary>The block method of (<paramref name="step"/>, <paramref name="layer"/>); <see cref="BlockMethod.Full"/> without a grid.</summary>
     public BlockMethod BlockAt(int step, int layer) => Blocks is null ? BlockMethod.Full : Blocks[step][layer];
 
     /// <summary>How the plan was searched (cost, losses), when known.</summary>
@@ -59,7 +59,12 @@ public sealed class CompressionPlan
 
     /// <summary>The plan's FLOPs fractions, when its model shape is recorded.</summary>
     public FlopsFractions? Flops => Shape is PlanModelShape s
-        ? AttentionFlops.Evaluate(Methods, new FlopsShape(s.Tokens, s.Hidden, Layers, Key.GuidanceScale > 1), Key.Window)
+        ? AttentionFlops.Evaluate(Methods, Blocks, new FlopsShape(s.Tokens, s.Hidden, Layers, Key.GuidanceScale > 1), Key.Window)
+        : null;
+
+    /// <summary>The plan's FLOPs per part of the transformer and the all-full plan's, when its model shape is recorded.</summary>
+    public (TransformerFlops Plan, TransformerFlops Full)? TransformerFlops => Shape is PlanModelShape s
+        ? TransformerFlopsAccounting.Evaluate(Methods, Blocks, new FlopsShape(s.Tokens, s.Hidden, Layers, Key.GuidanceScale > 1), Key.Window)
         : null;
 
     /// <summary>Number of transformer layers.</summary>

@@ -109,7 +109,8 @@ public static class PlanSerializer
                 if (key.SearchScope == SearchScope.Block) throw new PlanFormatException(source, "a block-scope plan without its block methods.");
                 return new CompressionPlan(key, methods, report, shape);
             }
-            if (blockRows.Count != methods.Length) throw new PlanFormatException(source, $"{blockRows.Count} block steps, expected {methods.Length}.");
+            if (blockRows.Count != methods.Length)
+                throw new PlanFormatException(source, $"{blockRows.Count} block steps, expected {methods.Length}.");
             var blocks = blockRows.Select((row, s) =>
             {
                 var names = row?.AsArray() ?? throw new PlanFormatException(source, $"step {s} has no block method list.");

@@ -89,7 +89,8 @@ internal sealed class RequestPolicy(FastAttnOptions options)
         var name = (preset ?? configuredPreset).Trim();
         if (!FastAttnOptionsValidator.IsPreset(name))
             throw new FastAttnRequestException(
-                $"Unknown quality preset '{name}'. Use raw (best quality), D1 (mild) to D6 (fastest), B1 to B6 (block scope), or V1 to V5 for video.", "preset");
+                $"Unknown quality preset '{name}'. Use raw (best quality), D1 (mild) to D6 (fastest), B1 to B6 (block scope), or V1 to V5 " +
+                "for video.", "preset");
         double delta = CompressionPresets.Threshold(name);
         return new(delta == 0 ? "raw" : name.ToUpperInvariant(), delta);
     }
