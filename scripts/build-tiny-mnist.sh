@@ -44,9 +44,10 @@ dotnet build "$repo/src/FastAttn.Cli" -c Release --nologo -v q          # copies
 fi
 
 # 3. One plan per preset, searched with the model's defaults (8 calibration samples, seed 3); log and heatmaps kept.
+#    B1..B6 are the same δ in the block scope (block reuse and MLP sharing too; docs/block-caching.md).
 rm -rf "$model/plans" && mkdir -p "$model/plans" "$repo/docs/tiny-mnist"
 : > "$repo/docs/tiny-mnist/search-log.txt"
-for p in D1 D2 D3 D4 D5 D6; do
+for p in D1 D2 D3 D4 D5 D6 B1 B2 B3 B4 B5 B6; do
   fastattn search --model tiny-mnist --preset "$p" --plan-dir "$model/plans" --out "$repo/docs/tiny-mnist/plan-$p.json" 2>&1 | tee -a "$repo/docs/tiny-mnist/search-log.txt"
   fastattn plan show "$repo/docs/tiny-mnist/plan-$p.json" --png "$repo/docs/tiny-mnist/plan-$p.png" | tee -a "$repo/docs/tiny-mnist/search-log.txt"
   rm "$repo/docs/tiny-mnist/plan-$p.json"
@@ -54,4 +55,4 @@ done
 dotnet build "$repo/src/FastAttn.Cli" -c Release --nologo -v q
 
 # 4. Quality and cost per preset (1,000 digits each, same seeds).
-fastattn eval --model tiny-mnist --presets raw,D1,D2,D3,D4,D5,D6 --samples 1000 --seed 1000 --out "$repo/docs/tiny-mnist/eval"
+fastattn eval --model tiny-mnist --presets raw,D1,D2,D3,D4,D5,D6,B1,B2,B3,B4,B5,B6 --samples 1000 --seed 1000 --out "$repo/docs/tiny-mnist/eval"

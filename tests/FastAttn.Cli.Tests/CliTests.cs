@@ -76,6 +76,13 @@ public sealed class CliTests : IDisposable
         var heatmap = Path.Combine(_dir, "plan.png");
         Assert.Equal(0, await CliApp.RunAsync(["plan", "show", plan, "--png", heatmap]));
         Assert.True(new FileInfo(heatmap).Length > 0);
+        var block = Path.Combine(_dir, "block.json");                                        // the block scope: B6 is D6's δ, its own plan
+        Assert.Equal(0, await CliApp.RunAsync(["search", .. Model, "--preset", "B6", .. settings, "--out", block]));
+        var blockPlan = PlanSerializer.Load(block);
+        Assert.Equal(SearchScope.Block, blockPlan.Key.SearchScope);
+        Assert.NotNull(blockPlan.Blocks);
+        Assert.Equal(0, await CliApp.RunAsync(["generate", .. Model, "--class", "1", "--preset", "B6", .. settings, "--out", Path.Combine(_dir, "b6.png")]));
+        Assert.Equal(0, await CliApp.RunAsync(["plan", "show", block, "--png", heatmap]));
         File.WriteAllText(Path.Combine(_dir, "corrupt.json"), "{ nope");
         Assert.Equal(2, await CliApp.RunAsync(["plan", "show", Path.Combine(_dir, "corrupt.json")]));
     }
@@ -121,6 +128,7 @@ public sealed class CliTests : IDisposable
             Assert.Equal(3, image.Frames.Count);
         Assert.Equal(3, Directory.GetFiles(Path.Combine(_dir, "fox-frames"), "frame-*.png").Length);
         Assert.Equal(2, await CliApp.RunAsync(["generate-video", .. clip, "--prompt", "a red fox", "--preset", "V3", "--out", gif]));   // no plan yet
+        Assert.Equal(2, await CliApp.RunAsync(["search", .. clip, "--preset", "B3"]));      // block scope: DiT only, a clear error
         Assert.Equal(0, await CliApp.RunAsync(["search", .. clip, "--preset", "V3"]));
         Assert.Equal(0, await CliApp.RunAsync(["generate-video", .. clip, "--prompt", "a red fox", "--preset", "V3", "--out", gif]));
         Assert.Equal(2, await CliApp.RunAsync(["generate-video", .. clip, "--prompt", "a red fox", "--preset", "V3", "--temporal-preset", "V3", "--out", gif]));

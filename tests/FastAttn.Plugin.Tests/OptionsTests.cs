@@ -90,6 +90,15 @@ public class OptionsTests
     }
 
     [Fact]
+    public void BlockScopePresetsAreAcceptedAndUnknownOnesListThem()
+    {
+        Assert.False(new FastAttnOptionsValidator().Validate(null, new FastAttnOptions { Preset = "b3" }).Failed);
+        var result = new FastAttnOptionsValidator().Validate(null, new FastAttnOptions { Preset = "B9" });
+        Assert.True(result.Failed);
+        Assert.Contains("B6", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BadBatchingOptionsAreNamed()
     {
         var result = new FastAttnOptionsValidator().Validate(null, new FastAttnOptions

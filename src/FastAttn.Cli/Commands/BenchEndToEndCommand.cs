@@ -109,8 +109,9 @@ internal static class BenchEndToEndCommand
                     UserFolder = common.PlanDirectory(parse), Search = settings,
                 }), parse.GetValue(search), settings, cancellationToken);
             var report = new BenchReport("End-to-end latency per preset vs raw",
-                ["preset", "plan", "flopsFraction", "kernelFlopsFraction", "attentionShare", "flopsPredictedFraction", "costAttentionFraction",
-                 "predictedFraction", "latencyFraction", "savingRatio", "attentionLatencyFraction", "medianSeconds", "spreadSeconds", "fallbacks"]);
+                ["preset", "plan", "flopsFraction", "kernelFlopsFraction", "transformerFlopsFraction", "attentionShare", "flopsPredictedFraction",
+                 "costAttentionFraction", "costTransformerFraction", "predictedFraction", "latencyFraction", "savingRatio",
+                 "attentionLatencyFraction", "medianSeconds", "spreadSeconds", "fallbacks"]);
             Describe(report, subject, generation, plans, parse.GetValue(reps), dev);
             var rows = await Task.Run(() => EndToEndBenchmark.Run(generation, plans.Select(p => p.Case).ToList(), parse.GetValue(reps),
                 new Progress<string>(m => Console.Error.WriteLine(m)), cancellationToken, costs), cancellationToken);
@@ -140,8 +141,11 @@ internal static class BenchEndToEndCommand
             $"attention = the {attention} modules timed inside the same runs";
         report.Provenance["prediction"] = $"flopsPredictedFraction = 1 − attentionShare·(1 − flopsFraction), both for the whole {attention} " +
             "module; savingRatio = (1 − latencyFraction)/(1 − flopsPredictedFraction); costAttentionFraction = the plan's attention-module " +
-            "time over all-full under the measured cost model (batch 2, this device; refresh steps included); predictedFraction = " +
-            "1 − attentionShare·(1 − costAttentionFraction)";
+            "time over all-full under the measured cost model (batch 2, this device; refresh steps included); transformerFlopsFraction = " +
+            "the whole transformer's FLOPs (attention, MLP, modulation; block reuse and MLP sharing counted); costTransformerFraction = the " +
+            "blocks' time over all-full (attention measured, MLP and the rest charged at attention's measured ms per FLOP); " +
+            "predictedFraction = 1 − blockShare·(1 − costTransformerFraction), blockShare = attentionShare·(block ms / attention ms) " +
+            "(for an attention-scope plan the same as 1 − attentionShare·(1 − costAttentionFraction))";
         if (random?.Paper is string paper) report.Provenance["paper"] = paper;
     }
 
@@ -158,7 +162,9 @@ internal static class BenchEndToEndCommand
             {
                 ["preset"] = r.Preset, ["plan"] = (r.AllFull ? "= raw, " : "") + planSources.GetValueOrDefault(r.Preset, "none"),
                 ["flopsFraction"] = r.FlopsFraction, ["kernelFlopsFraction"] = r.KernelFlopsFraction, ["attentionShare"] = r.AttentionShare,
+                ["transformerFlopsFraction"] = r.TransformerFlopsFraction,
                 ["flopsPredictedFraction"] = r.PredictedFraction, ["costAttentionFraction"] = r.CostAttentionFraction,
+                ["costTransformerFraction"] = r.CostTransformerFraction,
                 ["predictedFraction"] = r.CostPredictedFraction, ["latencyFraction"] = r.LatencyFraction, ["savingRatio"] = r.SavingRatio,
                 ["attentionLatencyFraction"] = r.AttentionLatencyFraction, ["medianSeconds"] = r.MedianSeconds, ["spreadSeconds"] = r.SpreadSeconds,
                 ["fallbacks"] = r.Fallbacks,

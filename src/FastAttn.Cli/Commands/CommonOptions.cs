@@ -97,7 +97,14 @@ internal sealed class CommonOptions
         DefaultValueFactory = _ => "measured",
     };
 
-    public IEnumerable<Option> Planning => [WindowSemantics, Window, PlanDir, Calibration, CalibrationSeed, Metric, Order];
+    public Option<string> Scope { get; } = new("--scope")
+    {
+        Description = "Plan search scope for a custom --threshold: attention (default; the paper's) or block (block reuse and MLP sharing " +
+            "too). Presets decide it themselves: D1..D6 attention, B1..B6 block.",
+        DefaultValueFactory = _ => "attention",
+    };
+
+    public IEnumerable<Option> Planning => [WindowSemantics, Window, PlanDir, Calibration, CalibrationSeed, Metric, Order, Scope];
 
     /// <summary>Sets LibTorch's intra-op threads from --threads (process-wide; before any cost model is made, so costs are keyed by it).</summary>
     public void ApplyThreads(ParseResult parse)
@@ -170,6 +177,7 @@ internal sealed class CommonOptions
         WindowHalfWidth = parse.GetValue(Window),
         Metric = parse.GetValue(Metric) is string metric ? PlanSearchNames.Metric(metric) : null,
         CandidateOrder = PlanSearchNames.Order(parse.GetValue(Order)!),
+        SearchScope = PlanSearchNames.Scope(parse.GetValue(Scope)!),
     };
 
     /// <summary>The plan resolver: --plan-dir, then the model's shipped plans; searches with the planning flags.</summary>

@@ -28,6 +28,9 @@ internal static class PlanCommand
                 AnsiConsole.MarkupLine($"Heatmap: [bold]{Markup.Escape(Path.GetFullPath(file))}[/] " +
                     $"(rows: layers 0→{plan.Layers - 1} top to bottom; " +
                     $"columns: steps; legend strip on top in this order: {order}; colours {colours}).");
+                if (plan.Blocks is not null)
+                    AnsiConsole.MarkupLine("Block methods: the second panel below, its legend strip under the first: " + string.Join(", ",
+                        PlanHeatmap.BlockColors.Select(kv => $"{kv.Key.ToShortName()}=#{kv.Value.R:X2}{kv.Value.G:X2}{kv.Value.B:X2}")) + ".");
             }
             return ExitCodes.Ok;
         });
@@ -39,7 +42,7 @@ internal static class PlanCommand
         var k = plan.Key;
         var table = new Table().AddColumn("Plan").AddColumn("").Border(TableBorder.Rounded);
         var kind = k.IsVideo ? Engine.Generation.OutputKind.Video : Engine.Generation.OutputKind.Image;
-        var preset = CompressionPresets.NameOf(k.Threshold, kind) is string n ? $" ({n})" : "";
+        var preset = CompressionPresets.NameOf(k.Threshold, kind, k.SearchScope) is string n ? $" ({n})" : "";
         table.AddRow("Threshold δ", $"{k.Threshold.ToString("0.####", CultureInfo.InvariantCulture)}{preset}");
         table.AddRow("Model", k.ModelFingerprint[..16] + "…");
         table.AddRow("Sampling", $"{k.Steps} {k.Scheduler} steps, guidance {k.GuidanceScale.ToString(CultureInfo.InvariantCulture)}, latent " +
@@ -53,20 +56,36 @@ internal static class PlanCommand
         int total = plan.Methods.Length * plan.Layers;
         foreach (var (method, count) in plan.Counts().Where(kv => kv.Value > 0))
             table.AddRow($"  {method.ToShortName()}", $"{count} ({100.0 * count / total:F1}%)");
+        if (plan.Blocks is not null)
+            foreach (var (method, count) in plan.BlockCounts().Where(kv => kv.Value > 0))
+                table.AddRow($"  block {method.ToShortName()}", $"{count} ({100.0 * count / total:F1}%)");
         if (plan.Flops is FlopsFractions f)
         {
             table.AddRow("Attention FLOPs (module)", $"[bold]{f.ModuleFraction:P1}[/]");
             table.AddRow("Attention FLOPs (QKᵀ/AV)", $"{f.KernelFraction:P1}");
-            table.AddRow("Transformer FLOPs", $"{f.TransformerFraction:P1}");
+            table.AddRow("Transformer FLOPs", $"[bold]{f.TransformerFraction:P1}[/]");
+        }
+        if (plan.TransformerFlops is var (planFlops, fullFlops))
+        {
+            var part = planFlops.FractionOf(fullFlops);
+            table.AddRow("  per part (of full)", $"self-attention {part.SelfAttention:P1}, MLP {part.Mlp:P1}, adaLN/other {part.Other:P1}");
+            table.AddRow("  share of full FLOPs", $"self-attention {fullFlops.SelfAttention / fullFlops.Total:P1}, " +
+                $"MLP {fullFlops.Mlp / fullFlops.Total:P1}, adaLN/other {fullFlops.Other / fullFlops.Total:P1}");
         }
         if (plan.Search?.PredictedAttentionTimeFraction is double time)
             table.AddRow("Attention time (predicted)", $"[bold]{time:P1}[/] of full, under the {k.DeviceKind} costs the search measured");
         if (plan.Shape is PlanModelShape shape)
-            table.AddRow("Cache memory (per image, fp32)",
-                $"{PlanMemory.PeakBytes(plan.Methods, 1, shape.Tokens, shape.Hidden, k.GuidanceScale > 1) / 1048576.0:F2} MiB peak");
+        {
+            var memory = PlanMemory.ByKind(plan, 1, shape.Tokens, shape.Hidden);
+            table.AddRow("Cache memory (per image, fp32)", $"{memory.Total / 1048576.0:F2} MiB peak");
+            table.AddRow("  per kind (own peak)", $"AST {Mib(memory.AttentionOutput)}, WA-RS {Mib(memory.WindowResidual)}" +
+                (plan.Blocks is null ? "" : $", MLP share {Mib(memory.Mlp)}, block reuse {Mib(memory.Block)}"));
+        }
         if (plan.Search is PlanSearchReport s)
             table.AddRow("Search cost", $"{s.ForwardEquivalents:F1} forward-equivalents, " +
                 $"{s.Seconds:F1}s{(s.PrefixReuse ? " (prefix reuse)" : " (plain)")}");
         AnsiConsole.Write(table);
     }
+
+    private static string Mib(long bytes) => $"{bytes / 1048576.0:F2} MiB";
 }

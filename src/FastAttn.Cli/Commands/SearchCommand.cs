@@ -12,7 +12,8 @@ internal static class SearchCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var preset = new Option<string?>("--preset") { Description = "Quality preset D1..D6 (δ = 0.025·k), or V1..V5 for video (δ = 0.01·k)." };
+        var preset = new Option<string?>("--preset") { Description =
+            "Quality preset D1..D6 (δ = 0.025·k), B1..B6 (the same δ, block scope), or V1..V5 for video (δ = 0.01·k)." };
         var threshold = new Option<double?>("--threshold") { Description = "Custom threshold δ (instead of a preset)." };
         var plain = new Option<bool>("--plain") { Description = "Plain search (no prefix reuse; same plan, about twice the cost)." };
         var output = new Option<string?>("--out", "-o") { Description = "Also write the plan here." };
@@ -33,7 +34,8 @@ internal static class SearchCommand
             using var model = common.Load(parse);
             var generation = model.Prepare(common.Request(parse, model, parse.GetValue(frames)) with { Prompt = PlanSearchNames.SamplePrompt(model)
                 });
-            var settings = common.SearchSettings(parse) with { PrefixReuse = !parse.GetValue(plain), Target = target };
+            var settings = (common.SearchSettings(parse) with { PrefixReuse = !parse.GetValue(plain), Target = target })
+                .ForPreset(parse.GetValue(preset));
             var plan = await ConsoleProgress.RunSearchAsync($"search δ={delta.ToString("0.###", CultureInfo.InvariantCulture)}", generation.Steps,
                 progress => generation.SearchPlan(delta, settings, progress, cancellationToken), cancellationToken);
             var cached = new PlanDirectory(common.PlanDirectory(parse)).Save(plan);
@@ -56,6 +58,6 @@ internal static class SearchCommand
             return t;
         }
         return CompressionPresets.Threshold(preset ?? throw new
-            ArgumentException("Give a quality preset (--preset D1..D6) or a threshold (--threshold δ)."));
+            ArgumentException("Give a quality preset (--preset D1..D6, B1..B6) or a threshold (--threshold δ)."));
     }
 }

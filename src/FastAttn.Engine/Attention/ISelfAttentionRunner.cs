@@ -16,6 +16,18 @@ public interface ISelfAttentionRunner
 
     /// <summary>Computes block <paramref name="layer"/>'s self-attention output (B, N, D) for the modulated input <paramref name="x"/>.</summary>
     Tensor Run(int layer, IAttentionProjections attention, Tensor x);
+
+    /// <summary>
+    /// Block <paramref name="layer"/>'s gated feed-forward output <paramref name="gate"/> · <paramref name="feedForward"/>(x)
+    /// (B, N, D) for the modulated input <paramref name="x"/>. Block-scope plans reuse it across steps or CFG halves.
+    /// </summary>
+    Tensor RunFeedForward(int layer, Func<Tensor, Tensor> feedForward, Tensor x, Tensor gate) => gate * feedForward(x);
+
+    /// <summary>
+    /// Block <paramref name="layer"/> on tokens <paramref name="h"/>: <paramref name="block"/>(h). Block-scope plans may skip
+    /// the block and add its residual contribution from an earlier step instead.
+    /// </summary>
+    Tensor RunBlock(int layer, Tensor h, Func<Tensor, Tensor> block) => block(h);
 }
 
 /// <summary>Plain full attention on every layer.</summary>

@@ -39,6 +39,11 @@ internal sealed class TimedAttentionRunner : ISelfAttentionRunner
         return output;
     }
 
+    public Tensor RunFeedForward(int layer, Func<Tensor, Tensor> feedForward, Tensor x, Tensor gate) =>
+        _inner.RunFeedForward(layer, feedForward, x, gate);
+
+    public Tensor RunBlock(int layer, Tensor h, Func<Tensor, Tensor> block) => _inner.RunBlock(layer, h, block);
+
     private void Synchronize()
     {
         if (_device.type == DeviceType.CUDA) cuda.synchronize(_device);

@@ -43,8 +43,21 @@ public sealed record EndToEndRow(string Preset, double MedianSeconds, double Spr
     /// </summary>
     public double? CostAttentionFraction { get; init; }
 
-    /// <summary>What the cost model predicts end to end: 1 − share·(1 − <see cref="CostAttentionFraction"/>); null without one.</summary>
-    public double? CostPredictedFraction => CostAttentionFraction is double f ? 1 - AttentionShare * (1 - f) : null;
+    /// <summary>
+    /// The plan's transformer-block time (attention, MLP and the rest) as a fraction of raw's under the cost model, the MLP and
+    /// the rest charged by <see cref="BlockCosts.FromFlops"/>; null without a cost model.
+    /// </summary>
+    public double? CostTransformerFraction { get; init; }
+
+    /// <summary>Raw's block time over its total time, estimated from the measured attention share and the block costs.</summary>
+    public double? TransformerShare { get; init; }
+
+    /// <summary>
+    /// What the cost model predicts end to end: 1 − blockShare·(1 − <see cref="CostTransformerFraction"/>) (for an attention-only
+    /// plan the same as 1 − share·(1 − <see cref="CostAttentionFraction"/>)); null without one.
+    /// </summary>
+    public double? CostPredictedFraction => CostTransformerFraction is double t && TransformerShare is double ts ? 1 - ts * (1 - t)
+        : CostAttentionFraction is double f ? 1 - AttentionShare * (1 - f) : null;
 
     /// <summary>Whether the preset's plan is all full attention: it is raw under another name, and not counted as a compressed preset.</summary>
     public bool AllFull { get; init; }
@@ -79,6 +92,8 @@ public static class EndToEndBenchmark
                 nameof(generation));
         var all = cases.Any(c => c.Plan is null) ? cases.OrderBy(c => c.Plan is null ? 0 : 1).ToList() : [new EndToEndCase("raw", null), .. cases];
         var predicted = all.Select(c => CostFraction(c.Plan, generation.AttentionShape, costModel, cancellationToken)).ToArray();
+        var blockCosts = BlockCostsFor(all.Select(c => c.Plan).FirstOrDefault(p => p is not null), generation.AttentionShape, costModel,
+            cancellationToken);
 
         var total = all.Select(_ => new List<double>()).ToArray();
         var attention = all.Select(_ => new List<double>()).ToArray();
@@ -108,7 +123,11 @@ public static class EndToEndBenchmark
                 flops.ModuleFraction, flops.KernelFraction, flops.TransformerFraction, 1 - share * (1 - flops.ModuleFraction), fallbacks[i])
             {
                 CostAttentionFraction = predicted[i],
-                AllFull = c.Plan is not null && c.Plan.Methods.All(row => row.All(m => m == AttentionMethod.Full)),
+                CostTransformerFraction = blockCosts is var (costs, block) && predicted[i] is not null
+                    ? (c.Plan is null ? 1 : block.TimeFraction(c.Plan.Methods, c.Plan.Blocks, costs, generation.AttentionShape!.CfgBatch)) : null,
+                TransformerShare = blockCosts is var (_, b) ? Math.Min(1, share * b.BlockMs / b.AttentionMs) : null,
+                AllFull = c.Plan is not null && c.Plan.Methods.All(row => row.All(m => m == AttentionMethod.Full))
+                    && c.Plan.BlockCounts()[BlockMethod.Full] == c.Plan.Methods.Length * c.Plan.Layers,
             };
         }).ToList();
     }
@@ -122,6 +141,16 @@ public static class EndToEndBenchmark
         return PlanCosts.AttentionTimeFraction(plan.Methods, costs, shape.CfgBatch);
     }
 
+    /// <summary>The attention costs and block costs at the generation's shape for <paramref name="plan"/>'s window; null without them.</summary>
+    private static (AttentionCosts Costs, BlockCosts Block)? BlockCostsFor(CompressionPlan? plan, FlopsShape? shape, IAttentionCostModel? costModel,
+        CancellationToken ct)
+    {
+        if (plan is null || costModel is null || shape?.Heads is not int heads) return null;
+        var costs = costModel.CostsFor(PlanCosts.ShapeFor(shape.Tokens, heads, shape.Hidden, plan.Key.Window), ct);
+        var block = BlockCosts.FromFlops(costs, shape);
+        return block.AttentionMs > 0 ? (costs, block) : null;
+    }
+
     private static EndToEndTiming Time(PreparedGeneration generation, CompressionPlan? plan, CancellationToken cancellationToken)
     {
         using var output = generation.Run(plan, cancellationToken: cancellationToken);
@@ -132,7 +161,7 @@ public static class EndToEndBenchmark
     private static FlopsFractions Fractions(CompressionPlan? plan, FlopsShape? shape) => plan switch
     {
         null => new FlopsFractions(1, 1, 1),
-        _ when shape is not null => AttentionFlops.Evaluate(plan.Methods, shape, plan.Key.Window),
+        _ when shape is not null => AttentionFlops.Evaluate(plan.Methods, plan.Blocks, shape, plan.Key.Window),
         _ => plan.Flops ?? throw new InvalidOperationException("The plan has no model shape and the generation gives none: its FLOPs are unknown."),
     };
 

@@ -80,7 +80,8 @@ public static class EndToEndPlans
         {
             double delta = CompressionPresets.Threshold(name);
             if (delta == 0) { plans.Add(new(new(name, null), null, null)); continue; }
-            var from = shipped.Where(p => p.Key.Threshold == delta)                          // latency-aware plans first
+            var scope = CompressionPresets.ScopeOf(name) ?? SearchScope.Attention;
+            var from = shipped.Where(p => p.Key.Threshold == delta && p.Key.SearchScope == scope)   // latency-aware plans first
                     .OrderBy(p => p.Key.CandidateOrder == CandidateOrder.Measured ? 0 : 1).FirstOrDefault()
                 ?? throw new InvalidOperationException($"{planFrom} ships no {name} plan to resample.");
             var key = generation.PlanKey(delta) with { Calibration = $"resampled:{planFrom}/{name}" };

@@ -53,6 +53,18 @@ public static class AttentionFlops
         return (module * share, kernel * share);
     }
 
+    /// <summary>
+    /// The fractions of a block-scope plan against the all-full plan: the attention ones as for <paramref name="methods"/> alone,
+    /// the transformer one with <paramref name="blocks"/> (null: every block computed; <see cref="TransformerFlopsAccounting"/>).
+    /// </summary>
+    public static FlopsFractions Evaluate(AttentionMethod[][] methods, BlockMethod[][]? blocks, FlopsShape shape, WindowSpec window)
+    {
+        var attention = Evaluate(methods, shape, window);
+        if (blocks is null) return attention;
+        var (plan, full) = TransformerFlopsAccounting.Evaluate(methods, blocks, shape, window);
+        return attention with { TransformerFraction = full.Total > 0 ? plan.Total / full.Total : 1 };
+    }
+
     /// <summary>The fractions of <paramref name="methods"/> ([step][layer]) against the all-full plan.</summary>
     public static FlopsFractions Evaluate(AttentionMethod[][] methods, FlopsShape shape, WindowSpec window)
     {

@@ -2,7 +2,10 @@ using FastAttn.Engine.Attention;
 
 namespace FastAttn.Engine.Compression;
 
-/// <summary>A DiTFastAttn compression plan: the attention method of every (step, layer), with the key it was searched for.</summary>
+/// <summary>
+/// A DiTFastAttn compression plan: the attention method of every (step, layer), with the key it was searched for; a
+/// block-scope plan (<see cref="SearchScope.Block"/>) also gives every (step, layer) its <see cref="BlockMethod"/>.
+/// </summary>
 public sealed class CompressionPlan
 {
     /// <summary>Creates a plan; <paramref name="methods"/> is [step][layer].</summary>
@@ -19,11 +22,34 @@ public sealed class CompressionPlan
         Search = search;
     }
 
+    /// <summary>Creates a block-scope plan: attention <paramref name="methods"/> and <paramref name="blocks"/>, both [step][layer].</summary>
+    public CompressionPlan(PlanKey key, AttentionMethod[][] methods, BlockMethod[][] blocks, PlanSearchReport? search = null,
+        PlanModelShape? shape = null)
+        : this(key, methods, search, shape)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        if (blocks.Length != methods.Length || blocks.Any(row => row.Length != Layers))
+            throw new ArgumentException($"The block methods must be {methods.Length} steps × {Layers} layers, like the attention methods.",
+                nameof(blocks));
+        if (key.SearchScope != SearchScope.Block)
+            throw new ArgumentException($"Block methods belong to a block-scope plan; the key's scope is {key.SearchScope}.", nameof(key));
+        Blocks = blocks;
+    }
+
     /// <summary>What the plan was made for.</summary>
     public PlanKey Key { get; }
 
     /// <summary>The method of each layer at each step, [step][layer].</summary>
     public AttentionMethod[][] Methods { get; }
+
+    /// <summary>
+    /// The block method of each layer at each step, [step][layer], for a block-scope plan; null for an attention-scope plan
+    /// (every block computed, its feed-forward in full).
+    /// </summary>
+    public BlockMethod[][]? Blocks { get; }
+
+    /// <summary>The block method of (<paramref name="step"/>, <paramref name="layer"/>); <see cref="BlockMethod.Full"/> without a grid.</summary>
+    public BlockMethod BlockAt(int step, int layer) => Blocks is null ? BlockMethod.Full : Blocks[step][layer];
 
     /// <summary>How the plan was searched (cost, losses), when known.</summary>
     public PlanSearchReport? Search { get; }
@@ -33,7 +59,12 @@ public sealed class CompressionPlan
 
     /// <summary>The plan's FLOPs fractions, when its model shape is recorded.</summary>
     public FlopsFractions? Flops => Shape is PlanModelShape s
-        ? AttentionFlops.Evaluate(Methods, new FlopsShape(s.Tokens, s.Hidden, Layers, Key.GuidanceScale > 1), Key.Window)
+        ? AttentionFlops.Evaluate(Methods, Blocks, new FlopsShape(s.Tokens, s.Hidden, Layers, Key.GuidanceScale > 1), Key.Window)
+        : null;
+
+    /// <summary>The plan's FLOPs per part of the transformer and the all-full plan's, when its model shape is recorded.</summary>
+    public (TransformerFlops Plan, TransformerFlops Full)? TransformerFlops => Shape is PlanModelShape s
+        ? TransformerFlopsAccounting.Evaluate(Methods, Blocks, new FlopsShape(s.Tokens, s.Hidden, Layers, Key.GuidanceScale > 1), Key.Window)
         : null;
 
     /// <summary>Number of transformer layers.</summary>
@@ -43,9 +74,14 @@ public sealed class CompressionPlan
     public static CompressionPlan Full(PlanKey key, int layers, PlanModelShape? shape = null) =>
         new(key, Enumerable.Range(0, key.Steps).Select(_ => Enumerable.Repeat(AttentionMethod.Full, layers).ToArray()).ToArray(), shape: shape);
 
-    /// <summary>How many (step, layer) entries use each method.</summary>
+    /// <summary>How many (step, layer) entries use each method (a reused block's entry counts as AST).</summary>
     public IReadOnlyDictionary<AttentionMethod, int> Counts() =>
         Enum.GetValues<AttentionMethod>().ToDictionary(m => m, m => Methods.Sum(row => row.Count(x => x == m)));
+
+    /// <summary>How many (step, layer) entries use each block method (all full for an attention-scope plan).</summary>
+    public IReadOnlyDictionary<BlockMethod, int> BlockCounts() =>
+        Enum.GetValues<BlockMethod>().ToDictionary(m => m, m => Blocks?.Sum(row => row.Count(x => x == m))
+            ?? (m == BlockMethod.Full ? Methods.Sum(row => row.Length) : 0));
 }
 
 /// <summary>The model shape recorded with a plan, for its FLOPs.</summary>

@@ -4,7 +4,8 @@ namespace FastAttn.Engine.Compression;
 
 /// <summary>
 /// The quality presets: D1..D6 are the paper's greedy-search thresholds δ = 0.025·k (images); V1..V5 the smaller ones it
-/// used for video, δ = 0.01·k.
+/// used for video, δ = 0.01·k; B1..B6 the δ of D1..D6 searched in the block scope (<see cref="SearchScope.Block"/>: block
+/// reuse and feed-forward sharing beside the attention methods).
 /// </summary>
 public static class CompressionPresets
 {
@@ -14,18 +15,34 @@ public static class CompressionPresets
     /// <summary>The video preset names, V1 to V5 (δ 0.01 … 0.05).</summary>
     public static IReadOnlyList<string> VideoNames { get; } = ["V1", "V2", "V3", "V4", "V5"];
 
+    /// <summary>The block-scope preset names, B1 to B6 (the δ of D1 to D6).</summary>
+    public static IReadOnlyList<string> BlockNames { get; } = ["B1", "B2", "B3", "B4", "B5", "B6"];
+
+    /// <summary>Whether <paramref name="preset"/> is raw or a preset name (any case, surrounding spaces ignored).</summary>
+    public static bool IsPreset(string? preset) => preset?.Trim().ToUpperInvariant() is string p
+        && (p == "RAW" || Names.Contains(p) || VideoNames.Contains(p) || BlockNames.Contains(p));
+
     /// <summary>
-    /// δ of a preset ("D3" → 0.075), case-insensitive; "raw" is δ = 0. Unknown names throw <see cref="NotSupportedException"/>.
+    /// The search scope a preset means: <see cref="SearchScope.Block"/> for B1..B6, <see cref="SearchScope.Attention"/> for
+    /// D1..D6 and V1..V5; null for raw, null and anything that is not a preset name (a custom δ keeps the settings' scope).
+    /// </summary>
+    public static SearchScope? ScopeOf(string? preset) => preset?.Trim().ToUpperInvariant() is string p && IsPreset(p) && p != "RAW"
+        ? (BlockNames.Contains(p) ? SearchScope.Block : SearchScope.Attention)
+        : null;
+
+    /// <summary>
+    /// δ of a preset ("D3" and "B3" → 0.075), case-insensitive; "raw" is δ = 0. Unknown names throw <see cref="NotSupportedException"/>.
     /// </summary>
     public static double Threshold(string preset)
     {
         ArgumentNullException.ThrowIfNull(preset);
         var p = preset.Trim().ToUpperInvariant();
         if (p == "RAW") return 0;
-        if (p.Length == 2 && p[0] == 'D' && p[1] is >= '1' and <= '6') return 0.025 * (p[1] - '0');
+        if (p.Length == 2 && p[0] is 'D' or 'B' && p[1] is >= '1' and <= '6') return 0.025 * (p[1] - '0');
         if (p.Length == 2 && p[0] == 'V' && p[1] is >= '1' and <= '5') return 0.01 * (p[1] - '0');
         throw new NotSupportedException(
-            $"Unknown preset '{preset}'. Allowed: raw, {string.Join(", ", Names)}, video {string.Join(", ", VideoNames)} (or give a threshold δ).");
+            $"Unknown preset '{preset}'. Allowed: raw, {string.Join(", ", Names)}, block scope {string.Join(", ", BlockNames)}, " +
+            $"video {string.Join(", ", VideoNames)} (or give a threshold δ).");
     }
 
     /// <summary>
@@ -37,6 +54,14 @@ public static class CompressionPresets
         if (threshold == 0) return "raw";
         return output == OutputKind.Video ? Match(threshold, 0.01, VideoNames) : Match(threshold, 0.025, Names);
     }
+
+    /// <summary>
+    /// The preset name of a threshold for a model of kind <paramref name="output"/> searched in <paramref name="scope"/>: the
+    /// block scope's images B1..B6 (0.05 → "B2"); otherwise as <see cref="NameOf(double, OutputKind)"/>.
+    /// </summary>
+    public static string? NameOf(double threshold, OutputKind output, SearchScope scope) =>
+        scope == SearchScope.Block && output != OutputKind.Video && threshold != 0 ? Match(threshold, 0.025, BlockNames)
+            : NameOf(threshold, output);
 
     /// <summary>The preset name of a threshold, image presets first (0.05 → "D2", even for a video plan).</summary>
     [Obsolete("Use NameOf(threshold, OutputKind): 0.05 is D2 for images and V5 for video")]

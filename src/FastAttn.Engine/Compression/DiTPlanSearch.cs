@@ -104,7 +104,10 @@ public sealed class DiTPlanSearch : IPlanSearch<DiTGenerationRequest, DiTPlanSea
             options.PrefixReuse, labels, options.CalibrationSeed), denoiser.Methods, costs, options.GuidanceScale > 1);
         _logger.LogInformation("Plan search δ={Threshold}: {Forwards:F1} forward-equivalents in {Seconds:F1}s", options.Threshold,
             denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
-        return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize) { Heads = config.NumHeads });
+        var shape = new PlanModelShape(tokens, config.HiddenSize) { Heads = config.NumHeads };
+        return denoiser.Blocks is BlockMethod[][] blocks
+            ? new CompressionPlan(key, denoiser.Methods, blocks, report, shape)
+            : new CompressionPlan(key, denoiser.Methods, report, shape);
     }
 
     /// <summary>The key's calibration description: the labels (or how many random ones) and the seed.</summary>

@@ -14,7 +14,7 @@ namespace FastAttn.Engine.Compression;
 /// below (i+1)/L·δ is kept. Trials write no caches; with prefix reuse a candidate reruns only layers i..L−1. Which
 /// candidates are tried, in which order, is the <see cref="CandidatePolicy"/>'s: the reference's, or by measured saving.
 /// </summary>
-internal sealed class GreedySearchDenoiser : IDenoiser
+internal sealed partial class GreedySearchDenoiser : IDenoiser
 {
     private readonly AttentionMethod[][] _methods;
     private readonly CandidatePolicy _policy;
@@ -22,7 +22,9 @@ internal sealed class GreedySearchDenoiser : IDenoiser
     private readonly bool _prefixReuse;
     private readonly Func<Tensor, Tensor>? _metricView;
     private Tensor? _referenceImage;
-    private readonly FastAttentionRunner _runner;
+    private readonly BlockPlanRunner _runner;
+    private readonly BlockMethod[][]? _blocks;
+    private readonly bool _guided;
     private readonly IProgress<PlanSearchProgress>? _progress;
     private readonly int _steps;
     private readonly int _depth;
@@ -52,12 +54,15 @@ internal sealed class GreedySearchDenoiser : IDenoiser
                 "The measured candidate order needs the attention costs at the search's shape.", nameof(costs)), options.MinimumSaving)
             : CandidatePolicy.Reference(candidates);
         var methods = Enumerable.Range(0, options.Steps).Select(_ => Enumerable.Repeat(AttentionMethod.Full, depth).ToArray()).ToArray();
+        var blocks = options.SearchScope == SearchScope.Block
+            ? Enumerable.Range(0, options.Steps).Select(_ => Enumerable.Repeat(BlockMethod.Full, depth).ToArray()).ToArray()
+            : null;
         Func<Tensor, Tensor> guidedView = output => samplerUsesVariance
             ? ClassifierFreeGuidance.Combine(output, options.GuidanceScale, latentChannels, guidedChannels, order)
             : ClassifierFreeGuidance.Combine(output, options.GuidanceScale, latentChannels, guidedChannels, order)[.., ..latentChannels];
         var metric = options.EffectiveMetric;
         return new GreedySearchDenoiser(methods, policy, options.Threshold, guided, order, options.Window ?? WindowSpec.ForTokens(tokens),
-            options.PrefixReuse, metric == SearchMetric.GuidedOutput ? guidedView : null, progress, cancel, options.CostModel)
+            options.PrefixReuse, metric == SearchMetric.GuidedOutput ? guidedView : null, progress, cancel, options.CostModel, blocks)
         {
             ImageMetric = metric == SearchMetric.Ssim ? new SearchImageMetric(guided ? guidedView : output => output, decoder) : null,
         };
@@ -75,10 +80,13 @@ internal sealed class GreedySearchDenoiser : IDenoiser
     /// <param name="progress">Progress per layer.</param>
     /// <param name="cancel">Checked between layers.</param>
     /// <param name="costModel">The device's cost model, which picks the window implementation (null: the built-in choice).</param>
+    /// <param name="blocks">The block methods being decided (block scope; all full), written in place; null: attention scope.</param>
     public GreedySearchDenoiser(AttentionMethod[][] methods, CandidatePolicy policy, double threshold, bool guided, CfgBatchOrder order,
         WindowSpec window, bool prefixReuse, Func<Tensor, Tensor>? metricView, IProgress<PlanSearchProgress>? progress, CancellationToken cancel,
-        Attention.Costs.IAttentionCostModel? costModel = null)
+        Attention.Costs.IAttentionCostModel? costModel = null, BlockMethod[][]? blocks = null)
     {
+        _blocks = blocks;
+        _guided = guided;
         _methods = methods;
         _policy = policy;
         _threshold = threshold;
@@ -89,7 +97,8 @@ internal sealed class GreedySearchDenoiser : IDenoiser
         _depth = methods[0].Length;
         _cancel = cancel;
         Window = window;
-        _runner = new FastAttentionRunner(methods, _ => window, guided, order, searchMode: true, cacheCapBytes: null, costModel);
+        _runner = new BlockPlanRunner(new FastAttentionRunner(methods, _ => window, guided, order, searchMode: true, cacheCapBytes: null,
+            costModel), blocks);
     }
 
     /// <summary>The SSIM metric's view (null: MRAE on the raw or guided output).</summary>
@@ -97,6 +106,9 @@ internal sealed class GreedySearchDenoiser : IDenoiser
 
     /// <summary>The plan being decided ([step][layer]); complete once the calibration run has finished.</summary>
     public AttentionMethod[][] Methods => _methods;
+
+    /// <summary>The block methods being decided ([step][layer]) in the block scope; null in the attention scope.</summary>
+    public BlockMethod[][]? Blocks => _blocks;
 
     /// <summary>The window the plan uses.</summary>
     public WindowSpec Window { get; }
@@ -134,7 +146,8 @@ internal sealed class GreedySearchDenoiser : IDenoiser
             _runner.WriteMode = CacheWriteMode.Discard;
             var reference = RunFrom(0, pass.Tokens, pass);                                  // O: every layer full at this step
             _referenceImage = ImageMetric?.Image(reference);                                // decoded once per step (SSIM)
-            output = _prefixReuse ? DecideWithPrefixReuse(pass, reference) : DecidePlain(pass, reference);
+            output = _blocks is not null ? DecideBlocks(pass, reference)
+                : _prefixReuse ? DecideWithPrefixReuse(pass, reference) : DecidePlain(pass, reference);
         }
         _runner.WriteMode = CacheWriteMode.Commit;
         _referenceImage = null;                                                             // freed with this scope

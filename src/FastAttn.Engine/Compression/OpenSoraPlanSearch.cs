@@ -72,6 +72,8 @@ public sealed class OpenSoraPlanSearch : IPlanSearch<VideoGenerationRequest, Vid
     public CompressionPlan Search(VideoPlanSearchOptions options, IProgress<PlanSearchProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        SearchScopeNotSupportedException.ThrowUnlessAttention(options.SearchScope, "Open-Sora");
         var key = KeyFor(options);
         var config = _pipeline.Transformer.Config;
         int rows = key.LatentHeight, cols = key.Width, frames = key.LatentFrames!.Value;

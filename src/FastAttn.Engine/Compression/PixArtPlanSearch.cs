@@ -68,6 +68,7 @@ public sealed class PixArtPlanSearch : IPlanSearch<PixArtGenerationRequest, Text
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        SearchScopeNotSupportedException.ThrowUnlessAttention(options.SearchScope, "PixArt");
         var model = _pipeline.Transformer;
         var config = model.Config;
         var (rows, cols) = LatentOf(options);

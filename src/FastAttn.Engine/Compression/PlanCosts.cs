@@ -17,19 +17,8 @@ public static class PlanCosts
     /// </summary>
     public static double AttentionTimeFraction(AttentionMethod[][] methods, AttentionCosts costs, bool cfgBatch = true)
     {
-        ArgumentNullException.ThrowIfNull(methods);
         ArgumentNullException.ThrowIfNull(costs);
-        var (refresh, _) = FastAttentionRunner.CacheNeeds(methods, cfgBatch);
-        double total = 0;
-        int entries = 0;
-        for (int s = 0; s < methods.Length; s++)
-            for (int l = 0; l < methods[s].Length; l++)
-            {
-                var m = cfgBatch ? methods[s][l] : methods[s][l].WithoutCfgShare();
-                total += costs.ModuleMs(m, refresh[s][l]);
-                entries++;
-            }
-        return entries == 0 || costs.FullMs <= 0 ? 1 : total / (costs.FullMs * entries);
+        return new BlockCosts(costs.FullMs, 0, 0).TimeFraction(methods, null, costs, cfgBatch);     // attention alone: no MLP, no rest
     }
 
     /// <summary>The plan's attention-time fraction under <paramref name="costs"/> (its guidance decides the CFG batch).</summary>

@@ -94,10 +94,12 @@ public sealed record PlanKey(string ModelFingerprint, int LatentHeight, int Step
 
     /// <summary>
     /// A stable, readable file name: model prefix, shape, steps, scheduler, guidance, preset (D1..D6 for images, V1..V5
-    /// for video) or δ, "-ssim" for the SSIM metric, the order and device kind when not the reference order
-    /// ("-measured-cpu"), and a hash of <see cref="CanonicalText"/>.
+    /// for video, B1..B6 for block-scope images) or δ, "-ssim" for the SSIM metric, "-block" for a block-scope plan, the order
+    /// and device kind when not the reference order ("-measured-cpu"), and a hash of <see cref="CanonicalText"/>. Attention-scope
+    /// names are unchanged.
     /// </summary>
-    public string FileName => FileNameWith(IsVideo ? CompressionPresets.NameOf(Threshold, OutputKind.Video)
+    public string FileName => FileNameWith(IsVideo ? CompressionPresets.NameOf(Threshold, OutputKind.Video, SearchScope)
+        : SearchScope == SearchScope.Block ? CompressionPresets.NameOf(Threshold, OutputKind.Image, SearchScope)
         : CompressionPresets.LegacyNameOf(Threshold));                                     // image files keep their names (0.01·k is "Vk")
 
     /// <summary>
@@ -117,10 +119,11 @@ public sealed record PlanKey(string ModelFingerprint, int LatentHeight, int Step
         var delta = preset ?? "d" + Threshold.ToString("0.####", CultureInfo.InvariantCulture);
         if (Metric == SearchMetric.Ssim) delta += "-ssim";
         var model = ModelFingerprint[..Math.Min(8, ModelFingerprint.Length)];
+        var scope = SearchScope == SearchScope.Attention ? "" : "-" + SearchScope.ToString().ToLowerInvariant();
         var order = CandidateOrder == CandidateOrder.Reference ? ""
             : "-" + CandidateOrder.ToString().ToLowerInvariant() + (DeviceKind is string device ? "-" + device : "");
         return string.Create(CultureInfo.InvariantCulture,
-            $"{model}-{LatentShape}px-{Steps}{Scheduler.ToLowerInvariant()}-cfg{GuidanceScale:0.##}-{delta}{order}-{hash}.json");
+            $"{model}-{LatentShape}px-{Steps}{Scheduler.ToLowerInvariant()}-cfg{GuidanceScale:0.##}-{delta}{scope}{order}-{hash}.json");
     }
 
     private static string Invariant(double value) => value.ToString("R", CultureInfo.InvariantCulture);

@@ -17,6 +17,45 @@ public static class PlanMemory
         return PeakEntries(methods, cfgBatch) * entry;
     }
 
+    /// <summary>
+    /// Peak cache memory per method kind of a plan (attention outputs for AST, window residuals for WA-RS, feed-forward outputs
+    /// for MLP sharing, block contributions for block reuse) — each kind's own peak — and all caches' joint peak, for
+    /// <paramref name="samples"/> images, as <see cref="BlockPlanRunner"/> keeps them; <paramref name="bytesPerValue"/> per element.
+    /// </summary>
+    public static PlanCacheMemory ByKind(CompressionPlan plan, int samples, int tokens, int hidden, int bytesPerValue = 4)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        bool cfg = plan.Key.GuidanceScale > 1;
+        var methods = plan.Methods;
+        var blocks = plan.Blocks ?? methods.Select(row => row.Select(_ => BlockMethod.Full).ToArray()).ToArray();
+        long entry = (long)(cfg ? 2 : 1) * samples * tokens * hidden * bytesPerValue;
+        var (residual, output) = FastAttentionRunner.CacheNeeds(methods, cfg);
+        var (mlp, block) = BlockMethods.CacheNeeds(blocks);
+        int layers = plan.Layers;
+        var live = new bool[4, layers];
+        var peaks = new int[4];
+        int joint = 0;
+        for (int s = 0; s < methods.Length; s++)
+        {
+            var during = new int[4];
+            for (int l = 0; l < layers; l++)
+            {
+                var b = blocks[s][l];
+                bool[] now =
+                [
+                    (live[0, l] && methods[s][l] == AttentionMethod.OutputShare) || output[s][l],
+                    (live[1, l] && !methods[s][l].IsFull() && FastAttentionRunner.ResidualReadFrom(methods, s, l)) || residual[s][l],
+                    (live[2, l] && !b.ComputesMlp() && BlockMethods.MlpReadFrom(blocks, s, l)) || mlp[s][l],
+                    (live[3, l] && b == BlockMethod.Reuse) || block[s][l],
+                ];
+                for (int k = 0; k < 4; k++) { live[k, l] = now[k]; during[k] += now[k] ? 1 : 0; }
+            }
+            for (int k = 0; k < 4; k++) peaks[k] = Math.Max(peaks[k], during[k]);
+            joint = Math.Max(joint, during.Sum());
+        }
+        return new PlanCacheMemory(peaks[0] * entry, peaks[1] * entry, peaks[2] * entry, peaks[3] * entry, joint * entry);
+    }
+
     /// <summary>Most caches alive at once over the generation.</summary>
     internal static int PeakEntries(AttentionMethod[][] methods, bool cfgBatch)
     {
@@ -42,3 +81,11 @@ public static class PlanMemory
         return peak;
     }
 }
+
+/// <summary>A plan's peak cache memory per method kind, in bytes (each kind's own peak), and all caches' joint peak.</summary>
+/// <param name="AttentionOutput">AST: shared attention outputs.</param>
+/// <param name="WindowResidual">WA-RS: window residuals.</param>
+/// <param name="Mlp">MLP sharing: gated feed-forward outputs.</param>
+/// <param name="Block">Block reuse: block contributions (output − input).</param>
+/// <param name="Total">All caches at once, at the generation's worst step.</param>
+public sealed record PlanCacheMemory(long AttentionOutput, long WindowResidual, long Mlp, long Block, long Total);

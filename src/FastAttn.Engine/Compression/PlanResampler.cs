@@ -5,7 +5,8 @@ namespace FastAttn.Engine.Compression;
 /// <summary>
 /// Stretches a searched plan onto another grid of steps × layers by nearest index (step s of S takes the source step at
 /// the same relative position; likewise layers). Used to time realistic method mixes on models that have no plan of
-/// their own (random weights at XL shapes): the result is a plan for speed, not for quality. Step 0 stays full.
+/// their own (random weights at XL shapes): the result is a plan for speed, not for quality. Step 0 stays full. A block-scope
+/// plan's block methods are resampled alike.
 /// </summary>
 public static class PlanResampler
 {
@@ -19,14 +20,21 @@ public static class PlanResampler
         if (source.Methods.Length == 0 || source.Layers == 0) throw new ArgumentException("The source plan is empty.", nameof(source));
         int sourceSteps = source.Methods.Length, sourceLayers = source.Layers;
         var methods = new AttentionMethod[key.Steps][];
+        var blocks = source.Blocks is null ? null : new BlockMethod[key.Steps][];
         for (int s = 0; s < key.Steps; s++)
         {
             int from = Nearest(s, key.Steps, sourceSteps);
             methods[s] = new AttentionMethod[layers];
+            if (blocks is not null) blocks[s] = new BlockMethod[layers];
             for (int l = 0; l < layers; l++)
-                methods[s][l] = s == 0 ? AttentionMethod.Full : source.Methods[from][Nearest(l, layers, sourceLayers)];
+            {
+                int layer = Nearest(l, layers, sourceLayers);
+                methods[s][l] = s == 0 ? AttentionMethod.Full : source.Methods[from][layer];
+                if (blocks is not null) blocks[s][l] = s == 0 ? BlockMethod.Full : source.Blocks![from][layer];
+            }
         }
-        return new CompressionPlan(key, methods, shape: shape);
+        return blocks is null ? new CompressionPlan(key, methods, shape: shape)                    // a block plan keeps its scope
+            : new CompressionPlan(key with { SearchScope = SearchScope.Block }, methods, blocks, shape: shape);
     }
 
     /// <summary>The index of <paramref name="count"/> positions nearest to position <paramref name="index"/> of <paramref name="of"/>.</summary>

@@ -12,7 +12,7 @@ namespace FastAttn.Engine.Compression;
 /// optional <see cref="ISharedPlanStore"/>; then, for a measured-order key, the same plan searched on the other device kind
 /// (cpu ↔ cuda), used with a warning (logged and on <see cref="ResolvedPlan.Warning"/>); then a search when allowed (saved
 /// to the user folder). Concurrent requests for one key share one lookup and one search. A plan folder that cannot be
-/// written is logged and the plan still used.
+/// written is logged and the plan still used. A request's preset decides the search scope (B1..B6: block, D1..D6: attention).
 /// </summary>
 public sealed class PlanResolver
 {
@@ -50,7 +50,7 @@ public sealed class PlanResolver
     public PlanKey KeyFor(PreparedGeneration generation, double threshold, PlanSearchSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(generation);
-        return generation.PlanKey(threshold, settings ?? _options.Search);
+        return generation.PlanKey(threshold, Scoped(settings ?? _options.Search, generation.Request.Preset));
     }
 
     /// <summary>
@@ -67,7 +67,7 @@ public sealed class PlanResolver
         if (generation.Request.Plan is CompressionPlan given) return new ResolvedPlan(given, null, PlanSource.Request);
         double delta = generation.Request.Delta;
         if (delta <= 0) return null;
-        settings ??= _options.Search;
+        settings = Scoped(settings ?? _options.Search, generation.Request.Preset);   // a B preset searches the block scope
         var key = generation.PlanKey(delta, settings);
         bool allowSearch = search ?? _options.SearchOnDemand;
         var lazy = _inFlight.GetOrAdd(key, k => new Lazy<Task<ResolvedPlan?>>(() => Task.Run(() =>
@@ -134,6 +134,10 @@ public sealed class PlanResolver
             return null;
         }
     }
+
+    /// <summary><paramref name="settings"/> with the scope <paramref name="preset"/> means (null settings stay null when it means none).</summary>
+    private static PlanSearchSettings? Scoped(PlanSearchSettings? settings, string? preset) =>
+        CompressionPresets.ScopeOf(preset) is null ? settings : (settings ?? new PlanSearchSettings()).ForPreset(preset);
 
     private string? TrySave(CompressionPlan plan)
     {

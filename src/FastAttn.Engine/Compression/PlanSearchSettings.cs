@@ -43,6 +43,13 @@ public sealed record PlanSearchSettings
     /// <summary>What one decision of the search covers (one attention module by default); part of the plan's key.</summary>
     public SearchScope SearchScope { get; init; } = SearchScope.Attention;
 
+    /// <summary>
+    /// These settings with the scope <paramref name="preset"/> means (B1..B6: block; D1..D6, V1..V5: attention); unchanged for
+    /// raw, a custom δ or no preset.
+    /// </summary>
+    public PlanSearchSettings ForPreset(string? preset) =>
+        CompressionPresets.ScopeOf(preset) is SearchScope scope && scope != SearchScope ? this with { SearchScope = scope } : this;
+
     /// <summary>The window for a sequence of <paramref name="tokens"/> tokens.</summary>
     public WindowSpec WindowFor(int tokens) => WindowSpec.ForTokens(tokens, WindowSemantics, WindowHalfWidth);
 

@@ -10,7 +10,8 @@ namespace FastAttn.Engine.Compression;
 /// Reads and writes plans as versioned JSON (<c>"format": "fastattn-plan", "version": 3</c>): the key, then one array
 /// of method names per step. Files of version 1 (or without a version) still load: their key's calibration text is
 /// migrated to the typed fields (see <see cref="PlanKey"/>); files of version 2 have no device kind (reference order).
-/// Version 3 adds the key's device kind, the model shape's heads and the search's predicted attention-time fraction.
+/// Version 3 adds the key's device kind, the model shape's heads and the search's predicted attention-time fraction;
+/// version 4 a block-scope plan's block methods (<c>"blocks"</c>, one array of block method names per step).
 /// Writes are atomic; reads fail with <see cref="PlanFormatException"/> naming the problem.
 /// </summary>
 public static class PlanSerializer
@@ -19,7 +20,7 @@ public static class PlanSerializer
     public const string Format = "fastattn-plan";
 
     /// <summary>The current version.</summary>
-    public const int Version = 3;
+    public const int Version = 4;
 
     /// <summary>The plan as JSON text.</summary>
     public static string ToJson(CompressionPlan plan)
@@ -34,6 +35,9 @@ public static class PlanSerializer
             ["methods"] = new JsonArray(plan.Methods
                 .Select(step => (JsonNode)new JsonArray(step.Select(m => (JsonNode)m.ToShortName()).ToArray())).ToArray()),
         };
+        if (plan.Blocks is BlockMethod[][] blocks)
+            root["blocks"] = new JsonArray(blocks.Select(step => (JsonNode)new JsonArray(step.Select(m => (JsonNode)m.ToShortName()).ToArray()))
+                .ToArray());
         if (plan.Shape is PlanModelShape shape)
             root["shape"] = new JsonObject { ["tokens"] = shape.Tokens, ["hidden"] = shape.Hidden, ["heads"] = shape.Heads };
         if (plan.Search is PlanSearchReport s)
@@ -101,7 +105,20 @@ public static class PlanSerializer
             PlanModelShape? shape = root["shape"] is JsonObject sh
                 ? new PlanModelShape(Int(sh, "tokens", source), Int(sh, "hidden", source)) { Heads = sh["heads"]?.GetValue<int>() }
                 : null;
-            return new CompressionPlan(key, methods, report, shape);
+            if (root["blocks"] is not JsonArray blockRows)
+            {
+                if (key.SearchScope == SearchScope.Block) throw new PlanFormatException(source, "a block-scope plan without its block methods.");
+                return new CompressionPlan(key, methods, report, shape);
+            }
+            if (blockRows.Count != methods.Length)
+                throw new PlanFormatException(source, $"{blockRows.Count} block steps, expected {methods.Length}.");
+            var blocks = blockRows.Select((row, s) =>
+            {
+                var names = row?.AsArray() ?? throw new PlanFormatException(source, $"step {s} has no block method list.");
+                if (names.Count != layers) throw new PlanFormatException(source, $"step {s} lists {names.Count} blocks, expected {layers}.");
+                return names.Select(n => BlockMethods.Parse(n?.GetValue<string>() ?? "")).ToArray();
+            }).ToArray();
+            return new CompressionPlan(key, methods, blocks, report, shape);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)
         {

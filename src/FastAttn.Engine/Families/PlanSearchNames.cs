@@ -32,7 +32,15 @@ public static class PlanSearchNames
         _ => throw new NotSupportedException($"Unknown candidate order '{name}'. Allowed: measured, reference."),
     };
 
-    /// <summary>"raw", "guided" or "ssim" (else <see cref="UnknownSearchMetricException"/>).</summary>
+    /// <summary>"attention" (the paper's: one self-attention module per decision) or "block" (block reuse and MLP sharing too).</summary>
+    public static SearchScope Scope(string name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "attention" => SearchScope.Attention,
+        "block" => SearchScope.Block,
+        _ => throw new NotSupportedException($"Unknown search scope '{name}'. Allowed: attention, block."),
+    };
+
+        /// <summary>"raw", "guided" or "ssim" (else <see cref="UnknownSearchMetricException"/>).</summary>
     public static SearchMetric Metric(string name) => SamplingDefaults.ParseMetric(name);
 
     /// <summary>Video models: "spatial" (the reference's) or "temporal" self-attention.</summary>

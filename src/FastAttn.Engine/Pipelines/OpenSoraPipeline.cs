@@ -89,6 +89,7 @@ public sealed class OpenSoraPipeline : IDisposable
         foreach (var (plan, target) in new[] { (request.Plan, VideoAttention.Spatial), (request.TemporalPlan, VideoAttention.Temporal) })
         {
             if (plan is null) continue;
+            SearchScopeNotSupportedException.ThrowUnlessAttention(plan.Key.SearchScope, "Open-Sora");
             if (plan.Key.Target != target)
                 throw new ArgumentException($"The {(target == VideoAttention.Spatial ? "Plan" : "TemporalPlan")} was searched for the "
                     + $"{plan.Key.Target.ToString().ToLowerInvariant()} attention.", nameof(request));

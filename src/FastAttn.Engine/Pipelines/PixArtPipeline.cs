@@ -109,6 +109,7 @@ public sealed class PixArtPipeline : IDisposable
         bool guided = request.GuidanceScale > 1.0;
         if (request.Plan is Compression.CompressionPlan plan)
         {
+            Compression.SearchScopeNotSupportedException.ThrowUnlessAttention(plan.Key.SearchScope, "PixArt");
             var (rows, cols) = LatentSizeFor(request);
             Compression.PlanCompatibility.Check(plan, Compression.ModelFingerprint.Of(Transformer), Transformer.Config.NumLayers, rows, request.Steps,
                 (request.Scheduler ?? Scheduler).Name, request.GuidanceScale, cols);

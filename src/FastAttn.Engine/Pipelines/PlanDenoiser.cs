@@ -23,24 +23,34 @@ internal sealed class PlanDenoiser : IDenoiser
     public PlanDenoiser(CompressionPlan? plan, int chunks, bool guided, CfgBatchOrder order, long? cacheCapBytes, Device? timeAttentionOn = null,
         IAttentionCostModel? costModel = null)
     {
+        long? capPerChunk = cacheCapBytes is long cap ? cap / chunks : null;
         _runners = plan is null
             ? Enumerable.Repeat<ISelfAttentionRunner>(FullAttentionRunner.Instance, chunks).ToArray()
-            : Enumerable.Range(0, chunks).Select(_ => (ISelfAttentionRunner)new FastAttentionRunner(plan.Methods, _ => plan.Key.Window, guided,
-                order, cacheCapBytes: cacheCapBytes is long cap ? cap / chunks : null, costModel)).ToArray();
+            : Enumerable.Range(0, chunks).Select(_ => Runner(plan, guided, order, capPerChunk, costModel)).ToArray();
         if (timeAttentionOn is Device device) _runners = _runners.Select(r => (ISelfAttentionRunner)new TimedAttentionRunner(r, device)).ToArray();
     }
 
-    public int Fallbacks => Plans.Sum(r => r.Fallbacks);
+    public int Fallbacks => Plans.Sum(r => r.Fallbacks) + Blocks.Sum(r => r.Fallbacks);
 
-    public long PeakCacheBytes => Plans.Sum(r => r.PeakCacheBytes);
+    public long PeakCacheBytes => Plans.Sum(r => r.PeakCacheBytes) + Blocks.Sum(r => r.PeakCacheBytes);
 
     /// <summary>Time spent in self-attention, when timed.</summary>
     public TimeSpan? AttentionTime => _runners.Length > 0 && _runners[0] is TimedAttentionRunner
         ? TimeSpan.FromTicks(_runners.OfType<TimedAttentionRunner>().Sum(r => r.Elapsed.Ticks))
         : null;
 
-    private IEnumerable<FastAttentionRunner> Plans =>
-        _runners.Select(r => r is TimedAttentionRunner t ? t.Inner : r).OfType<FastAttentionRunner>();
+    private IEnumerable<FastAttentionRunner> Plans => Unwrapped.OfType<FastAttentionRunner>();
+
+    private IEnumerable<BlockPlanRunner> Blocks => Unwrapped.OfType<BlockPlanRunner>();
+
+    private IEnumerable<ISelfAttentionRunner> Unwrapped => _runners.Select(r => r is TimedAttentionRunner t ? t.Inner : r);
+
+    /// <summary>One chunk's runner: attention only, or with the block-scope plan's feed-forward and block caches.</summary>
+    private static ISelfAttentionRunner Runner(CompressionPlan plan, bool guided, CfgBatchOrder order, long? cap, IAttentionCostModel? costModel)
+    {
+        var attention = new FastAttentionRunner(plan.Methods, _ => plan.Key.Window, guided, order, cacheCapBytes: cap, costModel);
+        return plan.Blocks is BlockMethod[][] blocks ? new BlockPlanRunner(attention, blocks, cap) : attention;
+    }
 
     public void BeginStep(int step)
     {
@@ -52,5 +62,6 @@ internal sealed class PlanDenoiser : IDenoiser
     public void Dispose()
     {
         foreach (var r in Plans) r.Dispose();
+        foreach (var r in Blocks) r.Dispose();
     }
 }

@@ -52,7 +52,7 @@ internal sealed class BatchFormer(BatchPolicy policy, GenerationRunner runner, J
     {
         var key = first.Prepared.BatchKey;
         long itemBytes = first.Prepared.ItemBytes;
-        var candidates = queue.Waiting(j => j.Model == first.Job.Model && j.Kind == first.Job.Kind && j.Quality.Delta == first.Job.Quality.Delta);
+        var candidates = queue.Waiting(j => j.Model == first.Job.Model && j.Kind == first.Job.Kind && j.Quality == first.Job.Quality);
         foreach (var job in candidates)
         {
             if (items >= policy.MaxBatch) break;

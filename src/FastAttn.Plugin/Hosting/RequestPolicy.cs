@@ -5,7 +5,7 @@ using FastAttn.Plugin.Options;
 
 namespace FastAttn.Plugin.Hosting;
 
-/// <summary>The compression a request asked for: its label ("raw", "D3", "V2", "δ=0.06") and threshold δ.</summary>
+/// <summary>The compression a request asked for: its label ("raw", "D3", "B3", "V2", "δ=0.06") and threshold δ.</summary>
 internal readonly record struct Quality(string Label, double Delta);
 
 /// <summary>
@@ -57,6 +57,7 @@ internal sealed class RequestPolicy(FastAttnOptions options)
         GuidanceScale = guidance,
         Seed = seed ?? Random.Shared.NextInt64(0, int.MaxValue),
         Threshold = quality.Delta,
+        Preset = quality.Label,                                                         // a B preset's label selects the block scope
     };
 
     /// <summary>The limits every request shares: prompt present and not too long, steps, guidance, sides.</summary>
@@ -88,7 +89,8 @@ internal sealed class RequestPolicy(FastAttnOptions options)
         var name = (preset ?? configuredPreset).Trim();
         if (!FastAttnOptionsValidator.IsPreset(name))
             throw new FastAttnRequestException(
-                $"Unknown quality preset '{name}'. Use raw (best quality), D1 (mild) to D6 (fastest), or V1 to V5 for video.", "preset");
+                $"Unknown quality preset '{name}'. Use raw (best quality), D1 (mild) to D6 (fastest), B1 to B6 (block scope), or V1 to V5 " +
+                "for video.", "preset");
         double delta = CompressionPresets.Threshold(name);
         return new(delta == 0 ? "raw" : name.ToUpperInvariant(), delta);
     }

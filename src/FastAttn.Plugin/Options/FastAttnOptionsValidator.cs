@@ -37,7 +37,8 @@ public sealed class FastAttnOptionsValidator(ModelFamilyRegistry families) : IVa
         if (options.Threshold is double t) Check(t >= 0 && !double.IsNaN(t),
             $"{S}:Threshold must be ≥ 0 (got {t.ToString(CultureInfo.InvariantCulture)}).");
         else Check(IsPreset(options.Preset),
-            $"{S}:Preset must be raw or one of {string.Join(", ", CompressionPresets.Names)} (got '{options.Preset}').");
+            $"{S}:Preset must be raw or one of {string.Join(", ", CompressionPresets.Names.Concat(CompressionPresets.BlockNames))} (got " +
+                $"'{options.Preset}').");
         Check(IsPreset(options.VideoPreset),
             $"{S}:VideoPreset must be raw or one of {string.Join(", ", CompressionPresets.VideoNames.Concat(CompressionPresets.Names))} (got " +
                 $"'{options.VideoPreset}').");
@@ -87,9 +88,6 @@ public sealed class FastAttnOptionsValidator(ModelFamilyRegistry families) : IVa
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    /// <summary>Whether <paramref name="preset"/> is raw, D1..D6 or V1..V5 (any case).</summary>
-    public static bool IsPreset(string? preset) =>
-        preset is not null && (preset.Trim().Equals("raw", StringComparison.OrdinalIgnoreCase)
-            || CompressionPresets.Names.Contains(preset.Trim().ToUpperInvariant())
-            || CompressionPresets.VideoNames.Contains(preset.Trim().ToUpperInvariant()));
+    /// <summary>Whether <paramref name="preset"/> is raw, D1..D6, B1..B6 or V1..V5 (any case).</summary>
+    public static bool IsPreset(string? preset) => CompressionPresets.IsPreset(preset);
 }

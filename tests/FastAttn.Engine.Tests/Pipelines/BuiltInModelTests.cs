@@ -40,13 +40,15 @@ public class BuiltInModelTests
     {
         using var loaded = DiTModelFolder.Load(BuiltInModels.Default);
         var plans = Directory.GetFiles(loaded.ShippedPlans!, "*.json").Select(PlanSerializer.Load)
-            .ToDictionary(p => CompressionPresets.NameOf(p.Key.Threshold, OutputKind.Image)!);
-        Assert.Equal(CompressionPresets.Names.Order(), plans.Keys.Order());
+            .ToDictionary(p => CompressionPresets.NameOf(p.Key.Threshold, OutputKind.Image, p.Key.SearchScope)!);
+        Assert.Equal(CompressionPresets.Names.Concat(CompressionPresets.BlockNames).Order(), plans.Keys.Order());
         var fingerprint = ModelFingerprint.Of(loaded.Pipeline.Transformer);
         foreach (var plan in plans.Values)
             PlanCompatibility.Check(plan, fingerprint, loaded.Pipeline.Transformer.Config.Depth, plan.Key.LatentHeight, loaded.Defaults.Steps,
                 loaded.Defaults.Scheduler, loaded.Defaults.GuidanceScale);
         Assert.True(plans["D6"].Flops!.ModuleFraction < plans["D1"].Flops!.ModuleFraction);
         Assert.True(plans["D6"].Flops!.ModuleFraction <= 0.6, $"D6 attention FLOPs {plans["D6"].Flops!.ModuleFraction:P1}");
+        Assert.True(plans["B6"].Flops!.TransformerFraction < plans["B1"].Flops!.TransformerFraction);
+        Assert.True(plans["B3"].Flops!.TransformerFraction < plans["D3"].Flops!.TransformerFraction);
     }
 }

@@ -14,7 +14,9 @@ public class ShippedPlanTests
     public async Task TheShippedTinyMnistPlansAreFoundForTheD1ToD6Requests()
     {
         using var model = ModelFamilyRegistry.Default.Load(BuiltInModels.Default, ModelLoadSettings.For("cpu"));
-        var shipped = Directory.GetFiles(Assert.Single(model.PlanFolders), "*.json");
+        var all = Directory.GetFiles(Assert.Single(model.PlanFolders), "*.json");
+        Assert.Equal(12, all.Length);                                                        // D1..D6 and the block scope's B1..B6
+        var shipped = all.Where(p => PlanSerializer.Load(p).Key.SearchScope == SearchScope.Attention).ToArray();
         Assert.Equal(6, shipped.Length);
         var user = Directory.CreateTempSubdirectory("fastattn-user-").FullName;
         // The default settings find measured-order (cpu) plans; plans shipped before the measured order are found with the
@@ -32,6 +34,14 @@ public class ShippedPlanTests
             Assert.Equal(SearchMetric.GuidedOutput, resolved.Plan.Key.Metric);                  // migrated from ",metric:guided"
             Assert.Equal(Path.GetFileName(resolved.Path), resolved.Plan.Key.FileName);
             Assert.Null(resolved.Warning);
+        }
+        Assert.Equal(0, resolver.Searches);
+        foreach (var preset in CompressionPresets.BlockNames)                                  // B presets find their own plans
+        {
+            var resolved = await resolver.ResolveAsync(model, model.Prepare(new GenerationRequest { Prompt = "7", Preset = preset }), search: false);
+            Assert.Equal(SearchScope.Block, resolved!.Plan.Key.SearchScope);
+            Assert.NotNull(resolved.Plan.Blocks);
+            Assert.DoesNotContain(resolved.Path, shipped);
         }
         Assert.Equal(0, resolver.Searches);
         Assert.Empty(Directory.GetFiles(user));

@@ -57,7 +57,7 @@ public sealed class DiTBlock : Module<Tensor, Tensor, Tensor>
         var attnOut = runner.Run(layer, attn, attnIn);                                      // (N, T, D)
         x = x + gateMsa * attnOut;                                                          // (N, T, D)
         var mlpIn = Modulation.ModulateRows(norm2.forward(x), shiftMlp, scaleMlp);         // (N, T, D)
-        x = x + gateMlp * mlp.forward(mlpIn);                                               // (N, T, D)
+        x = x + runner.RunFeedForward(layer, mlp.forward, mlpIn, gateMlp);                  // (N, T, D)
         return x.MoveToOuterDisposeScope();
     }
 }

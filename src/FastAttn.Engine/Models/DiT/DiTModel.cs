@@ -109,7 +109,10 @@ public sealed class DiTModel : Module<Tensor, Tensor, Tensor, Tensor>
     public Tensor RunBlock(int index, Tensor h, DiTForwardState state, ISelfAttentionRunner runner)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return _blockList[index].ForwardActivated(h, state.Activated[index], index, runner);
+        ArgumentNullException.ThrowIfNull(runner);
+        var block = _blockList[index];
+        var activated = state.Activated[index];
+        return runner.RunBlock(index, h, x => block.ForwardActivated(x, activated, index, runner));
     }
 
     /// <summary>The final layer and unpatchify: (N, T, D) → (N, C_out, H, W).</summary>

@@ -1,0 +1,198 @@
+using FastAttn.Engine.Sampling;
+using static TorchSharp.torch;
+
+namespace FastAttn.Engine.Attention;
+
+/// <summary>
+/// A block-scope plan for one generation (issue #19): the self-attention of every (step, layer) by the wrapped
+/// <see cref="FastAttentionRunner"/>, and beside it each block's feed-forward and whole-block methods with their caches —
+/// the gated feed-forward output of the last step that computed it (MLP sharing) and the block's residual contribution
+/// (output − input) of the last step that computed the block (block reuse), one per layer. Caches are written only where a
+/// later step reads them and freed at the first step that no longer does; a reuse step returns the cached value itself,
+/// bit for bit. Without a block grid it only forwards to the attention runner.
+/// </summary>
+public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
+{
+    private readonly FastAttentionRunner _attention;
+    private readonly BlockMethod[][]? _blocks;
+    private readonly bool[][] _needMlp, _needBlock;
+    private readonly Tensor?[] _mlp, _delta, _pendingMlp, _pendingDelta;
+    private readonly long? _cacheCapBytes;
+    private int _step;
+    private int _fallbacks;
+    private long _peak;
+
+    /// <summary>Creates the runner over <paramref name="attention"/> (owned: disposed with this runner).</summary>
+    /// <param name="attention">The attention runner of the same plan.</param>
+    /// <param name="blocks">The block methods, [step][layer] (read live in search mode); null: attention only.</param>
+    /// <param name="cacheCapBytes">Optional cap on all cache memory; a cache that would not fit is not kept (readers compute).</param>
+    public BlockPlanRunner(FastAttentionRunner attention, BlockMethod[][]? blocks, long? cacheCapBytes = null)
+    {
+        _attention = attention ?? throw new ArgumentNullException(nameof(attention));
+        _blocks = blocks;
+        _cacheCapBytes = cacheCapBytes;
+        int layers = blocks is { Length: > 0 } ? blocks[0].Length : 0;
+        (_mlp, _delta, _pendingMlp, _pendingDelta) = (new Tensor?[layers], new Tensor?[layers], new Tensor?[layers], new Tensor?[layers]);
+        (_needMlp, _needBlock) = BlockMethods.CacheNeeds(blocks ?? []);
+    }
+
+    /// <summary>The attention runner.</summary>
+    public FastAttentionRunner Attention => _attention;
+
+    /// <summary>Steps × layers that fell back to computing (missing cache or cache cap), attention included.</summary>
+    public int Fallbacks => _fallbacks + _attention.Fallbacks;
+
+    /// <summary>Bytes currently held by all caches.</summary>
+    public long CacheBytes => _attention.CacheBytes + BlockCacheBytes;
+
+    /// <summary>Bytes currently held by the feed-forward and block caches.</summary>
+    public long BlockCacheBytes => Bytes(_mlp) + Bytes(_delta);
+
+    /// <summary>The most bytes the caches held at once (sampled after every module call).</summary>
+    public long PeakCacheBytes => Math.Max(_peak, _attention.PeakCacheBytes);
+
+    /// <summary>What happens to cache writes during the next forward passes (the plan search's trials).</summary>
+    internal CacheWriteMode WriteMode
+    {
+        get => _attention.WriteMode;
+        set => _attention.WriteMode = value;
+    }
+
+    /// <summary>The layer whose writes are kept aside in <see cref="CacheWriteMode.PendingLayer"/> mode.</summary>
+    internal int PendingLayer
+    {
+        get => _attention.PendingLayer;
+        set => _attention.PendingLayer = value;
+    }
+
+    /// <summary>The block method of layer <paramref name="layer"/> at the current step (MLP CFG sharing removed without a CFG batch).</summary>
+    public BlockMethod MethodFor(int layer)
+    {
+        if (_blocks is null) return BlockMethod.Full;
+        var m = _blocks[_step][layer];
+        return _attention.CfgBatch ? m : m.WithoutCfgShare();
+    }
+
+    /// <inheritdoc />
+    public void BeginStep(int stepIndex)
+    {
+        _attention.BeginStep(stepIndex);
+        _step = stepIndex;
+        if (_blocks is null || _attention.SearchMode) return;
+        for (int l = 0; l < _mlp.Length; l++)
+        {
+            if (_mlp[l] is not null && !BlockMethods.MlpReadFrom(_blocks, stepIndex, l)) Free(_mlp, l);
+            if (_delta[l] is not null && _blocks[stepIndex][l] != BlockMethod.Reuse) Free(_delta, l);
+        }
+    }
+
+    /// <inheritdoc />
+    public Tensor Run(int layer, IAttentionProjections attention, Tensor x)
+    {
+        var output = _attention.Run(layer, attention, x);
+        _peak = Math.Max(_peak, CacheBytes);
+        return output;
+    }
+
+    /// <inheritdoc />
+    public Tensor RunFeedForward(int layer, Func<Tensor, Tensor> feedForward, Tensor x, Tensor gate)
+    {
+        ArgumentNullException.ThrowIfNull(feedForward);
+        var method = MethodFor(layer);
+        if (method == BlockMethod.Full && _blocks is null) return gate * feedForward(x);
+        if (method == BlockMethod.MlpShare)
+        {
+            if (_mlp[layer] is Tensor cached && cached.shape.SequenceEqual(x.shape)) return cached.alias();
+            _fallbacks++;
+        }
+        using var scope = NewDisposeScope();
+        Tensor output;
+        if (method == BlockMethod.MlpCfgShare)
+        {
+            long half = x.shape[0] / 2;
+            var conditional = _attention.Order == CfgBatchOrder.ConditionalFirst ? x.narrow(0, 0, half) : x.narrow(0, half, half);
+            var shared = feedForward(conditional);                                        // (B/2, N, D)
+            output = gate * cat([shared, shared], 0);                                       // (B, N, D), each half its own gate
+        }
+        else
+        {
+            output = gate * feedForward(x);                                                 // (B, N, D)
+        }
+        if (ShouldWrite(layer, _needMlp)) Store(_mlp, _pendingMlp, layer, output);
+        return output.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public Tensor RunBlock(int layer, Tensor h, Func<Tensor, Tensor> block)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        ArgumentNullException.ThrowIfNull(block);
+        if (_blocks is null) return block(h);
+        if (MethodFor(layer) == BlockMethod.Reuse)
+        {
+            if (_delta[layer] is Tensor cached && cached.shape.SequenceEqual(h.shape)) return h + cached;
+            _fallbacks++;
+        }
+        using var scope = NewDisposeScope();
+        var output = block(h);                                                              // (B, N, D)
+        if (ShouldWrite(layer, _needBlock)) Store(_delta, _pendingDelta, layer, output - h);
+        return output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Makes the pending layer's writes real (the search chose the candidate that produced them).</summary>
+    internal void PromotePending()
+    {
+        _attention.PromotePending();
+        for (int l = 0; l < _mlp.Length; l++)
+        {
+            if (_pendingMlp[l] is Tensor m) { Free(_mlp, l); _mlp[l] = m; _pendingMlp[l] = null; }
+            if (_pendingDelta[l] is Tensor d) { Free(_delta, l); _delta[l] = d; _pendingDelta[l] = null; }
+        }
+        _peak = Math.Max(_peak, CacheBytes);
+    }
+
+    /// <summary>Drops the pending layer's writes.</summary>
+    internal void DiscardPending()
+    {
+        _attention.DiscardPending();
+        for (int l = 0; l < _mlp.Length; l++) { Free(_pendingMlp, l); Free(_pendingDelta, l); }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        for (int l = 0; l < _mlp.Length; l++) { Free(_pendingMlp, l); Free(_pendingDelta, l); Free(_mlp, l); Free(_delta, l); }
+        _attention.Dispose();
+    }
+
+    private bool ShouldWrite(int layer, bool[][] need) =>
+        WriteMode != CacheWriteMode.Discard && (_attention.SearchMode || need[_step][layer])
+        && (WriteMode == CacheWriteMode.Commit || layer == PendingLayer);
+
+    private void Store(Tensor?[] slots, Tensor?[] pending, int layer, Tensor value)
+    {
+        var kept = value.detach().DetachFromDisposeScope();
+        if (WriteMode == CacheWriteMode.PendingLayer)
+        {
+            Free(pending, layer);
+            pending[layer] = kept;
+            return;
+        }
+        Free(slots, layer);
+        if (_cacheCapBytes is long cap && CacheBytes + kept.ElementSize * kept.numel() > cap)
+        {
+            kept.Dispose();                                                                 // readers fall back to computing
+            return;
+        }
+        slots[layer] = kept;
+        _peak = Math.Max(_peak, CacheBytes);
+    }
+
+    private static void Free(Tensor?[] slots, int layer)
+    {
+        slots[layer]?.Dispose();
+        slots[layer] = null;
+    }
+
+    private static long Bytes(Tensor?[] slots) => slots.Sum(t => t is null ? 0 : t.ElementSize * t.numel());
+}
