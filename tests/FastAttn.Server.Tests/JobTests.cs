@@ -69,6 +69,10 @@ public sealed class JobTests
         }
 
         await engine.Cancelled.Task;
+        var replay = new List<string>();                                                    // the job's stream ends with its error
+        using (var stream = await server.Http.GetStreamAsync($"v1/fastattn/images/jobs/{id}/events"))
+            await foreach (var e in Sse.ReadAsync(stream)) replay.Add(e.Name);
+        Assert.Equal("error", replay[^1]);
         var status = await (await server.Http.GetAsync($"v1/fastattn/images/jobs/{id}")).JsonAsync();
         Assert.Equal("cancelled", status.GetProperty("status").GetString());
     }
