@@ -68,7 +68,6 @@ public sealed class PixArtPlanSearch : IPlanSearch<PixArtGenerationRequest, Text
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        SearchScopeNotSupportedException.ThrowUnlessAttention(options.SearchScope, "PixArt");
         var model = _pipeline.Transformer;
         var config = model.Config;
         var (rows, cols) = LatentOf(options);
@@ -99,7 +98,10 @@ public sealed class PixArtPlanSearch : IPlanSearch<PixArtGenerationRequest, Text
             options.PrefixReuse, [], options.CalibrationSeed), denoiser.Methods, costs, options.GuidanceScale > 1);
         _logger.LogInformation("PixArt plan search δ={Threshold} on {Captions} captions: {Forwards:F1} forward-equivalents in {Seconds:F1}s",
             options.Threshold, captions.Count, denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
-        return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize) { Heads = config.NumHeads });
+        var shape = new PlanModelShape(tokens, config.HiddenSize) { Heads = config.NumHeads };
+        return denoiser.Blocks is BlockMethod[][] blocks
+            ? new CompressionPlan(key, denoiser.Methods, blocks, report, shape)
+            : new CompressionPlan(key, denoiser.Methods, report, shape);
     }
 
     /// <summary>The key's calibration description: the caption set, seed and negative prompt (when not empty).</summary>
