@@ -97,6 +97,7 @@ public sealed class OpenSoraPlanSearch : IPlanSearch<VideoGenerationRequest, Vid
             options.Window ?? WindowSpec.ForTokens(tokens), cancellationToken);
         using var denoiser = GreedySearchDenoiser.For(options, config.Depth, tokens, config.InChannels, GuidedChannels.ReferenceFirstThree,
             CfgBatchOrder.ConditionalFirst, samplerUsesVariance: true, progress, cancellationToken, costs, _pipeline.Decoder);
+        denoiser.CrossAttention = true;                                                     // block scope: its output may be shared
         var targeted = new VideoAttentionDenoiser(denoiser, options.Target, FullAttentionRunner.Instance);   // the other attention stays full
         var stopwatch = Stopwatch.StartNew();
         using (_pipeline.Run(request, targeted, null, cancellationToken)) { }

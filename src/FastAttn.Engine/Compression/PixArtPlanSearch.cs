@@ -77,6 +77,7 @@ public sealed class PixArtPlanSearch : IPlanSearch<PixArtGenerationRequest, Text
             options.Window ?? WindowSpec.ForTokens(tokens), cancellationToken);
         using var denoiser = GreedySearchDenoiser.For(options, config.NumLayers, tokens, config.InChannels, GuidedChannels.AllLatent,
             CfgBatchOrder.UnconditionalFirst, samplerUsesVariance: false, progress, cancellationToken, costs, _pipeline.Decoder);
+        denoiser.CrossAttention = true;                                                     // block scope: its output may be shared
         var request = new PixArtGenerationRequest
         {
             Prompts = captions,

@@ -11,14 +11,14 @@ using static TorchSharp.torch;
 namespace FastAttn.Engine.Tests.Compression;
 
 /// <summary>
-/// PixArt's and Open-Sora's block hooks against a dense recompute: a step that shares the MLP or reuses the block equals the
+/// PixArt's and Open-Sora's block hooks against a dense recompute: a step that shares the MLP or the cross-attention output, or
+/// reuses the block, equals the
 /// model run with the recorded value substituted, bit for bit; a refresh step equals full; the caches are freed after their
 /// last read; the caption's cross-attention keys/values, cached once per generation, give the same output as projecting them.
 /// </summary>
 [Collection(SequentialCollection.Name)]
 public sealed class FamilyBlockHooksTests : IDisposable
 {
-    private static readonly BlockMethod[] Steps = [Full, MlpShare, Reuse, Full];
     private readonly string _pixart = Directory.CreateTempSubdirectory("pixart-hooks").FullName;
     private readonly string _video = Directory.CreateTempSubdirectory("opensora-hooks").FullName;
 
@@ -65,28 +65,31 @@ public sealed class FamilyBlockHooksTests : IDisposable
     }
 
     [Theory]
-    [InlineData("pixart")]
-    [InlineData("opensora")]
-    public void SharedMlpsAndReusedBlocksEqualTheDenseRecomputeBitForBitAndRefreshEqualsFull(string family)
+    [InlineData("pixart", "full,mlp-share,reuse,full")]
+    [InlineData("opensora", "full,mlp-share,reuse,full")]
+    [InlineData("pixart", "full,cross-share,cross-mlp-share,full")]
+    [InlineData("opensora", "full,cross-share,cross-mlp-share,full")]
+    public void SharedOutputsAndReusedBlocksEqualTheDenseRecomputeBitForBitAndRefreshEqualsFull(string family, string plan)
     {
+        var steps = plan.Split(',').Select(BlockMethods.Parse).ToArray();
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var (forward, layers, owner) = family == "pixart" ? PixArt() : OpenSora();
         using var _ = owner;
-        var attention = Steps.Select(_ => Enumerable.Repeat(AttentionMethod.Full, layers).ToArray()).ToArray();
-        var blocks = Steps.Select(m => Enumerable.Repeat(m, layers).ToArray()).ToArray();
+        var attention = steps.Select(_ => Enumerable.Repeat(AttentionMethod.Full, layers).ToArray()).ToArray();
+        var blocks = steps.Select(m => Enumerable.Repeat(m, layers).ToArray()).ToArray();
         using var runner = new BlockPlanRunner(new FastAttentionRunner(attention, n => WindowSpec.ForTokens(n), true,
             CfgBatchOrder.ConditionalFirst), blocks);
         using var dense = new ReplayRunner();
-        for (int s = 0; s < Steps.Length; s++)
+        for (int s = 0; s < steps.Length; s++)
         {
             runner.BeginStep(s);
-            (dense.ReplayMlp, dense.ReplayBlock) = (Steps[s] == MlpShare, Steps[s] == Reuse);
+            (dense.ReplayMlp, dense.ReplayBlock, dense.ReplayCross) = (steps[s].SharesMlp(), steps[s] == Reuse, steps[s].SharesCross());
             var planned = forward(s, runner, null);
-            Assert.True(BitEqual(forward(s, dense, null), planned), $"{family} step {s} ({Steps[s].ToShortName()})");
-            if (Steps[s] != Full)
+            Assert.True(BitEqual(forward(s, dense, null), planned), $"{family} step {s} ({steps[s].ToShortName()})");
+            if (steps[s] != Full)
                 Assert.False(BitEqual(forward(s, FullAttentionRunner.Instance, null), planned), $"step {s} substitutes something");
-            if (s == Steps.Length - 1)
+            if (s == steps.Length - 1)
             {
                 Assert.True(BitEqual(forward(s, FullAttentionRunner.Instance, null), planned), "a refresh step equals full");
                 Assert.Equal(0, runner.BlockCacheBytes);                                    // freed after their last read
@@ -119,15 +122,18 @@ public sealed class FamilyBlockHooksTests : IDisposable
 
     /// <summary>
     /// The dense recompute: full attention, every block and feed-forward computed, except that the recorded gated MLP
-    /// outputs (<see cref="ReplayMlp"/>) or block contributions (<see cref="ReplayBlock"/>) of the last computing step are substituted.
+    /// outputs (<see cref="ReplayMlp"/>), block contributions (<see cref="ReplayBlock"/>) or cross-attention outputs
+    /// (<see cref="ReplayCross"/>) of the last computing step are substituted.
     /// </summary>
     private sealed class ReplayRunner : ISelfAttentionRunner, IDisposable
     {
-        private readonly Dictionary<int, Tensor> _mlp = [], _delta = [];
+        private readonly Dictionary<int, Tensor> _mlp = [], _delta = [], _cross = [];
 
         public bool ReplayMlp { get; set; }
 
         public bool ReplayBlock { get; set; }
+
+        public bool ReplayCross { get; set; }
 
         public Tensor Run(int layer, IAttentionProjections attention, Tensor x) => attention.Attend(x);
 
@@ -147,9 +153,17 @@ public sealed class FamilyBlockHooksTests : IDisposable
             return output;
         }
 
+        public Tensor RunCrossAttention(int layer, Func<Tensor, Tensor> crossAttention, Tensor x)
+        {
+            if (ReplayCross) return _cross[layer].alias();
+            var output = crossAttention(x);
+            Keep(_cross, layer, output);
+            return output;
+        }
+
         public void Dispose()
         {
-            foreach (var t in _mlp.Values.Concat(_delta.Values)) t.Dispose();
+            foreach (var t in _mlp.Values.Concat(_delta.Values).Concat(_cross.Values)) t.Dispose();
         }
 
         private static void Keep(Dictionary<int, Tensor> slots, int layer, Tensor value)

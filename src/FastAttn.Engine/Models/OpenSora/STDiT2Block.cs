@@ -81,7 +81,7 @@ public sealed class STDiT2Block : Module<Tensor, Tensor>
             .view(b, s, frames, c).permute(0, 2, 1, 3).reshape(b, n, c);
         x = x + mt[2] * yt;
 
-        x = x + cross_attn.Forward(x, context, keyBias, crossCache, layer);
+        x = x + runner.RunCrossAttention(layer, h => cross_attn.Forward(h, context, keyBias, crossCache, layer), x);   // (B, N, C)
 
         var xm = norm2.forward(x) * (1 + m[4]) + m[3];
         x = x + runner.RunFeedForward(layer, mlp.forward, xm, m[5]);                        // (B, N, C), block-scope MLP sharing

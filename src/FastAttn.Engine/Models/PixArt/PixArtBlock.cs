@@ -67,7 +67,7 @@ public sealed class PixArtBlock : Module<Tensor, Tensor, Tensor, Tensor?, Tensor
 
         var attnIn = norm1.forward(x) * (1 + scaleMsa) + shiftMsa;                          // (B, N, D)
         x = x + gateMsa * runner.Run(layer, attn1, attnIn);
-        x = x + attn2.Forward(x, caption, captionBias, crossCache, layer);                   // no norm, no gate (PixArt)
+        x = x + runner.RunCrossAttention(layer, h => attn2.Forward(h, caption, captionBias, crossCache, layer), x);   // no norm, no gate
         var ffIn = norm2.forward(x) * (1 + scaleMlp) + shiftMlp;
         x = x + runner.RunFeedForward(layer, ff.forward, ffIn, gateMlp);                   // (B, N, D), block-scope MLP sharing
         return x.MoveToOuterDisposeScope();
