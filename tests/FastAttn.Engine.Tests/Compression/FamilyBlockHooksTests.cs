@@ -19,14 +19,7 @@ namespace FastAttn.Engine.Tests.Compression;
 [Collection(SequentialCollection.Name)]
 public sealed class FamilyBlockHooksTests : IDisposable
 {
-    private readonly string _pixart = Directory.CreateTempSubdirectory("pixart-hooks").FullName;
-    private readonly string _video = Directory.CreateTempSubdirectory("opensora-hooks").FullName;
-
-    public FamilyBlockHooksTests()
-    {
-        TinyPixArtFolder.Write(_pixart, TestData.Golden());
-        TinyOpenSoraFolder.Write(_video, TestData.Golden());
-    }
+    private readonly TinyFamilyFolders _folders = new("hooks");
 
     /// <summary>One family's forward pass on step <c>s</c>'s input with a runner (and a cross-attention cache or none).</summary>
     private delegate Tensor Forward(int step, ISelfAttentionRunner runner, CrossAttentionCache? cache);
@@ -35,7 +28,7 @@ public sealed class FamilyBlockHooksTests : IDisposable
 
     private (Forward Forward, int Layers, IDisposable Owner) PixArt()
     {
-        var pipeline = PixArtPipelineFolder.Load(_pixart);
+        var pipeline = PixArtPipelineFolder.Load(_folders.PixArt);
         var model = pipeline.Transformer;
         var c = model.Config;
         var caption = randn([2, 5, c.CaptionChannels], generator: new Generator(11));
@@ -49,7 +42,7 @@ public sealed class FamilyBlockHooksTests : IDisposable
 
     private (Forward Forward, int Layers, IDisposable Owner) OpenSora()
     {
-        var pipeline = OpenSoraPipelineFolder.Load(_video);
+        var pipeline = OpenSoraPipelineFolder.Load(_folders.OpenSora);
         var model = pipeline.Transformer;
         var c = model.Config;
         var caption = randn([2, c.ModelMaxLength, c.CaptionChannels], generator: new Generator(12));
@@ -173,9 +166,5 @@ public sealed class FamilyBlockHooksTests : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        foreach (var dir in new[] { _pixart, _video })
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-    }
+    public void Dispose() => _folders.Dispose();
 }

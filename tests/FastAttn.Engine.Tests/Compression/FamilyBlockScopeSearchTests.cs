@@ -15,14 +15,7 @@ namespace FastAttn.Engine.Tests.Compression;
 [Collection(SequentialCollection.Name)]
 public sealed class FamilyBlockScopeSearchTests : IDisposable
 {
-    private readonly string _pixart = Directory.CreateTempSubdirectory("pixart-block").FullName;
-    private readonly string _video = Directory.CreateTempSubdirectory("opensora-block").FullName;
-
-    public FamilyBlockScopeSearchTests()
-    {
-        TinyPixArtFolder.Write(_pixart, TestData.Golden());
-        TinyOpenSoraFolder.Write(_video, TestData.Golden());
-    }
+    private readonly TinyFamilyFolders _folders = new("block");
 
     private static PlanSearchSettings Block(int calibration = 2) =>
         new() { CalibrationCount = calibration, CandidateOrder = CandidateOrder.Reference, SearchScope = SearchScope.Block };
@@ -52,7 +45,7 @@ public sealed class FamilyBlockScopeSearchTests : IDisposable
     [Fact]
     public void PixArtBlockScopeAllFullIsRawBitForBitAndASearchedPlanRunsWithoutFallbacks()
     {
-        using var pipeline = PixArtPipelineFolder.Load(_pixart);
+        using var pipeline = PixArtPipelineFolder.Load(_folders.PixArt);
         var search = new PixArtPlanSearch(pipeline);
         var zero = search.Search(search.OptionsFor(Image(), 0, Block()));
         Assert.All(zero.Blocks!.SelectMany(r => r), m => Assert.Equal(BlockMethod.Full, m));
@@ -72,7 +65,7 @@ public sealed class FamilyBlockScopeSearchTests : IDisposable
     [Fact]
     public void OpenSoraBlockScopeAllFullIsRawBitForBitAndASearchedSpatialPlanRunsBesideATemporalPlan()
     {
-        using var pipeline = OpenSoraPipelineFolder.Load(_video);
+        using var pipeline = OpenSoraPipelineFolder.Load(_folders.OpenSora);
         var search = new OpenSoraPlanSearch(pipeline);
         var zero = search.Search(search.OptionsFor(Clip(), 0, Block()));
         Assert.All(zero.Blocks!.SelectMany(r => r), m => Assert.Equal(BlockMethod.Full, m));
@@ -95,7 +88,7 @@ public sealed class FamilyBlockScopeSearchTests : IDisposable
     [Fact]
     public void OpenSoraTemporalPlansStayInTheAttentionScope()
     {
-        using var pipeline = OpenSoraPipelineFolder.Load(_video);
+        using var pipeline = OpenSoraPipelineFolder.Load(_folders.OpenSora);
         var search = new OpenSoraPlanSearch(pipeline);
         var options = search.OptionsFor(Clip(), 0.3, Block() with { Target = VideoAttention.Temporal });
         var error = Assert.Throws<SearchScopeNotSupportedException>(() => search.Search(options));
@@ -103,9 +96,5 @@ public sealed class FamilyBlockScopeSearchTests : IDisposable
         Assert.Contains("temporal", error.Message);
     }
 
-    public void Dispose()
-    {
-        foreach (var dir in new[] { _pixart, _video })
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-    }
+    public void Dispose() => _folders.Dispose();
 }
