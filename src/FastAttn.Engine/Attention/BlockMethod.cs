@@ -108,7 +108,9 @@ public static class BlockMethods
     internal static bool MlpReadFrom(BlockMethod[][] methods, int step, int layer) =>
         ReadFrom(methods, step, layer, SharesMlp, ComputesMlp);
 
-    /// <summary>Whether a cross-attention-sharing step of layer <paramref name="layer"/> reads its cache at or after <paramref name="step"/>.</summary>
+    /// <summary>
+    /// Whether a cross-attention-sharing step of layer <paramref name="layer"/> reads its cache at or after <paramref name="step"/>.
+    /// </summary>
     internal static bool CrossReadFrom(BlockMethod[][] methods, int step, int layer) =>
         ReadFrom(methods, step, layer, SharesCross, ComputesCross);
 

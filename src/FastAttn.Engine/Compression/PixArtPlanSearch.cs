@@ -99,7 +99,7 @@ public sealed class PixArtPlanSearch : IPlanSearch<PixArtGenerationRequest, Text
             options.PrefixReuse, [], options.CalibrationSeed), denoiser.Methods, costs, options.GuidanceScale > 1);
         _logger.LogInformation("PixArt plan search δ={Threshold} on {Captions} captions: {Forwards:F1} forward-equivalents in {Seconds:F1}s",
             options.Threshold, captions.Count, denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
-        var shape = new PlanModelShape(tokens, config.HiddenSize) { Heads = config.NumHeads };
+        var shape = new PlanModelShape(tokens, config.HiddenSize) { Heads = config.NumHeads, CaptionTokens = request.MaxTokens };
         return denoiser.Blocks is BlockMethod[][] blocks
             ? new CompressionPlan(key, denoiser.Methods, blocks, report, shape)
             : new CompressionPlan(key, denoiser.Methods, report, shape);

@@ -38,8 +38,22 @@ public sealed class FamilyBlockScopeSearchTests : IDisposable
                 if (plan.Blocks[s][l] == BlockMethod.Reuse) Assert.Equal(AttentionMethod.OutputShare, plan.Methods[s][l]);
         var path = Path.Combine(Path.GetTempPath(), plan.Key.FileName);
         PlanSerializer.Save(plan, path);
-        Assert.Equal(plan.Blocks, PlanSerializer.Load(path).Blocks);
+        var loaded = PlanSerializer.Load(path);
         File.Delete(path);
+        Assert.Equal(plan.Blocks, loaded.Blocks);
+        Assert.True(loaded.Shape!.CaptionTokens > 0);
+        Assert.True(loaded.TransformerFlops!.Value.Full.CrossAttention > 0, "the cross-attention is counted");
+
+        // Cross-attention sharing on every layer at every other step: its FLOPs halve, its cache is one entry per layer.
+        var methods = plan.Methods.Select(r => r.Select(_ => AttentionMethod.Full).ToArray()).ToArray();
+        var blocks = plan.Methods.Select((r, s) => r.Select(_ => s % 2 == 1 ? BlockMethod.CrossShare : BlockMethod.Full).ToArray()).ToArray();
+        var shared = new CompressionPlan(plan.Key, methods, blocks, shape: plan.Shape);
+        var (sharedFlops, full) = shared.TransformerFlops!.Value;
+        Assert.Equal(full.CrossAttention / 2, sharedFlops.CrossAttention, 6);
+        Assert.Equal(full.Mlp, sharedFlops.Mlp);
+        var memory = PlanMemory.ByKind(shared, 1, plan.Shape!.Tokens, plan.Shape.Hidden);
+        Assert.Equal(plan.Layers * 2L * plan.Shape.Tokens * plan.Shape.Hidden * 4, memory.CrossAttention);
+        Assert.Equal(0, memory.Mlp + memory.Block);
     }
 
     [Fact]
