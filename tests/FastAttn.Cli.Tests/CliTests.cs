@@ -128,7 +128,8 @@ public sealed class CliTests : IDisposable
             Assert.Equal(3, image.Frames.Count);
         Assert.Equal(3, Directory.GetFiles(Path.Combine(_dir, "fox-frames"), "frame-*.png").Length);
         Assert.Equal(2, await CliApp.RunAsync(["generate-video", .. clip, "--prompt", "a red fox", "--preset", "V3", "--out", gif]));   // no plan yet
-        Assert.Equal(2, await CliApp.RunAsync(["search", .. clip, "--preset", "B3"]));      // block scope: DiT only, a clear error
+        Assert.Equal(0, await CliApp.RunAsync(["search", .. clip, "--preset", "B3"]));      // block scope: decided through the spatial plan
+        Assert.Equal(2, await CliApp.RunAsync(["search", .. clip, "--preset", "B3", "--video-attention", "temporal"]));   // temporal: a clear error
         Assert.Equal(0, await CliApp.RunAsync(["search", .. clip, "--preset", "V3"]));
         Assert.Equal(0, await CliApp.RunAsync(["generate-video", .. clip, "--prompt", "a red fox", "--preset", "V3", "--out", gif]));
         Assert.Equal(2, await CliApp.RunAsync(["generate-video", .. clip, "--prompt", "a red fox", "--preset", "V3", "--temporal-preset", "V3", "--out", gif]));

@@ -68,8 +68,10 @@ internal static class PlanCommand
         if (plan.TransformerFlops is var (planFlops, fullFlops))
         {
             var part = planFlops.FractionOf(fullFlops);
-            table.AddRow("  per part (of full)", $"self-attention {part.SelfAttention:P1}, MLP {part.Mlp:P1}, adaLN/other {part.Other:P1}");
+            var cross = fullFlops.CrossAttention > 0 ? $", cross-attention {part.CrossAttention:P1}" : "";
+            table.AddRow("  per part (of full)", $"self-attention {part.SelfAttention:P1}{cross}, MLP {part.Mlp:P1}, adaLN/other {part.Other:P1}");
             table.AddRow("  share of full FLOPs", $"self-attention {fullFlops.SelfAttention / fullFlops.Total:P1}, " +
+                (fullFlops.CrossAttention > 0 ? $"cross-attention {fullFlops.CrossAttention / fullFlops.Total:P1}, " : "") +
                 $"MLP {fullFlops.Mlp / fullFlops.Total:P1}, adaLN/other {fullFlops.Other / fullFlops.Total:P1}");
         }
         if (plan.Search?.PredictedAttentionTimeFraction is double time)
@@ -79,7 +81,8 @@ internal static class PlanCommand
             var memory = PlanMemory.ByKind(plan, 1, shape.Tokens, shape.Hidden);
             table.AddRow("Cache memory (per image, fp32)", $"{memory.Total / 1048576.0:F2} MiB peak");
             table.AddRow("  per kind (own peak)", $"AST {Mib(memory.AttentionOutput)}, WA-RS {Mib(memory.WindowResidual)}" +
-                (plan.Blocks is null ? "" : $", MLP share {Mib(memory.Mlp)}, block reuse {Mib(memory.Block)}"));
+                (plan.Blocks is null ? "" : $", MLP share {Mib(memory.Mlp)}, block reuse {Mib(memory.Block)}") +
+                (memory.CrossAttention > 0 ? $", cross-attention share {Mib(memory.CrossAttention)}" : ""));
         }
         if (plan.Search is PlanSearchReport s)
             table.AddRow("Search cost", $"{s.ForwardEquivalents:F1} forward-equivalents, " +

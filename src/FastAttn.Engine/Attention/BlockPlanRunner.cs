@@ -7,7 +7,8 @@ namespace FastAttn.Engine.Attention;
 /// A block-scope plan for one generation (issue #19): the self-attention of every (step, layer) by the wrapped
 /// <see cref="FastAttentionRunner"/>, and beside it each block's feed-forward and whole-block methods with their caches —
 /// the gated feed-forward output of the last step that computed it (MLP sharing) and the block's residual contribution
-/// (output − input) of the last step that computed the block (block reuse), one per layer. Caches are written only where a
+/// (output − input) of the last step that computed the block (block reuse), and the cross-attention output of the last step
+/// that computed it (cross-attention sharing, PixArt and Open-Sora), one per layer. Caches are written only where a
 /// later step reads them and freed at the first step that no longer does; a reuse step returns the cached value itself,
 /// bit for bit. Without a block grid it only forwards to the attention runner.
 /// </summary>
@@ -15,8 +16,8 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
 {
     private readonly FastAttentionRunner _attention;
     private readonly BlockMethod[][]? _blocks;
-    private readonly bool[][] _needMlp, _needBlock;
-    private readonly Tensor?[] _mlp, _delta, _pendingMlp, _pendingDelta;
+    private readonly bool[][] _needMlp, _needBlock, _needCross;
+    private readonly Tensor?[] _mlp, _delta, _cross, _pendingMlp, _pendingDelta, _pendingCross;
     private readonly long? _cacheCapBytes;
     private int _step;
     private int _fallbacks;
@@ -32,8 +33,9 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
         _blocks = blocks;
         _cacheCapBytes = cacheCapBytes;
         int layers = blocks is { Length: > 0 } ? blocks[0].Length : 0;
-        (_mlp, _delta, _pendingMlp, _pendingDelta) = (new Tensor?[layers], new Tensor?[layers], new Tensor?[layers], new Tensor?[layers]);
-        (_needMlp, _needBlock) = BlockMethods.CacheNeeds(blocks ?? []);
+        (_mlp, _delta, _cross) = (new Tensor?[layers], new Tensor?[layers], new Tensor?[layers]);
+        (_pendingMlp, _pendingDelta, _pendingCross) = (new Tensor?[layers], new Tensor?[layers], new Tensor?[layers]);
+        (_needMlp, _needBlock, _needCross) = BlockMethods.CacheNeeds(blocks ?? []);
     }
 
     /// <summary>The attention runner.</summary>
@@ -45,8 +47,8 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
     /// <summary>Bytes currently held by all caches.</summary>
     public long CacheBytes => _attention.CacheBytes + BlockCacheBytes;
 
-    /// <summary>Bytes currently held by the feed-forward and block caches.</summary>
-    public long BlockCacheBytes => Bytes(_mlp) + Bytes(_delta);
+    /// <summary>Bytes currently held by the feed-forward, block and cross-attention caches.</summary>
+    public long BlockCacheBytes => Bytes(_mlp) + Bytes(_delta) + Bytes(_cross);
 
     /// <summary>The most bytes the caches held at once (sampled after every module call).</summary>
     public long PeakCacheBytes => Math.Max(_peak, _attention.PeakCacheBytes);
@@ -83,6 +85,7 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
         {
             if (_mlp[l] is not null && !BlockMethods.MlpReadFrom(_blocks, stepIndex, l)) Free(_mlp, l);
             if (_delta[l] is not null && _blocks[stepIndex][l] != BlockMethod.Reuse) Free(_delta, l);
+            if (_cross[l] is not null && !BlockMethods.CrossReadFrom(_blocks, stepIndex, l)) Free(_cross, l);
         }
     }
 
@@ -100,7 +103,7 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
         ArgumentNullException.ThrowIfNull(feedForward);
         var method = MethodFor(layer);
         if (method == BlockMethod.Full && _blocks is null) return gate * feedForward(x);
-        if (method == BlockMethod.MlpShare)
+        if (method.SharesMlp())
         {
             if (_mlp[layer] is Tensor cached && cached.shape.SequenceEqual(x.shape)) return cached.alias();
             _fallbacks++;
@@ -139,6 +142,22 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
         return output.MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc />
+    public Tensor RunCrossAttention(int layer, Func<Tensor, Tensor> crossAttention, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(crossAttention);
+        if (_blocks is null) return crossAttention(x);
+        if (MethodFor(layer).SharesCross())
+        {
+            if (_cross[layer] is Tensor cached && cached.shape.SequenceEqual(x.shape)) return cached.alias();
+            _fallbacks++;
+        }
+        using var scope = NewDisposeScope();
+        var output = crossAttention(x);                                                     // (B, N, D)
+        if (ShouldWrite(layer, _needCross)) Store(_cross, _pendingCross, layer, output);
+        return output.MoveToOuterDisposeScope();
+    }
+
     /// <summary>Makes the pending layer's writes real (the search chose the candidate that produced them).</summary>
     internal void PromotePending()
     {
@@ -147,6 +166,7 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
         {
             if (_pendingMlp[l] is Tensor m) { Free(_mlp, l); _mlp[l] = m; _pendingMlp[l] = null; }
             if (_pendingDelta[l] is Tensor d) { Free(_delta, l); _delta[l] = d; _pendingDelta[l] = null; }
+            if (_pendingCross[l] is Tensor c) { Free(_cross, l); _cross[l] = c; _pendingCross[l] = null; }
         }
         _peak = Math.Max(_peak, CacheBytes);
     }
@@ -155,13 +175,17 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
     internal void DiscardPending()
     {
         _attention.DiscardPending();
-        for (int l = 0; l < _mlp.Length; l++) { Free(_pendingMlp, l); Free(_pendingDelta, l); }
+        for (int l = 0; l < _mlp.Length; l++) { Free(_pendingMlp, l); Free(_pendingDelta, l); Free(_pendingCross, l); }
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        for (int l = 0; l < _mlp.Length; l++) { Free(_pendingMlp, l); Free(_pendingDelta, l); Free(_mlp, l); Free(_delta, l); }
+        for (int l = 0; l < _mlp.Length; l++)
+        {
+            Free(_pendingMlp, l); Free(_pendingDelta, l); Free(_pendingCross, l);
+            Free(_mlp, l); Free(_delta, l); Free(_cross, l);
+        }
         _attention.Dispose();
     }
 

@@ -24,6 +24,12 @@ public interface ISelfAttentionRunner
     Tensor RunFeedForward(int layer, Func<Tensor, Tensor> feedForward, Tensor x, Tensor gate) => gate * feedForward(x);
 
     /// <summary>
+    /// Block <paramref name="layer"/>'s cross-attention output <paramref name="crossAttention"/>(x) (B, N, D) to the caption
+    /// (PixArt, Open-Sora). Block-scope plans may reuse it from an earlier step.
+    /// </summary>
+    Tensor RunCrossAttention(int layer, Func<Tensor, Tensor> crossAttention, Tensor x) => crossAttention(x);
+
+    /// <summary>
     /// Block <paramref name="layer"/> on tokens <paramref name="h"/>: <paramref name="block"/>(h). Block-scope plans may skip
     /// the block and add its residual contribution from an earlier step instead.
     /// </summary>

@@ -44,6 +44,10 @@ internal sealed class TimedAttentionRunner : ISelfAttentionRunner
 
     public Tensor RunBlock(int layer, Tensor h, Func<Tensor, Tensor> block) => _inner.RunBlock(layer, h, block);
 
+    /// <inheritdoc />
+    public Tensor RunCrossAttention(int layer, Func<Tensor, Tensor> crossAttention, Tensor x) =>
+        _inner.RunCrossAttention(layer, crossAttention, x);
+
     private void Synchronize()
     {
         if (_device.type == DeviceType.CUDA) cuda.synchronize(_device);

@@ -50,7 +50,7 @@ public sealed record BlockCosts(double AttentionMs, double MlpMs, double OtherMs
                 var m = cfgBatch ? methods[s][l] : methods[s][l].WithoutCfgShare();
                 total += costs.ModuleMs(m, refresh[s][l]) + OtherMs + b switch
                 {
-                    BlockMethod.MlpShare => 0,
+                    _ when b.SharesMlp() => 0,
                     BlockMethod.MlpCfgShare => MlpMs / 2,
                     _ => MlpMs,
                 };

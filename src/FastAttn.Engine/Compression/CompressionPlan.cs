@@ -59,13 +59,16 @@ public sealed class CompressionPlan
 
     /// <summary>The plan's FLOPs fractions, when its model shape is recorded.</summary>
     public FlopsFractions? Flops => Shape is PlanModelShape s
-        ? AttentionFlops.Evaluate(Methods, Blocks, new FlopsShape(s.Tokens, s.Hidden, Layers, Key.GuidanceScale > 1), Key.Window)
+        ? AttentionFlops.Evaluate(Methods, Blocks, FlopsShapeOf(s), Key.Window)
         : null;
 
     /// <summary>The plan's FLOPs per part of the transformer and the all-full plan's, when its model shape is recorded.</summary>
     public (TransformerFlops Plan, TransformerFlops Full)? TransformerFlops => Shape is PlanModelShape s
-        ? TransformerFlopsAccounting.Evaluate(Methods, Blocks, new FlopsShape(s.Tokens, s.Hidden, Layers, Key.GuidanceScale > 1), Key.Window)
+        ? TransformerFlopsAccounting.Evaluate(Methods, Blocks, FlopsShapeOf(s), Key.Window)
         : null;
+
+    private FlopsShape FlopsShapeOf(PlanModelShape s) =>
+        new(s.Tokens, s.Hidden, Layers, Key.GuidanceScale > 1, CaptionTokens: s.CaptionTokens ?? 0);
 
     /// <summary>Number of transformer layers.</summary>
     public int Layers => Methods.Length == 0 ? 0 : Methods[0].Length;
@@ -91,4 +94,10 @@ public sealed record PlanModelShape(int Tokens, int Hidden)
 {
     /// <summary>Attention heads (recorded by searches since plan format 3; null when unknown), for the plan's cost prediction.</summary>
     public int? Heads { get; init; }
+
+    /// <summary>
+    /// Caption tokens the blocks cross-attend to (PixArt, Open-Sora; null for DiT and plans searched before it was
+    /// recorded), for the cross-attention part of the plan's FLOPs.
+    /// </summary>
+    public int? CaptionTokens { get; init; }
 }

@@ -73,7 +73,8 @@ public sealed class OpenSoraPlanSearch : IPlanSearch<VideoGenerationRequest, Vid
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        SearchScopeNotSupportedException.ThrowUnlessAttention(options.SearchScope, "Open-Sora");
+        if (options.Target == VideoAttention.Temporal)                                      // blocks are decided through the spatial plan
+            SearchScopeNotSupportedException.ThrowUnlessAttention(options.SearchScope, "Open-Sora's temporal attention");
         var key = KeyFor(options);
         var config = _pipeline.Transformer.Config;
         int rows = key.LatentHeight, cols = key.Width, frames = key.LatentFrames!.Value;
@@ -96,6 +97,7 @@ public sealed class OpenSoraPlanSearch : IPlanSearch<VideoGenerationRequest, Vid
             options.Window ?? WindowSpec.ForTokens(tokens), cancellationToken);
         using var denoiser = GreedySearchDenoiser.For(options, config.Depth, tokens, config.InChannels, GuidedChannels.ReferenceFirstThree,
             CfgBatchOrder.ConditionalFirst, samplerUsesVariance: true, progress, cancellationToken, costs, _pipeline.Decoder);
+        denoiser.CrossAttention = true;                                                     // block scope: its output may be shared
         var targeted = new VideoAttentionDenoiser(denoiser, options.Target, FullAttentionRunner.Instance);   // the other attention stays full
         var stopwatch = Stopwatch.StartNew();
         using (_pipeline.Run(request, targeted, null, cancellationToken)) { }
@@ -104,6 +106,9 @@ public sealed class OpenSoraPlanSearch : IPlanSearch<VideoGenerationRequest, Vid
             options.PrefixReuse, [], options.CalibrationSeed), denoiser.Methods, costs, options.GuidanceScale > 1);
         _logger.LogInformation("Open-Sora plan search δ={Threshold} on {Prompts} prompts: {Forwards:F1} forward-equivalents in {Seconds:F1}s",
             options.Threshold, prompts.Count, denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
-        return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize) { Heads = config.NumHeads });
+        var shape = new PlanModelShape(tokens, config.HiddenSize) { Heads = config.NumHeads, CaptionTokens = config.ModelMaxLength };
+        return denoiser.Blocks is BlockMethod[][] blocks
+            ? new CompressionPlan(key, denoiser.Methods, blocks, report, shape)
+            : new CompressionPlan(key, denoiser.Methods, report, shape);
     }
 }

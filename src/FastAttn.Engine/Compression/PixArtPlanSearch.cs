@@ -68,7 +68,6 @@ public sealed class PixArtPlanSearch : IPlanSearch<PixArtGenerationRequest, Text
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        SearchScopeNotSupportedException.ThrowUnlessAttention(options.SearchScope, "PixArt");
         var model = _pipeline.Transformer;
         var config = model.Config;
         var (rows, cols) = LatentOf(options);
@@ -78,6 +77,7 @@ public sealed class PixArtPlanSearch : IPlanSearch<PixArtGenerationRequest, Text
             options.Window ?? WindowSpec.ForTokens(tokens), cancellationToken);
         using var denoiser = GreedySearchDenoiser.For(options, config.NumLayers, tokens, config.InChannels, GuidedChannels.AllLatent,
             CfgBatchOrder.UnconditionalFirst, samplerUsesVariance: false, progress, cancellationToken, costs, _pipeline.Decoder);
+        denoiser.CrossAttention = true;                                                     // block scope: its output may be shared
         var request = new PixArtGenerationRequest
         {
             Prompts = captions,
@@ -99,7 +99,10 @@ public sealed class PixArtPlanSearch : IPlanSearch<PixArtGenerationRequest, Text
             options.PrefixReuse, [], options.CalibrationSeed), denoiser.Methods, costs, options.GuidanceScale > 1);
         _logger.LogInformation("PixArt plan search δ={Threshold} on {Captions} captions: {Forwards:F1} forward-equivalents in {Seconds:F1}s",
             options.Threshold, captions.Count, denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
-        return new CompressionPlan(key, denoiser.Methods, report, new PlanModelShape(tokens, config.HiddenSize) { Heads = config.NumHeads });
+        var shape = new PlanModelShape(tokens, config.HiddenSize) { Heads = config.NumHeads, CaptionTokens = request.MaxTokens };
+        return denoiser.Blocks is BlockMethod[][] blocks
+            ? new CompressionPlan(key, denoiser.Methods, blocks, report, shape)
+            : new CompressionPlan(key, denoiser.Methods, report, shape);
     }
 
     /// <summary>The key's calibration description: the caption set, seed and negative prompt (when not empty).</summary>

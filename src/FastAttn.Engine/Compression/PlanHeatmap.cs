@@ -30,6 +30,8 @@ public static class PlanHeatmap
         [BlockMethod.MlpShare] = new(23, 190, 207),
         [BlockMethod.MlpCfgShare] = new(188, 189, 34),
         [BlockMethod.Reuse] = new(40, 40, 40),
+        [BlockMethod.CrossShare] = new(227, 119, 194),
+        [BlockMethod.CrossMlpShare] = new(140, 86, 75),
     };
 
     /// <summary>PNG bytes of the heatmap with <paramref name="cell"/>-pixel cells and a one-cell legend strip on top.</summary>

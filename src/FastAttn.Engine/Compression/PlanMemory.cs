@@ -19,7 +19,8 @@ public static class PlanMemory
 
     /// <summary>
     /// Peak cache memory per method kind of a plan (attention outputs for AST, window residuals for WA-RS, feed-forward outputs
-    /// for MLP sharing, block contributions for block reuse) — each kind's own peak — and all caches' joint peak, for
+    /// for MLP sharing, block contributions for block reuse, cross-attention outputs for cross-attention sharing) — each kind's
+    /// own peak — and all caches' joint peak, for
     /// <paramref name="samples"/> images, as <see cref="BlockPlanRunner"/> keeps them; <paramref name="bytesPerValue"/> per element.
     /// </summary>
     public static PlanCacheMemory ByKind(CompressionPlan plan, int samples, int tokens, int hidden, int bytesPerValue = 4)
@@ -30,14 +31,15 @@ public static class PlanMemory
         var blocks = plan.Blocks ?? methods.Select(row => row.Select(_ => BlockMethod.Full).ToArray()).ToArray();
         long entry = (long)(cfg ? 2 : 1) * samples * tokens * hidden * bytesPerValue;
         var (residual, output) = FastAttentionRunner.CacheNeeds(methods, cfg);
-        var (mlp, block) = BlockMethods.CacheNeeds(blocks);
+        var (mlp, block, cross) = BlockMethods.CacheNeeds(blocks);
         int layers = plan.Layers;
-        var live = new bool[4, layers];
-        var peaks = new int[4];
+        const int kinds = 5;
+        var live = new bool[kinds, layers];
+        var peaks = new int[kinds];
         int joint = 0;
         for (int s = 0; s < methods.Length; s++)
         {
-            var during = new int[4];
+            var during = new int[kinds];
             for (int l = 0; l < layers; l++)
             {
                 var b = blocks[s][l];
@@ -47,13 +49,17 @@ public static class PlanMemory
                     (live[1, l] && !methods[s][l].IsFull() && FastAttentionRunner.ResidualReadFrom(methods, s, l)) || residual[s][l],
                     (live[2, l] && !b.ComputesMlp() && BlockMethods.MlpReadFrom(blocks, s, l)) || mlp[s][l],
                     (live[3, l] && b == BlockMethod.Reuse) || block[s][l],
+                    (live[4, l] && !b.ComputesCross() && BlockMethods.CrossReadFrom(blocks, s, l)) || cross[s][l],
                 ];
-                for (int k = 0; k < 4; k++) { live[k, l] = now[k]; during[k] += now[k] ? 1 : 0; }
+                for (int k = 0; k < kinds; k++) { live[k, l] = now[k]; during[k] += now[k] ? 1 : 0; }
             }
-            for (int k = 0; k < 4; k++) peaks[k] = Math.Max(peaks[k], during[k]);
+            for (int k = 0; k < kinds; k++) peaks[k] = Math.Max(peaks[k], during[k]);
             joint = Math.Max(joint, during.Sum());
         }
-        return new PlanCacheMemory(peaks[0] * entry, peaks[1] * entry, peaks[2] * entry, peaks[3] * entry, joint * entry);
+        return new PlanCacheMemory(peaks[0] * entry, peaks[1] * entry, peaks[2] * entry, peaks[3] * entry, joint * entry)
+        {
+            CrossAttention = peaks[4] * entry,
+        };
     }
 
     /// <summary>Most caches alive at once over the generation.</summary>
@@ -88,4 +94,8 @@ public static class PlanMemory
 /// <param name="Mlp">MLP sharing: gated feed-forward outputs.</param>
 /// <param name="Block">Block reuse: block contributions (output − input).</param>
 /// <param name="Total">All caches at once, at the generation's worst step.</param>
-public sealed record PlanCacheMemory(long AttentionOutput, long WindowResidual, long Mlp, long Block, long Total);
+public sealed record PlanCacheMemory(long AttentionOutput, long WindowResidual, long Mlp, long Block, long Total)
+{
+    /// <summary>Cross-attention sharing: cross-attention outputs (PixArt, Open-Sora; 0 for DiT plans).</summary>
+    public long CrossAttention { get; init; }
+}

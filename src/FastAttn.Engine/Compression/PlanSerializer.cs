@@ -11,7 +11,8 @@ namespace FastAttn.Engine.Compression;
 /// of method names per step. Files of version 1 (or without a version) still load: their key's calibration text is
 /// migrated to the typed fields (see <see cref="PlanKey"/>); files of version 2 have no device kind (reference order).
 /// Version 3 adds the key's device kind, the model shape's heads and the search's predicted attention-time fraction;
-/// version 4 a block-scope plan's block methods (<c>"blocks"</c>, one array of block method names per step).
+/// version 4 a block-scope plan's block methods (<c>"blocks"</c>, one array of block method names per step; the cross-attention
+/// methods are further names) and, for cross-attention models, the shape's caption tokens (<c>"captionTokens"</c>, optional).
 /// Writes are atomic; reads fail with <see cref="PlanFormatException"/> naming the problem.
 /// </summary>
 public static class PlanSerializer
@@ -39,7 +40,10 @@ public static class PlanSerializer
             root["blocks"] = new JsonArray(blocks.Select(step => (JsonNode)new JsonArray(step.Select(m => (JsonNode)m.ToShortName()).ToArray()))
                 .ToArray());
         if (plan.Shape is PlanModelShape shape)
+        {
             root["shape"] = new JsonObject { ["tokens"] = shape.Tokens, ["hidden"] = shape.Hidden, ["heads"] = shape.Heads };
+            if (shape.CaptionTokens is int caption) root["shape"]!["captionTokens"] = caption;   // cross-attention models only
+        }
         if (plan.Search is PlanSearchReport s)
         {
             root["search"] = new JsonObject
@@ -103,7 +107,10 @@ public static class PlanSerializer
                 };
             }
             PlanModelShape? shape = root["shape"] is JsonObject sh
-                ? new PlanModelShape(Int(sh, "tokens", source), Int(sh, "hidden", source)) { Heads = sh["heads"]?.GetValue<int>() }
+                ? new PlanModelShape(Int(sh, "tokens", source), Int(sh, "hidden", source))
+                {
+                    Heads = sh["heads"]?.GetValue<int>(), CaptionTokens = sh["captionTokens"]?.GetValue<int>(),
+                }
                 : null;
             if (root["blocks"] is not JsonArray blockRows)
             {

@@ -4,7 +4,7 @@ namespace FastAttn.Engine.Compression;
 
 /// <summary>A plan's (or one entry's) FLOPs split by part of the transformer.</summary>
 /// <param name="SelfAttention">Self-attention modules (QKV, QKᵀ/AV, output projection; a video model's compressed attention).</param>
-/// <param name="CrossAttention">Cross-attention to the caption (PixArt; never compressed, skipped only with the block).</param>
+/// <param name="CrossAttention">Cross-attention to the caption (PixArt, Open-Sora; shared across steps or skipped with the block).</param>
 /// <param name="Mlp">The feed-forward (MLP) modules.</param>
 /// <param name="Other">The adaLN modulation and the rest of the block (skipped only with the block).</param>
 public sealed record TransformerFlops(double SelfAttention, double CrossAttention, double Mlp, double Other)
@@ -30,7 +30,7 @@ public sealed record TransformerFlops(double SelfAttention, double CrossAttentio
 /// as <see cref="AttentionFlops.Layer"/> counts it; the MLP 2·2·N·D·(r·D) (CFG-shared: half; shared across steps: 0); the
 /// adaLN modulation 2·D·6D; with S caption tokens the cross-attention (q and output projections 4·N·D², k/v 4·S·D²,
 /// QKᵀ/AV 4·N·S·D). A reused block costs nothing (its cached contribution is added). A block computed with MLP sharing keeps
-/// its attention, cross-attention and modulation.
+/// its attention, cross-attention and modulation; one with cross-attention sharing keeps all but the cross-attention.
 /// </summary>
 public static class TransformerFlopsAccounting
 {
@@ -58,11 +58,11 @@ public static class TransformerFlopsAccounting
         double attn = AttentionFlops.Layer(attention, refresh, shape, windowPairs).Module;
         double mlp = block switch
         {
-            BlockMethod.MlpShare => 0,
+            _ when block.SharesMlp() => 0,
             BlockMethod.MlpCfgShare when shape.CfgBatch => Mlp(shape) / 2,
             _ => Mlp(shape),
         };
-        return new(attn, CrossAttention(shape), mlp, Modulation(shape));
+        return new(attn, block.SharesCross() ? 0 : CrossAttention(shape), mlp, Modulation(shape));
     }
 
     /// <summary>

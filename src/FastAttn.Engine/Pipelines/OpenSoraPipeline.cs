@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FastAttn.Engine.Attention;
 using FastAttn.Engine.Compression;
+using FastAttn.Engine.Models;
 using FastAttn.Engine.Models.OpenSora;
 using FastAttn.Engine.Models.TextEncoder;
 using FastAttn.Engine.Sampling;
@@ -89,7 +90,8 @@ public sealed class OpenSoraPipeline : IDisposable
         foreach (var (plan, target) in new[] { (request.Plan, VideoAttention.Spatial), (request.TemporalPlan, VideoAttention.Temporal) })
         {
             if (plan is null) continue;
-            SearchScopeNotSupportedException.ThrowUnlessAttention(plan.Key.SearchScope, "Open-Sora");
+            if (target == VideoAttention.Temporal)                                          // blocks are decided through the spatial plan
+                SearchScopeNotSupportedException.ThrowUnlessAttention(plan.Key.SearchScope, "Open-Sora's temporal attention");
             if (plan.Key.Target != target)
                 throw new ArgumentException($"The {(target == VideoAttention.Spatial ? "Plan" : "TemporalPlan")} was searched for the "
                     + $"{plan.Key.Target.ToString().ToLowerInvariant()} attention.", nameof(request));
@@ -148,6 +150,7 @@ public sealed class OpenSoraPipeline : IDisposable
                 $"The captions have {caption.shape[1]} tokens; this model's null caption has {config.ModelMaxLength}: encode to that length.",
                 nameof(request));
         var captions = Chunks(batch, request.SamplesPerForward, caption, mask, guided, dtype);
+        using var crossCaches = new CrossAttentionCaches(captions.Length, config.Depth);   // caption K/V, once per generation
         using var noise = new PerSampleNoise(seeds);
         var x = noise.Next([batch, config.InChannels, frames, rows, cols], ScalarType.Float32, device);
         x = DenoisingLoop.Run(scheduler, x, noise, denoiser, (_, timestep, sample) => ChunkedForward.Run(batch, request.SamplesPerForward,
@@ -156,7 +159,8 @@ public sealed class OpenSoraPipeline : IDisposable
                 var modelIn = ChunkedForward.Input(sample, start, count, guided);
                 var t = full(modelIn.shape[0], timestep, ScalarType.Float32, device);
                 Tensor output;
-                using (var pass = Transformer.Prepare(modelIn.to(dtype), t, captions[chunk].Caption, captions[chunk].Mask, conditions))
+                using (var pass = Transformer.Prepare(modelIn.to(dtype), t, captions[chunk].Caption, captions[chunk].Mask, conditions,
+                    crossCaches[chunk]))
                     output = denoiser.Forward(chunk, pass).to(ScalarType.Float32);
                 return guided
                     ? ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, GuidedChannels.ReferenceFirstThree,

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FastAttn.Engine.Attention;
 using FastAttn.Engine.Conditioning;
+using FastAttn.Engine.Models;
 using FastAttn.Engine.Models.PixArt;
 using FastAttn.Engine.Models.TextEncoder;
 using FastAttn.Engine.Sampling;
@@ -109,7 +110,6 @@ public sealed class PixArtPipeline : IDisposable
         bool guided = request.GuidanceScale > 1.0;
         if (request.Plan is Compression.CompressionPlan plan)
         {
-            Compression.SearchScopeNotSupportedException.ThrowUnlessAttention(plan.Key.SearchScope, "PixArt");
             var (rows, cols) = LatentSizeFor(request);
             Compression.PlanCompatibility.Check(plan, Compression.ModelFingerprint.Of(Transformer), Transformer.Config.NumLayers, rows, request.Steps,
                 (request.Scheduler ?? Scheduler).Name, request.GuidanceScale, cols);
@@ -159,6 +159,7 @@ public sealed class PixArtPipeline : IDisposable
                     $"{prompt.shape[1]}: pad both to one length.", nameof(request));
         }
         var captions = Chunks(batch, request.SamplesPerForward, prompt, promptMask, negative, dtype);
+        using var crossCaches = new CrossAttentionCaches(captions.Length, config.NumLayers);   // caption K/V, once per generation
         using var noise = new PerSampleNoise(seeds);
         var x = noise.Next([batch, config.InChannels, rows, cols], ScalarType.Float32, device);
         x = DenoisingLoop.Run(scheduler, x, noise, denoiser, (_, timestep, sample) => ChunkedForward.Run(batch, request.SamplesPerForward,
@@ -167,7 +168,8 @@ public sealed class PixArtPipeline : IDisposable
                 var modelIn = ChunkedForward.Input(sample, start, count, guided);
                 var t = full(modelIn.shape[0], timestep, ScalarType.Int64, device);
                 Tensor output;
-                using (var pass = Transformer.Prepare(modelIn.to(dtype), t, captions[chunk].Caption, captions[chunk].Mask))
+                using (var pass = Transformer.Prepare(modelIn.to(dtype), t, captions[chunk].Caption, captions[chunk].Mask,
+                    crossCaches[chunk]))
                     output = denoiser.Forward(chunk, pass).to(ScalarType.Float32);
                 if (guided)
                     output = ClassifierFreeGuidance.Combine(output, request.GuidanceScale, config.InChannels, GuidedChannels.AllLatent,

@@ -117,10 +117,24 @@ public class BlockPlanRunnerTests
     public void CacheNeedsLookThroughReusedStepsToTheNextMlpReader()
     {
         BlockMethod[][] plan = [[Full], [Reuse], [MlpShare], [MlpCfgShare], [Full], [Reuse]];
-        var (mlp, block) = BlockMethods.CacheNeeds(plan);
+        var (mlp, block, cross) = BlockMethods.CacheNeeds(plan);
         Assert.Equal([true, false, false, false, false, false], mlp.Select(r => r[0]));
         Assert.Equal([true, false, false, false, true, false], block.Select(r => r[0]));
+        Assert.All(cross, r => Assert.False(r[0]));                                         // nobody shares the cross-attention
         Assert.True(BlockMethods.MlpReadFrom(plan, 1, 0));
         Assert.False(BlockMethods.MlpReadFrom(plan, 3, 0));
+    }
+
+    [Fact]
+    public void CrossAttentionCacheNeedsLookThroughReusedStepsAndMlpSharingChainsThroughCrossMlpShare()
+    {
+        BlockMethod[][] plan = [[Full], [Reuse], [CrossShare], [CrossMlpShare], [MlpCfgShare], [CrossShare], [Full]];
+        var (mlp, _, cross) = BlockMethods.CacheNeeds(plan);
+        Assert.Equal([true, false, false, false, true, false, false], cross.Select(r => r[0]));
+        Assert.Equal([false, false, true, false, false, false, false], mlp.Select(r => r[0]));   // step 2 computes the MLP step 3 reads
+        Assert.True(BlockMethods.CrossReadFrom(plan, 3, 0));
+        Assert.False(BlockMethods.CrossReadFrom(plan, 6, 0));
+        Assert.Equal(CrossMlpShare, BlockMethods.Parse(CrossMlpShare.ToShortName()));
+        Assert.Equal(CrossShare, BlockMethods.Parse("cross-share"));
     }
 }

@@ -51,10 +51,21 @@ public sealed class STDiT2Block : Module<Tensor, Tensor>
     /// x (B, T·S, C) with token index t·S + s; spatial modulation (B, 6C); temporal modulation (B, 3C); projected
     /// caption (B, L, C) and its key bias (B, 1, 1, L) or null; the spatial self-attention by <paramref name="runner"/> and
     /// the temporal one by <paramref name="temporalRunner"/> (full attention when null), both as layer <paramref name="layer"/>
-    /// (their batches are B·T frames and B·S locations, sample-major, so a CFG pair's halves stay halves).
+    /// (their batches are B·T frames and B·S locations, sample-major, so a CFG pair's halves stay halves); the gated MLP
+    /// through <paramref name="runner"/>'s feed-forward hook (block-scope plans share it).
     /// </summary>
+    /// <param name="x">Tokens (B, T·S, C).</param>
+    /// <param name="spatial">Spatial modulation (B, 6C).</param>
+    /// <param name="temporal">Temporal modulation (B, 3C).</param>
+    /// <param name="context">Projected caption (B, L, C).</param>
+    /// <param name="keyBias">(B, 1, 1, L) or null.</param>
+    /// <param name="frames">T, the patch grid's frames.</param>
+    /// <param name="layer">The block's index.</param>
+    /// <param name="runner">The spatial self-attention and block-scope runner.</param>
+    /// <param name="temporalRunner">The temporal self-attention's runner (full when null).</param>
+    /// <param name="crossCache">The generation's cross-attention keys/values (null: projected on every call).</param>
     public Tensor Forward(Tensor x, Tensor spatial, Tensor temporal, Tensor context, Tensor? keyBias, int frames, int layer,
-        ISelfAttentionRunner runner, ISelfAttentionRunner? temporalRunner = null)
+        ISelfAttentionRunner runner, ISelfAttentionRunner? temporalRunner = null, CrossAttentionCache? crossCache = null)
     {
         ArgumentNullException.ThrowIfNull(runner);
         using var scope = NewDisposeScope();
@@ -70,10 +81,10 @@ public sealed class STDiT2Block : Module<Tensor, Tensor>
             .view(b, s, frames, c).permute(0, 2, 1, 3).reshape(b, n, c);
         x = x + mt[2] * yt;
 
-        x = x + cross_attn.Forward(x, context, keyBias);
+        x = x + runner.RunCrossAttention(layer, h => cross_attn.Forward(h, context, keyBias, crossCache, layer), x);   // (B, N, C)
 
         var xm = norm2.forward(x) * (1 + m[4]) + m[3];
-        x = x + m[5] * mlp.forward(xm);
+        x = x + runner.RunFeedForward(layer, mlp.forward, xm, m[5]);                        // (B, N, C), block-scope MLP sharing
         return x.MoveToOuterDisposeScope();
     }
 }

@@ -40,6 +40,9 @@ public sealed class STDiT2ForwardState : IVideoTransformerPass
     /// <summary>(B, 1, 1, L) 0 for kept caption tokens, −∞ for the rest; null when all are kept.</summary>
     public Tensor? KeyBias { get; }
 
+    /// <summary>The generation's cross-attention key/value cache (not owned: the pipeline disposes it), or null.</summary>
+    public CrossAttentionCache? CrossCache { get; init; }
+
     /// <summary>Patch grid (frames, rows, columns).</summary>
     public (int T, int H, int W) Grid { get; }
 

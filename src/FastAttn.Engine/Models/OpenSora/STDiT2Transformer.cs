@@ -75,12 +75,23 @@ public sealed class STDiT2Transformer : Module<Tensor, Tensor, Tensor, Tensor?, 
     }
 
     /// <summary>The first part of a forward pass (tokens, modulations, caption), split out for the plan search.</summary>
-    public STDiT2ForwardState Prepare(Tensor x, Tensor t, Tensor caption, Tensor? mask, VideoConditions conditions)
+    /// <param name="x">Latents (B, C, T, H, W).</param>
+    /// <param name="t">Timesteps (B).</param>
+    /// <param name="caption">Caption features (B, L, K) or (B, 1, L, K).</param>
+    /// <param name="mask">(B, L) 1 keep / 0 padding, or null.</param>
+    /// <param name="conditions">The clip's size, frames and fps.</param>
+    /// <param name="crossCache">
+    /// The generation's cross-attention key/value cache, bound to <paramref name="caption"/> (pass the same caption tensor
+    /// every step); null: the keys and values are projected on every pass.
+    /// </param>
+    public STDiT2ForwardState Prepare(Tensor x, Tensor t, Tensor caption, Tensor? mask, VideoConditions conditions,
+        CrossAttentionCache? crossCache = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(t);
         ArgumentNullException.ThrowIfNull(caption);
         ArgumentNullException.ThrowIfNull(conditions);
+        crossCache?.Bind(caption);
         if (x.dim() != 5 || x.shape[1] != Config.InChannels)
             throw new ArgumentException($"STDiT2 input must be (B, {Config.InChannels}, T, H, W); got [{string.Join(", ", x.shape)}].", nameof(x));
         if (caption.dim() == 4) caption = caption.squeeze(1);
@@ -118,19 +129,22 @@ public sealed class STDiT2Transformer : Module<Tensor, Tensor, Tensor, Tensor?, 
         Tensor? bias = mask is null ? null
             : zeros(mask.shape, dtype, device).masked_fill(mask.eq(0), double.NegativeInfinity).view(b, 1, 1, mask.shape[1]);
         foreach (var kept in new[] { tokens, spatial, temporal, te, context, bias }) kept?.MoveToOuterDisposeScope();
-        return new STDiT2ForwardState(this, tokens, spatial, temporal, te, context, bias, grid, latent);
+        return new STDiT2ForwardState(this, tokens, spatial, temporal, te, context, bias, grid, latent) { CrossCache = crossCache };
     }
 
     /// <summary>
     /// Block <paramref name="index"/> on tokens <paramref name="h"/> (B, N, C): <paramref name="spatial"/> computes its
-    /// spatial self-attention, <paramref name="temporal"/> (full attention when null) its temporal one.
+    /// spatial self-attention, <paramref name="temporal"/> (full attention when null) its temporal one. The spatial runner
+    /// also hosts the block-scope hooks (the feed-forward and the whole block).
     /// </summary>
     public Tensor RunBlock(int index, Tensor h, STDiT2ForwardState state, ISelfAttentionRunner spatial,
         ISelfAttentionRunner? temporal = null)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return blocks[index].Forward(h, state.Spatial, state.Temporal, state.Context, state.KeyBias, state.Grid.T, index, spatial,
-            temporal ?? FullAttentionRunner.Instance);
+        ArgumentNullException.ThrowIfNull(spatial);
+        var block = blocks[index];
+        return spatial.RunBlock(index, h, x => block.Forward(x, state.Spatial, state.Temporal, state.Context, state.KeyBias, state.Grid.T,
+            index, spatial, temporal ?? FullAttentionRunner.Instance, state.CrossCache));
     }
 
     /// <summary>The final layer, unpatchify and crop of the padding: (B, N, C) → (B, C_out, T, H, W) in fp32.</summary>

@@ -73,5 +73,20 @@ public sealed class PixArtAttention : Module<Tensor, Tensor>, Attention.IAttenti
         return Project(heads).MoveToOuterDisposeScope();                                    // (B, N, D)
     }
 
+    /// <summary>
+    /// Cross-attention of x (B, N, D) over <paramref name="context"/> (B, S, C) with layer <paramref name="layer"/>'s keys
+    /// and values from <paramref name="cache"/> (projected once per generation; the same values as <see cref="Forward(Tensor, Tensor?, Tensor?)"/>).
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor context, Tensor? bias, CrossAttentionCache? cache, int layer)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (cache is null) return Forward(x, context, bias);
+        using var scope = NewDisposeScope();
+        var q = Heads(to_q.forward(x));                                                     // (B, H, N, d)
+        var (k, v) = cache.GetOrAdd(layer, () => (Heads(to_k.forward(context)), Heads(to_v.forward(context))));   // (B, H, S, d)
+        var heads = functional.scaled_dot_product_attention(q, k, v, bias);                 // (B, H, N, d)
+        return Project(heads).MoveToOuterDisposeScope();                                    // (B, N, D)
+    }
+
     private Tensor Heads(Tensor t) => t.view(t.shape[0], t.shape[1], NumHeads, HeadDim).transpose(1, 2);
 }

@@ -45,8 +45,19 @@ public sealed class PixArtBlock : Module<Tensor, Tensor, Tensor, Tensor?, Tensor
     public override Tensor forward(Tensor x, Tensor modulation, Tensor caption, Tensor? captionBias) =>
         Forward(x, modulation, caption, captionBias, 0, FullAttentionRunner.Instance);
 
-    /// <summary>The block with its self-attention computed by <paramref name="runner"/> as layer <paramref name="layer"/> (DiTFastAttn).</summary>
-    public Tensor Forward(Tensor x, Tensor modulation, Tensor caption, Tensor? captionBias, int layer, ISelfAttentionRunner runner)
+    /// <summary>
+    /// The block with its self-attention and gated feed-forward computed by <paramref name="runner"/> as layer
+    /// <paramref name="layer"/> (DiTFastAttn; block-scope plans share the feed-forward).
+    /// </summary>
+    /// <param name="x">Tokens (B, N, D).</param>
+    /// <param name="modulation">(B, 6D) from <see cref="AdaLayerNormSingle"/>.</param>
+    /// <param name="caption">Projected caption (B, S, D).</param>
+    /// <param name="captionBias">(B, 1, 1, S) or null.</param>
+    /// <param name="layer">The block's index.</param>
+    /// <param name="runner">The self-attention and block-scope runner.</param>
+    /// <param name="crossCache">The generation's cross-attention keys/values (null: projected on every call).</param>
+    public Tensor Forward(Tensor x, Tensor modulation, Tensor caption, Tensor? captionBias, int layer, ISelfAttentionRunner runner,
+        CrossAttentionCache? crossCache = null)
     {
         ArgumentNullException.ThrowIfNull(runner);
         using var scope = NewDisposeScope();
@@ -56,9 +67,9 @@ public sealed class PixArtBlock : Module<Tensor, Tensor, Tensor, Tensor?, Tensor
 
         var attnIn = norm1.forward(x) * (1 + scaleMsa) + shiftMsa;                          // (B, N, D)
         x = x + gateMsa * runner.Run(layer, attn1, attnIn);
-        x = x + attn2.Forward(x, caption, captionBias);                                      // no norm, no gate (PixArt)
+        x = x + runner.RunCrossAttention(layer, h => attn2.Forward(h, caption, captionBias, crossCache, layer), x);   // no norm, no gate
         var ffIn = norm2.forward(x) * (1 + scaleMlp) + shiftMlp;
-        x = x + gateMlp * ff.forward(ffIn);
+        x = x + runner.RunFeedForward(layer, ff.forward, ffIn, gateMlp);                   // (B, N, D), block-scope MLP sharing
         return x.MoveToOuterDisposeScope();
     }
 }

@@ -36,6 +36,9 @@ public sealed class PixArtForwardState : ITransformerPass
     /// <summary>(B, 1, 1, S) −10000 on padded caption tokens, or null without a mask.</summary>
     public Tensor? CaptionBias { get; }
 
+    /// <summary>The generation's cross-attention key/value cache (not owned: the pipeline disposes it), or null.</summary>
+    public CrossAttentionCache? CrossCache { get; init; }
+
     /// <summary>Token grid rows.</summary>
     public int Rows { get; }
 

@@ -68,7 +68,15 @@ public sealed class PixArtTransformer : Module<Tensor, Tensor, Tensor, Tensor?, 
     /// The first part of a forward pass, split out so that a plan search can rerun only the blocks after a layer: patch
     /// tokens with positions, the timestep modulation, the projected caption and its attention bias.
     /// </summary>
-    public PixArtForwardState Prepare(Tensor x, Tensor t, Tensor caption, Tensor? captionMask)
+    /// <param name="x">Latents (B, C, H, W).</param>
+    /// <param name="t">Timesteps (B).</param>
+    /// <param name="caption">Caption features (B, S, caption channels).</param>
+    /// <param name="captionMask">(B, S) 1 keep / 0 padding, or null.</param>
+    /// <param name="crossCache">
+    /// The generation's cross-attention key/value cache, bound to <paramref name="caption"/> (pass the same caption tensor
+    /// every step); null: the keys and values are projected on every pass.
+    /// </param>
+    public PixArtForwardState Prepare(Tensor x, Tensor t, Tensor caption, Tensor? captionMask, CrossAttentionCache? crossCache = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(t);
@@ -81,6 +89,7 @@ public sealed class PixArtTransformer : Module<Tensor, Tensor, Tensor, Tensor?, 
         if (caption.shape[^1] != Config.CaptionChannels)
             throw new ArgumentException(
                 $"Caption features have {caption.shape[^1]} channels; the model takes {Config.CaptionChannels}.", nameof(caption));
+        crossCache?.Bind(caption);
         using var scope = NewDisposeScope();
         int rows = (int)x.shape[2] / p, cols = (int)x.shape[3] / p;
         var dtype = proj_out.weight!.dtype;
@@ -91,14 +100,20 @@ public sealed class PixArtTransformer : Module<Tensor, Tensor, Tensor, Tensor?, 
         Tensor? bias = captionMask is null ? null
             : ((1 - captionMask.to(dtype)) * -10000.0).view(captionMask.shape[0], 1, 1, captionMask.shape[1]);   // (B, 1, 1, S)
         foreach (var kept in new[] { tokens, modulation, embedding, context, bias }) kept?.MoveToOuterDisposeScope();
-        return new PixArtForwardState(this, tokens, modulation, embedding, context, bias, rows, cols);
+        return new PixArtForwardState(this, tokens, modulation, embedding, context, bias, rows, cols) { CrossCache = crossCache };
     }
 
-    /// <summary>Block <paramref name="index"/> on tokens <paramref name="h"/> (B, N, D) → (B, N, D).</summary>
+    /// <summary>
+    /// Block <paramref name="index"/> on tokens <paramref name="h"/> (B, N, D) → (B, N, D), through the runner's block hook
+    /// (block-scope plans may reuse the block's residual contribution of an earlier step).
+    /// </summary>
     public Tensor RunBlock(int index, Tensor h, PixArtForwardState state, ISelfAttentionRunner runner)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return transformer_blocks[index].Forward(h, state.Modulation, state.Context, state.CaptionBias, index, runner);
+        ArgumentNullException.ThrowIfNull(runner);
+        var block = transformer_blocks[index];
+        return runner.RunBlock(index, h, x => block.Forward(x, state.Modulation, state.Context, state.CaptionBias, index, runner,
+            state.CrossCache));
     }
 
     /// <summary>The final layer (modulated by the timestep embedding) and unpatchify: (B, N, D) → (B, out channels, H, W).</summary>
