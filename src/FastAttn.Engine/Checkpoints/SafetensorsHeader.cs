@@ -24,6 +24,9 @@ public sealed class SafetensorsHeader
     /// <summary>The most header bytes read (the format's own limit is 100 MB).</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
+    /// <summary>The most bytes the non-zero sizes of one shape may multiply to (2⁴⁸), so that even an empty tensor's strides fit.</summary>
+    private const long MaxStrideBytes = 1L << 48;
+
     /// <summary>Bytes per element of each supported dtype.</summary>
     internal static readonly IReadOnlyDictionary<string, int> DTypeSizes = new Dictionary<string, int>(StringComparer.Ordinal)
     {
@@ -111,13 +114,16 @@ public sealed class SafetensorsHeader
                 $"tensor '{name}' has unsupported dtype '{dtype}' (supported: {string.Join(", ", DTypeSizes.Keys)}).");
         var shape = Longs(value, "shape", name, path);
         if (shape.Length > 16) throw new CheckpointFormatException(path, $"tensor '{name}' has {shape.Length} dimensions (at most 16).");
-        long bytes = size;
+        long bytes = size, strideBytes = size;                                  // strideBytes: product of the non-zero sizes
         foreach (var s in shape)
         {
             if (s < 0) throw new CheckpointFormatException(path, $"tensor '{name}' has a negative size in its shape.");
             if (s != 0 && bytes > dataLength / s)
                 throw new CheckpointFormatException(path, $"tensor '{name}' claims more data than the file holds ({dataLength} bytes).");
+            if (s != 0 && strideBytes > MaxStrideBytes / s)                      // an empty tensor's strides must not overflow either
+                throw new CheckpointFormatException(path, $"tensor '{name}' has a shape whose sizes multiply past {MaxStrideBytes} bytes.");
             bytes *= s;
+            if (s != 0) strideBytes *= s;
         }
         var offsets = Longs(value, "data_offsets", name, path);
         if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength)

@@ -122,6 +122,15 @@ public sealed class HostileCheckpointTests : IDisposable
         }, time: 2, threads: 1);
     }
 
+    [Fact]
+    public void AnEmptyTensorWhoseOtherSizesOverflowIsRefusedTyped()                    // found by the fuzz test above (seed 7_SKqBgX5Gt1)
+    {
+        var json = "{\"t0\":{\"dtype\":\"F32\",\"shape\":[0,7,4611686018427387904,7],\"data_offsets\":[0,0]}}";
+        var path = Write("empty-overflow.safetensors", FuzzSeeds.Safetensors(json, 0));
+        var e = Assert.Throws<CheckpointFormatException>(() => StateDictReader.Read(path));
+        Assert.Contains("multiply past", e.Message);
+    }
+
     [Theory]
     [InlineData("../../outside.safetensors")]
     [InlineData("/etc/passwd")]
