@@ -12,7 +12,11 @@ internal static class SoakReport
     public static readonly string[] Columns =
         ["transport", "kind", "requests", "succeeded", "failedTyped", "cancelled", "lost", "untyped", "p50Seconds", "p95Seconds"];
 
-    public static BenchReport Build(SoakRunner runner, SoakSettings settings, int tempFilesLeft)
+    /// <summary>
+    /// The report of <paramref name="runner"/>'s run. <paramref name="orphanFiles"/>: output files no client received;
+    /// <paramref name="abandonedResults"/>: results the engine finished after their caller cancelled (files removed).
+    /// </summary>
+    public static BenchReport Build(SoakRunner runner, SoakSettings settings, int tempFilesLeft, int orphanFiles = 0, long abandonedResults = 0)
     {
         var results = runner.Results.ToArray();
         var samples = runner.Sampler?.Samples ?? [];
@@ -51,6 +55,9 @@ internal static class SoakReport
         s["peakRssMb"] = samples.Select(x => x.RssMb).DefaultIfEmpty(0).Max();
         s["utilisation"] = runner.Sampler?.Utilisation ?? 0;
         s["tempFilesLeft"] = tempFilesLeft;
+        s["orphanFiles"] = orphanFiles;
+        s["abandonedResults"] = abandonedResults;
+        s["warmUpSeconds"] = runner.WarmUpSeconds;
         s["minutes"] = runner.WallSeconds / 60;
         s["clients"] = settings.Clients;
         report.Sections["samples"] = samples;
