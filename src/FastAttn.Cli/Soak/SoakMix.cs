@@ -15,7 +15,7 @@ internal sealed class SoakMix(SoakSettings settings)
     private int _next;
 
     /// <summary>One call in this many is a burst (with <see cref="SoakSettings.Burst"/> above 0).</summary>
-    public const int BurstEvery = 40;
+    public const int BurstEvery = 60;
 
     /// <summary>Every bad request, one per rule the engine checks (each must be refused with a typed error).</summary>
     private static readonly (string Label, Func<FastAttnImageRequest, FastAttnImageRequest> Make)[] Bad =
@@ -38,7 +38,10 @@ internal sealed class SoakMix(SoakSettings settings)
         ("10k-prompt", r => r with { Prompt = new string('7', 10_000) }),
     ];
 
-    /// <summary>The warm-up's calls (not counted): a good image, a batchable pair and, with a video model, a clip.</summary>
+    /// <summary>
+    /// The warm-up's calls (not counted): a good image, a batchable pair, a full batch (the engine's largest, so the native
+    /// heap reaches the peak a burst makes before sampling starts) and, with a video model, a clip.
+    /// </summary>
     public IReadOnlyList<SoakCall> WarmUp()
     {
         var good = new FastAttnImageRequest { Prompt = "3", Model = settings.ImageModel, Preset = "raw", Steps = settings.Steps, Seed = 1 };
@@ -46,6 +49,7 @@ internal sealed class SoakMix(SoakSettings settings)
         {
             new(-1, SoakKind.Image, "warm-up", settings.Deadline) { Image = good },
             new(-2, SoakKind.Batchable, "warm-up", settings.Deadline) { Image = good with { Count = 2 } },
+            new(-4, SoakKind.Burst, "warm-up", settings.Deadline) { Image = good with { Count = 2 } },     // sent MaxBatch / 2 times at once
         };
         if (settings.VideoModel is not null)
             calls.Add(new(-3, SoakKind.Video, "warm-up", settings.Deadline)

@@ -43,7 +43,8 @@ internal static class SoakReport
         s["untyped"] = Count(results, SoakOutcome.Untyped);
         s["accountedFor"] = results.Length == (int)s["succeeded"]! + (int)s["failedTyped"]! + (int)s["cancelled"]! + (int)s["lost"]! +
             (int)s["untyped"]!;
-        s["goodSucceededFraction"] = results.Length == 0 ? 0.0 : (double)good.Count(r => r.Outcome == SoakOutcome.Succeeded) / results.Length;
+        int goodSucceeded = good.Concat(results.Where(r => r.Call.Kind == SoakKind.Burst)).Count(r => r.Outcome == SoakOutcome.Succeeded);
+        s["goodSucceededFraction"] = results.Length == 0 ? 0.0 : (double)goodSucceeded / results.Length;          // bursts' served ones too
         s["badAccepted"] = results.Count(r => r.Call.Kind is SoakKind.Bad or SoakKind.Oversized && r.Outcome == SoakOutcome.Succeeded);
         s["deadlineCancelled"] = results.Count(r => r.DeadlineHit);
         s["latestAnswerPastDeadlineSeconds"] = results.Select(r => r.Seconds - r.Call.Deadline.TotalSeconds).DefaultIfEmpty(0).Max();

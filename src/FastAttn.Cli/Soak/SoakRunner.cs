@@ -72,14 +72,20 @@ internal sealed class SoakRunner(SoakSettings settings, IReadOnlyList<ISoakTrans
         foreach (var transport in transports)
             foreach (var call in calls.Where(transport.Supports))
             {
-                try
-                {
-                    var answer = await transport.SendAsync(call, cancellationToken).ConfigureAwait(false);
-                    foreach (var path in answer.Paths.Where(p => p.Length > 0)) Delivered.TryAdd(Path.GetFileName(path), 0);
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested) { }
+                int copies = call.Kind == SoakKind.Burst ? Math.Max(1, new Plugin.Options.FastAttnOptions().MaxBatch / 2) : 1;
+                await Task.WhenAll(Enumerable.Range(0, copies).Select(_ => WarmAsync(transport, call, cancellationToken))).ConfigureAwait(false);
             }
         return Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+
+    private async Task WarmAsync(ISoakTransport transport, SoakCall call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var answer = await transport.SendAsync(call, cancellationToken).ConfigureAwait(false);
+            foreach (var path in answer.Paths.Where(p => p.Length > 0)) Delivered.TryAdd(Path.GetFileName(path), 0);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested) { }
     }
 
     private bool More() => settings.Requests is int n ? Interlocked.Increment(ref _issued) <= n : _clock.Elapsed < settings.Duration;
