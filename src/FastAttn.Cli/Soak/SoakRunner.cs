@@ -97,7 +97,8 @@ internal sealed class SoakRunner(SoakSettings settings, IReadOnlyList<ISoakTrans
             var call = mix.Next(Volatile.Read(ref _typical));
             var able = transports.Where(t => t.Supports(call)).ToArray();
             if (able.Length == 0) continue;
-            var transport = able[call.Id % able.Length];
+            int turn = call.Kind == SoakKind.Burst ? call.Id / SoakMix.BurstEvery : call.Id;    // bursts too take each transport in turn
+            var transport = able[turn % able.Length];
             SoakResult[] answered = call.Kind != SoakKind.Burst ? [await OneAsync(transport, call).ConfigureAwait(false)]
                 : await Task.WhenAll(Enumerable.Range(0, settings.Burst).Select(i => OneAsync(transport,
                     call with { Image = call.Image! with { Seed = call.Id * 1000L + i } }))).ConfigureAwait(false);
