@@ -9,7 +9,8 @@ namespace FastAttn.Cli.Tests;
 /// <summary>
 /// CI's short mode of <c>fastattn bench soak</c>: a fixed number of mixed requests (good images, batchable pairs, clips on
 /// a tiny Open-Sora, bad, oversized, cancelled) through the engine, the kernel functions and IImageGenerator; every
-/// request is accounted for, none is lost or fails untyped, no bad one is accepted and no temporary file is left.
+/// request is accounted for, none is lost or fails untyped, no bad one is accepted, a burst meets a full queue, and no
+/// temporary file, nor a file of a request cancelled mid-save, is left.
 /// </summary>
 [Collection("cli")]
 public sealed class SoakTests : IDisposable
@@ -29,12 +30,14 @@ public sealed class SoakTests : IDisposable
             siloDll: "", output, CancellationToken.None);
 
         var s = report.Summary;
-        Assert.Equal(30, s["requests"]);
+        Assert.Equal(30 - 1 + BenchSoakCommand.BurstFor(3), s["requests"]);                   // call 7 is a burst
+        Assert.True((int)s["queueFullAnswers"]! > 0);                                          // the burst overflowed the queue
         Assert.Equal(true, s["accountedFor"]);
         Assert.Equal(0, s["lost"]);
         Assert.Equal(0, s["untyped"]);
         Assert.Equal(0, s["badAccepted"]);
         Assert.Equal(0, s["tempFilesLeft"]);
+        Assert.Equal(0, s["orphanFiles"]);                                                     // nothing saved for a client that had gone
         Assert.True((int)s["succeeded"]! > 0);
         Assert.Contains(report.Rows, r => (string)r["kind"]! == "video" && (int)r["succeeded"]! > 0);
         var json = JsonNode.Parse(File.ReadAllText(output + ".json"))!;

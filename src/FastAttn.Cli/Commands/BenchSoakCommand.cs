@@ -66,24 +66,34 @@ internal static class BenchSoakCommand
         return command;
     }
 
+    /// <summary>
+    /// A burst that overflows a queue of <paramref name="queue"/> even if the worker takes two whole batches out of it meanwhile:
+    /// the queue's length plus twice the engine's largest batch, plus one.
+    /// </summary>
+    public static int BurstFor(int queue) => Math.Max(1, queue) + 2 * new Plugin.Options.FastAttnOptions().MaxBatch + 1;
+
     /// <summary>Runs the soak and writes its report (also the CLI tests' entry point).</summary>
     public static async Task<Reporting.BenchReport> RunAsync(SoakSettings settings, IReadOnlyCollection<string> transports, string? videoModel,
         int queue, string? redis, string siloDll, string output, CancellationToken cancellationToken, string? url = null, string? apiKey = null)
     {
         var root = Directory.CreateTempSubdirectory("fastattn-soak").FullName;
+        if (settings.Burst == 0) settings = settings with { Burst = BurstFor(queue) };
         try
         {
             SoakRunner runner;
+            SoakHost started;
             var progress = new Progress<string>(Console.Error.WriteLine);
             var options = new SoakHostOptions(root, videoModel is null ? null : Path.GetFullPath(videoModel), Math.Max(1, queue), redis, siloDll);
             await using (var host = await SoakHost.StartAsync(settings, options, transports, cancellationToken))
             {
+                started = host;
                 if (url is not null) host.Transports.Add(new HttpTransport(url, apiKey));
                 Console.Error.WriteLine($"soak: {settings.Clients} client(s) through {string.Join(", ", host.Transports.Select(t => t.Name))}");
                 runner = new SoakRunner(settings, host.Transports, host.Engine);
                 await runner.RunAsync(progress, cancellationToken);
             }
-            var report = SoakReport.Build(runner, settings, SoakHost.TempFilesLeft(root));
+            var report = SoakReport.Build(runner, settings, SoakHost.TempFilesLeft(root), SoakHost.OrphanFiles(root, runner.Delivered),
+                started.Engine.Status.AbandonedResults);                                       // counters only: safe once stopped
             report.Provenance["machine"] = $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}";
             report.Provenance["traffic"] = $"model {settings.ImageModel}, video {videoModel ?? "none"}, steps " +
                 $"{settings.Steps?.ToString(CultureInfo.InvariantCulture) ?? "default"}, deadline {settings.Deadline.TotalSeconds} s, " +

@@ -25,6 +25,12 @@ internal enum SoakKind
 
     /// <summary>A cluster job submitted twice under one idempotency key: one job, one result.</summary>
     Duplicate,
+
+    /// <summary>
+    /// Good images sent at once by one client, more than the queue holds (<see cref="SoakSettings.Burst"/>): those that find
+    /// the queue full must be refused at once, the others succeed.
+    /// </summary>
+    Burst,
 }
 
 /// <summary>How a soak request ended, seen from the client.</summary>

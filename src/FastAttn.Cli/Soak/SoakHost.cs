@@ -121,6 +121,18 @@ internal sealed class SoakHost : IAsyncDisposable
         : Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Count(f => Path.GetFileName(f).EndsWith(".tmp", StringComparison.Ordinal)
             || f.Contains($"{Path.DirectorySeparatorChar}.staging{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
 
+    /// <summary>
+    /// Files in the engine's output folder under <paramref name="root"/> that no client received (<paramref name="delivered"/>: file
+    /// names): what a request cancelled mid-save would leave if its files were not removed. Expected 0.
+    /// </summary>
+    public static int OrphanFiles(string root, IReadOnlyDictionary<string, byte> delivered)
+    {
+        var folder = Path.Combine(root, "out");
+        return !Directory.Exists(folder) ? 0 : Directory.EnumerateFiles(folder)
+            .Count(f => (f.EndsWith(".png", StringComparison.Ordinal) || f.EndsWith(".gif", StringComparison.Ordinal))
+                && !delivered.ContainsKey(Path.GetFileName(f)));
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var host in Enumerable.Reverse(_hosts))

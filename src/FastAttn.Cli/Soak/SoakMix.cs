@@ -14,6 +14,9 @@ internal sealed class SoakMix(SoakSettings settings)
     private readonly Lock _gate = new();
     private int _next;
 
+    /// <summary>One call in this many is a burst (with <see cref="SoakSettings.Burst"/> above 0).</summary>
+    public const int BurstEvery = 60;
+
     /// <summary>Every bad request, one per rule the engine checks (each must be refused with a typed error).</summary>
     private static readonly (string Label, Func<FastAttnImageRequest, FastAttnImageRequest> Make)[] Bad =
     [
@@ -35,6 +38,27 @@ internal sealed class SoakMix(SoakSettings settings)
         ("10k-prompt", r => r with { Prompt = new string('7', 10_000) }),
     ];
 
+    /// <summary>
+    /// The warm-up's calls (not counted): a good image, a batchable pair, a full batch (the engine's largest, so the native
+    /// heap reaches the peak a burst makes before sampling starts) and, with a video model, a clip.
+    /// </summary>
+    public IReadOnlyList<SoakCall> WarmUp()
+    {
+        var good = new FastAttnImageRequest { Prompt = "3", Model = settings.ImageModel, Preset = "raw", Steps = settings.Steps, Seed = 1 };
+        var calls = new List<SoakCall>
+        {
+            new(-1, SoakKind.Image, "warm-up", settings.Deadline) { Image = good },
+            new(-2, SoakKind.Batchable, "warm-up", settings.Deadline) { Image = good with { Count = 2 } },
+            new(-4, SoakKind.Burst, "warm-up", settings.Deadline) { Image = good with { Count = 2 } },     // sent MaxBatch / 2 times at once
+        };
+        if (settings.VideoModel is not null)
+            calls.Add(new(-3, SoakKind.Video, "warm-up", settings.Deadline)
+            {
+                Video = new FastAttnVideoRequest { Prompt = "waves", Model = settings.VideoModel, Frames = 3, Width = 48, Height = 32, Seed = 1 },
+            });
+        return calls;
+    }
+
     /// <summary>The next call; <paramref name="typicalSeconds"/> (a good request's recent latency) spreads the cancel points.</summary>
     public SoakCall Next(double typicalSeconds)
     {
@@ -48,6 +72,7 @@ internal sealed class SoakMix(SoakSettings settings)
                 Steps = settings.Steps, Seed = id,
             };
             var call = new SoakCall(id, SoakKind.Image, "image", settings.Deadline) { Image = good };
+            if (settings.Burst > 0 && id % BurstEvery == 7) return call with { Kind = SoakKind.Burst, Label = "burst" };
             if (roll < 0.30) return call;
             if (roll < 0.48) return call with { Kind = SoakKind.Batchable, Label = "batchable-pair", Image = good with { Count = 2 } };
             if (roll < 0.58)
@@ -92,5 +117,6 @@ internal sealed class SoakMix(SoakSettings settings)
 /// <param name="Deadline">Each request's deadline: the client cancels it then, and an answer later than that plus a grace is lost.</param>
 /// <param name="Cluster">Whether the cluster transport is on (duplicate keys are sent).</param>
 /// <param name="Seed">The mix's seed.</param>
+/// <param name="Burst">Requests in a burst (one call in <see cref="SoakMix.BurstEvery"/>; 0: no bursts): more than the queue holds.</param>
 internal sealed record SoakSettings(TimeSpan? Duration, int? Requests, int Clients, string ImageModel, string? VideoModel, int? Steps,
-    TimeSpan Deadline, bool Cluster, int Seed);
+    TimeSpan Deadline, bool Cluster, int Seed, int Burst = 0);

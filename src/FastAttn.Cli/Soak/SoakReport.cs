@@ -12,7 +12,11 @@ internal static class SoakReport
     public static readonly string[] Columns =
         ["transport", "kind", "requests", "succeeded", "failedTyped", "cancelled", "lost", "untyped", "p50Seconds", "p95Seconds"];
 
-    public static BenchReport Build(SoakRunner runner, SoakSettings settings, int tempFilesLeft)
+    /// <summary>
+    /// The report of <paramref name="runner"/>'s run. <paramref name="orphanFiles"/>: output files no client received;
+    /// <paramref name="abandonedResults"/>: results the engine finished after their caller cancelled (files removed).
+    /// </summary>
+    public static BenchReport Build(SoakRunner runner, SoakSettings settings, int tempFilesLeft, int orphanFiles = 0, long abandonedResults = 0)
     {
         var results = runner.Results.ToArray();
         var samples = runner.Sampler?.Samples ?? [];
@@ -39,7 +43,8 @@ internal static class SoakReport
         s["untyped"] = Count(results, SoakOutcome.Untyped);
         s["accountedFor"] = results.Length == (int)s["succeeded"]! + (int)s["failedTyped"]! + (int)s["cancelled"]! + (int)s["lost"]! +
             (int)s["untyped"]!;
-        s["goodSucceededFraction"] = results.Length == 0 ? 0.0 : (double)good.Count(r => r.Outcome == SoakOutcome.Succeeded) / results.Length;
+        int goodSucceeded = good.Concat(results.Where(r => r.Call.Kind == SoakKind.Burst)).Count(r => r.Outcome == SoakOutcome.Succeeded);
+        s["goodSucceededFraction"] = results.Length == 0 ? 0.0 : (double)goodSucceeded / results.Length;          // bursts' served ones too
         s["badAccepted"] = results.Count(r => r.Call.Kind is SoakKind.Bad or SoakKind.Oversized && r.Outcome == SoakOutcome.Succeeded);
         s["deadlineCancelled"] = results.Count(r => r.DeadlineHit);
         s["latestAnswerPastDeadlineSeconds"] = results.Select(r => r.Seconds - r.Call.Deadline.TotalSeconds).DefaultIfEmpty(0).Max();
@@ -51,6 +56,9 @@ internal static class SoakReport
         s["peakRssMb"] = samples.Select(x => x.RssMb).DefaultIfEmpty(0).Max();
         s["utilisation"] = runner.Sampler?.Utilisation ?? 0;
         s["tempFilesLeft"] = tempFilesLeft;
+        s["orphanFiles"] = orphanFiles;
+        s["abandonedResults"] = abandonedResults;
+        s["warmUpSeconds"] = runner.WarmUpSeconds;
         s["minutes"] = runner.WallSeconds / 60;
         s["clients"] = settings.Clients;
         report.Sections["samples"] = samples;

@@ -25,13 +25,21 @@ internal sealed class SoakRunner(SoakSettings settings, IReadOnlyList<ISoakTrans
 
     public IReadOnlyCollection<SoakResult> Results => _results;
 
+    /// <summary>File names of the items clients received (to find files nobody received: <see cref="SoakHost.OrphanFiles"/>).</summary>
+    public ConcurrentDictionary<string, byte> Delivered { get; } = new(StringComparer.Ordinal);
+
     public double WallSeconds => _clock.Elapsed.TotalSeconds;
 
     public SoakSampler? Sampler { get; private set; }
 
+    /// <summary>How long the warm-up took (before the clock and the samples start).</summary>
+    public double WarmUpSeconds { get; private set; }
+
     public async Task RunAsync(IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var mix = new SoakMix(settings);
+        WarmUpSeconds = await WarmUpAsync(mix, cancellationToken).ConfigureAwait(false);
+        progress?.Report($"soak: warmed up in {WarmUpSeconds:F0} s");
         _clock.Start();
         Sampler = new SoakSampler(engine, () => _results.Count, DrainRecent);
         using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -53,6 +61,33 @@ internal sealed class SoakRunner(SoakSettings settings, IReadOnlyList<ISoakTrans
         await Task.WhenAll(sampling, reporting).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Warm-up, not counted and not sampled: every kind of good call (image, pair, clip) through every transport that takes it,
+    /// so the first model load, JIT and allocator growth fall before the samples growth is measured on.
+    /// </summary>
+    private async Task<double> WarmUpAsync(SoakMix mix, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var calls = mix.WarmUp();
+        foreach (var transport in transports)
+            foreach (var call in calls.Where(transport.Supports))
+            {
+                int copies = call.Kind == SoakKind.Burst ? Math.Max(1, new Plugin.Options.FastAttnOptions().MaxBatch / 2) : 1;
+                await Task.WhenAll(Enumerable.Range(0, copies).Select(_ => WarmAsync(transport, call, cancellationToken))).ConfigureAwait(false);
+            }
+        return Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+
+    private async Task WarmAsync(ISoakTransport transport, SoakCall call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var answer = await transport.SendAsync(call, cancellationToken).ConfigureAwait(false);
+            foreach (var path in answer.Paths.Where(p => p.Length > 0)) Delivered.TryAdd(Path.GetFileName(path), 0);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested) { }
+    }
+
     private bool More() => settings.Requests is int n ? Interlocked.Increment(ref _issued) <= n : _clock.Elapsed < settings.Duration;
 
     private async Task ClientAsync(SoakMix mix, CancellationToken cancellationToken)
@@ -62,14 +97,19 @@ internal sealed class SoakRunner(SoakSettings settings, IReadOnlyList<ISoakTrans
             var call = mix.Next(Volatile.Read(ref _typical));
             var able = transports.Where(t => t.Supports(call)).ToArray();
             if (able.Length == 0) continue;
-            var result = await OneAsync(able[call.Id % able.Length], call).ConfigureAwait(false);
-            _results.Enqueue(result);
+            int turn = call.Kind == SoakKind.Burst ? call.Id / SoakMix.BurstEvery : call.Id;    // bursts too take each transport in turn
+            var transport = able[turn % able.Length];
+            SoakResult[] answered = call.Kind != SoakKind.Burst ? [await OneAsync(transport, call).ConfigureAwait(false)]
+                : await Task.WhenAll(Enumerable.Range(0, settings.Burst).Select(i => OneAsync(transport,
+                    call with { Image = call.Image! with { Seed = call.Id * 1000L + i } }))).ConfigureAwait(false);
+            foreach (var r in answered) _results.Enqueue(r);
+            var result = answered[0];
             if (result.Outcome == SoakOutcome.Succeeded && call.Kind is SoakKind.Image)
             {
                 _recent.Enqueue(result.Seconds);
                 Volatile.Write(ref _typical, 0.8 * Volatile.Read(ref _typical) + 0.2 * result.Seconds);
             }
-            if (result.QueueFull) await Task.Delay(100, cancellationToken).ConfigureAwait(false);     // a real client backs off
+            if (answered.Any(r => r.QueueFull)) await Task.Delay(100, cancellationToken).ConfigureAwait(false);   // a real client backs off
         }
     }
 
@@ -91,6 +131,7 @@ internal sealed class SoakRunner(SoakSettings settings, IReadOnlyList<ISoakTrans
         try
         {
             var answer = await send.ConfigureAwait(false);
+            foreach (var path in answer.Paths.Where(p => p.Length > 0)) Delivered.TryAdd(Path.GetFileName(path), 0);
             return answer.Files.Count > 0 && answer.Files.All(Decodes) ? Result(SoakOutcome.Succeeded)
                 : Result(SoakOutcome.Lost, "answered with files that do not decode");
         }

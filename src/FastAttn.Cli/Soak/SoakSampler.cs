@@ -6,13 +6,16 @@ namespace FastAttn.Cli.Soak;
 /// <summary>One sample of the process and the engine during a soak.</summary>
 /// <param name="Seconds">Since the start.</param>
 /// <param name="RssMb">Resident set size.</param>
-/// <param name="GcHeapMb">Managed memory in use (GC.GetTotalMemory, no collection forced).</param>
+/// <param name="GcHeapMb">Managed memory live after a forced full collection (GC.GetTotalMemory(true)): what is really kept.</param>
 /// <param name="OpenFiles">Entries of /proc/self/fd (0 where there is none).</param>
 /// <param name="Running">Requests generating now.</param>
 /// <param name="Queued">Requests waiting.</param>
 /// <param name="Done">Requests answered so far.</param>
+/// <param name="GcCommittedMb">Memory the GC has committed (its heap, free space and fragmentation included).</param>
+/// <param name="LiveTensors">TorchSharp tensors created and not yet disposed or finalized (flat when every path disposes its own).</param>
 /// <param name="P50Seconds">Median latency of the last 20 good single images answered (0: none yet).</param>
-internal sealed record SoakSample(double Seconds, double RssMb, double GcHeapMb, int OpenFiles, int Running, int Queued, int Done, double P50Seconds);
+internal sealed record SoakSample(double Seconds, double RssMb, double GcHeapMb, int OpenFiles, int Running, int Queued, int Done, double P50Seconds,
+    double GcCommittedMb, long LiveTensors);
 
 /// <summary>Samples RSS, the GC heap, open files and the engine's queue at a fixed period, until stopped.</summary>
 internal sealed class SoakSampler(IFastAttnEngine? engine, Func<int> done, Func<IReadOnlyList<double>> recentLatencies)
@@ -54,8 +57,9 @@ internal sealed class SoakSampler(IFastAttnEngine? engine, Func<int> done, Func<
         using var process = Process.GetCurrentProcess();
         var latencies = recentLatencies().Order().ToArray();
         var sample = new SoakSample(_clock.Elapsed.TotalSeconds, process.WorkingSet64 / 1048576.0,
-            GC.GetTotalMemory(forceFullCollection: false) / 1048576.0, OpenFiles(), status?.Running ?? 0, status?.QueueDepth ?? 0, done(),
-            latencies.Length == 0 ? 0 : latencies[latencies.Length / 2]);
+            GC.GetTotalMemory(forceFullCollection: true) / 1048576.0, OpenFiles(), status?.Running ?? 0, status?.QueueDepth ?? 0, done(),
+            latencies.Length == 0 ? 0 : latencies[latencies.Length / 2],
+            GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0, TorchSharp.torch.Tensor.TotalCount);
         lock (_samples) _samples.Add(sample);
     }
 

@@ -77,7 +77,8 @@ internal sealed partial class KernelTransport : ISoakTransport
         var saved = SavedPath().Match(text);
         if (!saved.Success) throw new SoakRefusedException(text);                              // "Could not generate: …"
         var path = saved.Groups[1].Value;
-        return new SoakAnswer([await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false)], [path]);
+        // answered: a success whatever the token does now (reading it is the client's work, not the request's)
+        return new SoakAnswer([await File.ReadAllBytesAsync(path, CancellationToken.None).ConfigureAwait(false)], [path]);
     }
 
     [GeneratedRegex(@"^Saved the (?:image|clip) to (.+?) \(")]

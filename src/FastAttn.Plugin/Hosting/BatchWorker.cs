@@ -5,11 +5,11 @@ namespace FastAttn.Plugin.Hosting;
 
 /// <summary>
 /// One turn of a queue worker: takes the oldest job, forms its batch (<see cref="BatchFormer"/>) and runs it as one
-/// <see cref="Engine.Generation.PreparedGeneration.RunTogether"/> call on a thread of its own. A member whose caller
-/// cancels gets its cancellation at once and its items are dropped; the others complete intact; the run itself is
-/// cancelled only when every member is (or at shutdown). A failing run fails its members only.
+/// <see cref="Engine.Generation.PreparedGeneration.RunTogether"/> call on one of the engine's <see cref="GenerationThreads"/>.
+/// A member whose caller cancels gets its cancellation at once and its items are dropped; the others complete intact; the
+/// run itself is cancelled only when every member is (or at shutdown). A failing run fails its members only.
 /// </summary>
-internal sealed class BatchWorker(BatchFormer former, JobFailures failures, BatchStatistics statistics)
+internal sealed class BatchWorker(BatchFormer former, JobFailures failures, BatchStatistics statistics, GenerationThreads threads)
 {
     /// <summary>Takes, forms and runs one batch from <paramref name="queue"/>.</summary>
     public async Task RunOnceAsync(JobQueue queue, CancellationToken shutdown)
@@ -34,8 +34,8 @@ internal sealed class BatchWorker(BatchFormer former, JobFailures failures, Batc
         {
             using var running = queue.Run(members.Count);
             var plan = members[0].Plan?.Plan;
-            var rendered = await Task.Factory.StartNew(() => GenerationRunner.Render(members, plan, i => !members[i].Job.IsCompleted, run.Token),
-                run.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            var rendered = await threads.Run(() => GenerationRunner.Render(members, plan, i => !members[i].Job.IsCompleted, run.Token),
+                run.Token).ConfigureAwait(false);
             statistics.Record(members[0].Job.Model, items);
             for (int i = 0; i < members.Count; i++)
             {

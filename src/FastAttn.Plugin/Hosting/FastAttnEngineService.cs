@@ -32,6 +32,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     private readonly ResultAssembly _results;
     private readonly FastAttnBatchTelemetry _batchTelemetry;
     private readonly BatchStatistics _batches;
+    private readonly GenerationThreads _threads;
 
     /// <summary>
     /// Creates the engine. <paramref name="sharedPlans"/> (optional) shares plans and searches with other engines;
@@ -62,7 +63,8 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
             SearchOnDemand = _options.SearchOnDemand };
         _plans = new PlanResolver(resolver, sharedPlans, loggers.CreateLogger<PlanResolver>(), _queue.Stopping);
         _runner = new GenerationRunner(_models, _plans);
-        worker = new BatchWorker(new BatchFormer(policy, _runner, failures, time ?? TimeProvider.System), failures, _batches);
+        _threads = new GenerationThreads(_options.Concurrency);
+        worker = new BatchWorker(new BatchFormer(policy, _runner, failures, time ?? TimeProvider.System), failures, _batches, _threads);
     }
 
     /// <inheritdoc />
@@ -86,6 +88,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         MaxBatch = _options.MaxBatch,
         Batches = _batches.Batches,
         MeanBatchSize = _batches.MeanBatchSize,
+        AbandonedResults = _results.Abandoned,
     };
 
     /// <inheritdoc />
@@ -103,7 +106,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         var quality = _policy.Check(request);
         var generation = _policy.ToGeneration(request, quality);
         return _queue.Enqueue(new GenerationJob<FastAttnImageResult>(model, generation, OutputKind.Image, quality, cancellationToken,
-            _results.Images) { Progress = request.Progress });
+            _results.Images) { Progress = request.Progress, Abandoned = _results.Discard });
     }
 
     /// <inheritdoc />
@@ -118,7 +121,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
         var quality = _policy.Check(request);
         var generation = RequestPolicy.ToGeneration(request, quality);
         return _queue.Enqueue(new GenerationJob<FastAttnVideoResult>(model, generation, OutputKind.Video, quality, cancellationToken,
-            _results.Clip) { Progress = request.Progress });
+            _results.Clip) { Progress = request.Progress, Abandoned = _results.Discard });
     }
 
     /// <inheritdoc />
@@ -151,6 +154,7 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
     public override void Dispose()
     {
         _queue.Dispose();
+        _threads.Dispose();
         _models.Dispose();
         _batchTelemetry.Dispose();
         base.Dispose();

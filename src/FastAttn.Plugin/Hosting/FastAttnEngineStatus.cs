@@ -26,4 +26,10 @@ public sealed record FastAttnEngineStatus(int QueueDepth, int QueueCapacity, int
 
     /// <summary>Mean items per batch since start (0 before the first).</summary>
     public double MeanBatchSize { get; init; }
+
+    /// <summary>
+    /// Results finished after their caller had cancelled (typically while their files were being saved) since start: their
+    /// files were removed, and the caller saw the cancellation.
+    /// </summary>
+    public long AbandonedResults { get; init; }
 }

@@ -73,7 +73,11 @@ internal abstract class GenerationJob(string model, GenerationRequest request, O
     public abstract void OnCallerCancel(Action<GenerationJob> cancelled);
 }
 
-/// <summary>A job whose task completes with a <typeparamref name="T"/>, made from the finished job by <paramref name="assemble"/>.</summary>
+/// <summary>
+/// A job whose task completes with a <typeparamref name="T"/>, made from the finished job by <paramref name="assemble"/>. A result
+/// assembled (its files saved) after the caller gave up is handed to <see cref="Abandoned"/>, which removes its files: the caller
+/// sees either the result with its files, or the cancellation and no file.
+/// </summary>
 internal sealed class GenerationJob<T>(string model, GenerationRequest request, OutputKind kind, Quality quality, CancellationToken callerToken,
     Func<FinishedJob, TimeSpan, T> assemble) : GenerationJob(model, request, kind, quality, callerToken)
 {
@@ -81,12 +85,21 @@ internal sealed class GenerationJob<T>(string model, GenerationRequest request, 
 
     public Task<T> Task => _completion.Task;
 
+    /// <summary>Removes the files of a result nobody will receive (its caller cancelled while it was being saved).</summary>
+    public Action<T>? Abandoned { get; init; }
+
     public override bool IsCompleted => _completion.Task.IsCompleted;
 
     public override void Complete(FinishedJob finished, TimeSpan queueWait)
     {
-        try { _completion.TrySetResult(assemble(finished, queueWait)); }
-        catch (Exception e) { _completion.TrySetException(e); }
+        T result;
+        try { result = assemble(finished, queueWait); }
+        catch (Exception e)
+        {
+            _completion.TrySetException(e);
+            return;
+        }
+        if (!_completion.TrySetResult(result)) Abandoned?.Invoke(result);                   // cancelled mid-save: no file stays
     }
 
     public override void Cancel(CancellationToken token) => _completion.TrySetCanceled(token);

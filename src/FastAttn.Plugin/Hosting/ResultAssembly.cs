@@ -8,8 +8,27 @@ namespace FastAttn.Plugin.Hosting;
 /// </summary>
 internal sealed class ResultAssembly(OutputStore output)
 {
+    private long _abandoned;
+
     /// <summary>The folder items are saved to.</summary>
     public string Directory => output.Directory;
+
+    /// <summary>Results whose files were removed because their caller had gone (<see cref="Discard(FastAttnImageResult)"/>).</summary>
+    public long Abandoned => Interlocked.Read(ref _abandoned);
+
+    /// <summary>Removes the files of images nobody will receive (best effort) and counts them.</summary>
+    public void Discard(FastAttnImageResult result)
+    {
+        Interlocked.Increment(ref _abandoned);
+        output.Discard(result.Images.Select(i => i.Path));
+    }
+
+    /// <summary>Removes the file of a clip nobody will receive (best effort) and counts it.</summary>
+    public void Discard(FastAttnVideoResult result)
+    {
+        Interlocked.Increment(ref _abandoned);
+        output.Discard([result.Path]);
+    }
 
     public FastAttnImageResult Images(FinishedJob job, TimeSpan queueWait)
     {
