@@ -24,8 +24,11 @@ internal sealed class HttpTransport : ISoakTransport, IDisposable
 
     public string Name => "http";
 
-    /// <summary>Image calls; not the bad request whose fault the images API cannot carry (it has no threshold field).</summary>
-    public bool Supports(SoakCall call) => call.Image is not null && call.Label != "negative-threshold";
+    /// <summary>Parameters of the images API a fault can be in (it has no threshold field).</summary>
+    private static readonly string[] Carried = ["model", "prompt", "count", "steps", "preset", "guidance", "size"];
+
+    /// <summary>Image calls whose fault, if any, the images API can carry.</summary>
+    public bool Supports(SoakCall call) => call.Image is not null && (SoakMix.ParameterOf(call) is not string fault || Carried.Contains(fault));
 
     public async Task<SoakAnswer> SendAsync(SoakCall call, CancellationToken cancellationToken)
     {

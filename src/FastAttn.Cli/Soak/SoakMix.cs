@@ -18,25 +18,33 @@ internal sealed class SoakMix(SoakSettings settings)
     public const int BurstEvery = 60;
 
     /// <summary>Every bad request, one per rule the engine checks (each must be refused with a typed error).</summary>
-    private static readonly (string Label, Func<FastAttnImageRequest, FastAttnImageRequest> Make)[] Bad =
+    private static readonly (string Label, string Parameter, Func<FastAttnImageRequest, FastAttnImageRequest> Make)[] Bad =
     [
-        ("unknown-model", r => r with { Model = "no-such-model" }),
-        ("no-class-in-prompt", r => r with { Prompt = "a teapot on a table" }),
-        ("zero-images", r => r with { Count = 0 }),
-        ("negative-steps", r => r with { Steps = -3 }),
-        ("unknown-preset", r => r with { Preset = "D9" }),
-        ("guidance-below-1", r => r with { GuidanceScale = 0.5 }),
-        ("negative-threshold", r => r with { Preset = null, Threshold = -0.1 }),
-        ("zero-width", r => r with { Width = 0, Height = 32 }),
+        ("unknown-model", "model", r => r with { Model = "no-such-model" }),
+        ("no-class-in-prompt", "prompt", r => r with { Prompt = "a teapot on a table" }),
+        ("zero-images", "count", r => r with { Count = 0 }),
+        ("negative-steps", "steps", r => r with { Steps = -3 }),
+        ("unknown-preset", "preset", r => r with { Preset = "D9" }),
+        ("guidance-below-1", "guidance", r => r with { GuidanceScale = 0.5 }),
+        ("negative-threshold", "threshold", r => r with { Preset = null, Threshold = -0.1 }),
+        ("zero-width", "size", r => r with { Width = 0, Height = 32 }),
     ];
 
-    private static readonly (string Label, Func<FastAttnImageRequest, FastAttnImageRequest> Make)[] Oversized =
+    private static readonly (string Label, string Parameter, Func<FastAttnImageRequest, FastAttnImageRequest> Make)[] Oversized =
     [
-        ("too-many-images", r => r with { Count = 64 }),
-        ("too-many-steps", r => r with { Steps = 5000 }),
-        ("4096-square", r => r with { Width = 4096, Height = 4096 }),
-        ("10k-prompt", r => r with { Prompt = new string('7', 10_000) }),
+        ("too-many-images", "count", r => r with { Count = 64 }),
+        ("too-many-steps", "steps", r => r with { Steps = 5000 }),
+        ("4096-square", "size", r => r with { Width = 4096, Height = 4096 }),
+        ("10k-prompt", "prompt", r => r with { Prompt = new string('7', 10_000) }),
     ];
+
+    /// <summary>
+    /// The request parameter a bad or oversized call's fault is in (model, prompt, count, steps, preset, guidance, threshold,
+    /// size); null for other calls. A transport sends only the faults its request can carry.
+    /// </summary>
+    public static string? ParameterOf(SoakCall call) => call.Kind is SoakKind.Bad or SoakKind.Oversized
+        ? Bad.Concat(Oversized).First(f => f.Label == call.Label).Parameter
+        : null;
 
     /// <summary>
     /// The warm-up's calls (not counted): a good image, a batchable pair, a full batch (the engine's largest, so the native
@@ -86,12 +94,12 @@ internal sealed class SoakMix(SoakSettings settings)
                 };
             if (roll < 0.73)
             {
-                var (label, make) = Bad[_random.Next(Bad.Length)];
+                var (label, _, make) = Bad[_random.Next(Bad.Length)];
                 return call with { Kind = SoakKind.Bad, Label = label, Image = make(good) };
             }
             if (roll < 0.78)
             {
-                var (label, make) = Oversized[_random.Next(Oversized.Length)];
+                var (label, _, make) = Oversized[_random.Next(Oversized.Length)];
                 return call with { Kind = SoakKind.Oversized, Label = label, Image = make(good) };
             }
             if (roll < 0.93)

@@ -43,13 +43,13 @@ internal sealed partial class KernelTransport : ISoakTransport
 
     public string Name => "kernel";
 
-    /// <summary>Faults the functions' parameters can carry (prompt, size, quality): the others (steps, counts) are not sent.</summary>
-    private static readonly string[] Carried = ["no-class-in-prompt", "unknown-preset", "zero-width", "4096-square", "10k-prompt"];
+    /// <summary>Parameters of the functions that a fault can be in (prompt, size, quality): the others (steps, counts) are not sent.</summary>
+    private static readonly string[] Carried = ["prompt", "preset", "size"];
 
     /// <summary>The functions take prompt, size, quality and seed: no steps or counts, so the engine's defaults apply.</summary>
     public bool Supports(SoakCall call) => call.Kind is not SoakKind.Duplicate && (call.Image is null || call.Image.Count == 1)
         && (call.Video is null || _kernel.Plugins.Contains("videos"))
-        && (call.Kind is not (SoakKind.Bad or SoakKind.Oversized) || Carried.Contains(call.Label));
+        && (SoakMix.ParameterOf(call) is not string fault || Carried.Contains(fault));
 
     public async Task<SoakAnswer> SendAsync(SoakCall call, CancellationToken cancellationToken)
     {
