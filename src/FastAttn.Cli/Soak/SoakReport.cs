@@ -52,6 +52,8 @@ internal static class SoakReport
         s["queueFullMaxSeconds"] = queueFull.Length == 0 ? 0.0 : queueFull[^1];
         s["rssGrowthFraction"] = SoakSampler.Growth(samples, x => x.RssMb);
         s["gcHeapGrowthFraction"] = SoakSampler.Growth(samples, x => x.GcHeapMb);
+        s["nativeInUseGrowthFraction"] = SoakSampler.Growth(samples, x => x.NativeInUseMb);
+        s["nativeFreeGrowthFraction"] = SoakSampler.Growth(samples, x => x.NativeFreeMb);
         s["openFilesGrowth"] = samples.Count < 2 ? 0 : samples[^1].OpenFiles - samples[Math.Min(samples.Count - 1, samples.Count / 10)].OpenFiles;
         s["peakRssMb"] = samples.Select(x => x.RssMb).DefaultIfEmpty(0).Max();
         s["utilisation"] = runner.Sampler?.Utilisation ?? 0;

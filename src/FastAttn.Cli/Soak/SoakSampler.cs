@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FastAttn.Engine.Runtime;
 using FastAttn.Plugin.Hosting;
 
 namespace FastAttn.Cli.Soak;
@@ -14,8 +15,11 @@ namespace FastAttn.Cli.Soak;
 /// <param name="GcCommittedMb">Memory the GC has committed (its heap, free space and fragmentation included).</param>
 /// <param name="LiveTensors">TorchSharp tensors created and not yet disposed or finalized (flat when every path disposes its own).</param>
 /// <param name="P50Seconds">Median latency of the last 20 good single images answered (0: none yet).</param>
+/// <param name="NativeInUseMb">C heap bytes allocated and not freed (glibc mallinfo2; 0 where unavailable): grows with a native leak.</param>
+/// <param name="NativeFreeMb">C heap bytes freed but kept by the allocator: grows with fragmentation, not with a leak.</param>
+/// <param name="Threads">Threads of the process (Linux: /proc/self/status; else the runtime's count).</param>
 internal sealed record SoakSample(double Seconds, double RssMb, double GcHeapMb, int OpenFiles, int Running, int Queued, int Done, double P50Seconds,
-    double GcCommittedMb, long LiveTensors);
+    double GcCommittedMb, long LiveTensors, double NativeInUseMb, double NativeFreeMb, int Threads);
 
 /// <summary>Samples RSS, the GC heap, open files and the engine's queue at a fixed period, until stopped.</summary>
 internal sealed class SoakSampler(IFastAttnEngine? engine, Func<int> done, Func<IReadOnlyList<double>> recentLatencies)
@@ -56,10 +60,13 @@ internal sealed class SoakSampler(IFastAttnEngine? engine, Func<int> done, Func<
     {
         using var process = Process.GetCurrentProcess();
         var latencies = recentLatencies().Order().ToArray();
+        var gcHeap = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
+        var heap = NativeHeap.Measure();
         var sample = new SoakSample(_clock.Elapsed.TotalSeconds, process.WorkingSet64 / 1048576.0,
-            GC.GetTotalMemory(forceFullCollection: true) / 1048576.0, OpenFiles(), status?.Running ?? 0, status?.QueueDepth ?? 0, done(),
+            gcHeap, OpenFiles(), status?.Running ?? 0, status?.QueueDepth ?? 0, done(),
             latencies.Length == 0 ? 0 : latencies[latencies.Length / 2],
-            GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0, TorchSharp.torch.Tensor.TotalCount);
+            GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0, TorchSharp.torch.Tensor.TotalCount,
+            (heap?.InUseBytes ?? 0) / 1048576.0, (heap?.FreeBytes ?? 0) / 1048576.0, process.Threads.Count);
         lock (_samples) _samples.Add(sample);
     }
 

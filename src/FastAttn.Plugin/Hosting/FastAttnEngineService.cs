@@ -63,7 +63,9 @@ public sealed class FastAttnEngineService : BackgroundService, IFastAttnEngine
             SearchOnDemand = _options.SearchOnDemand };
         _plans = new PlanResolver(resolver, sharedPlans, loggers.CreateLogger<PlanResolver>(), _queue.Stopping);
         _runner = new GenerationRunner(_models, _plans);
-        _threads = new GenerationThreads(_options.Concurrency);
+        var trimmer = new NativeHeapTrimmer(_options.RetainNativeMemory ? _options.NativeTrimInterval : null, time ?? TimeProvider.System,
+            _logger);
+        _threads = new GenerationThreads(_options.Concurrency, trimmer.TrimIfDue);
         worker = new BatchWorker(new BatchFormer(policy, _runner, failures, time ?? TimeProvider.System), failures, _batches, _threads);
     }
 

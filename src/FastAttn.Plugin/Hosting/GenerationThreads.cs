@@ -13,10 +13,15 @@ internal sealed class GenerationThreads : TaskScheduler, IDisposable
 {
     private readonly BlockingCollection<Task> _tasks = [];
     private readonly Thread[] _threads;
+    private readonly Action? _afterEach;
 
-    /// <summary>Starts <paramref name="count"/> background threads named "FastAttn generation".</summary>
-    public GenerationThreads(int count)
+    /// <summary>
+    /// Starts <paramref name="count"/> background threads named "FastAttn generation"; <paramref name="afterEach"/> runs on
+    /// the thread after each piece of work (its exceptions are the caller's to avoid).
+    /// </summary>
+    public GenerationThreads(int count, Action? afterEach = null)
     {
+        _afterEach = afterEach;
         _threads = Enumerable.Range(0, Math.Max(1, count)).Select(i => new Thread(Loop)
         {
             IsBackground = true, Name = $"FastAttn generation {i}",
@@ -45,6 +50,10 @@ internal sealed class GenerationThreads : TaskScheduler, IDisposable
 
     private void Loop()
     {
-        foreach (var task in _tasks.GetConsumingEnumerable()) TryExecuteTask(task);
+        foreach (var task in _tasks.GetConsumingEnumerable())
+        {
+            TryExecuteTask(task);
+            _afterEach?.Invoke();
+        }
     }
 }

@@ -75,6 +75,13 @@ public sealed class FastAttnOptions
     public bool RetainNativeMemory { get; set; } = true;
 
     /// <summary>
+    /// With <see cref="RetainNativeMemory"/>: return the retained free native memory to the OS (glibc <c>malloc_trim</c>)
+    /// after a generation, at most this often, so resident memory follows what is in use instead of creeping towards the
+    /// heap's peak. Null: never. Default one minute (the pages are faulted in again once, a few milliseconds per trim).
+    /// </summary>
+    public TimeSpan? NativeTrimInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// LibTorch intra-op threads (<c>torch.set_num_threads</c>), set when the engine starts; default: LibTorch's (one per
     /// core). Process-wide: engines of one process (a host with one engine per device) share it, the last started wins.
     /// More threads speed up large batches and models; small ones stop gaining past a few cores. Give each of several
@@ -115,6 +122,7 @@ public sealed class FastAttnOptions
             SearchOnDemand = SearchOnDemand,
             WarmUp = WarmUp,
             RetainNativeMemory = RetainNativeMemory,
+            NativeTrimInterval = NativeTrimInterval,
             Threads = Threads,
             AllowResize = AllowResize,
             Limits = Limits.Clone(),

@@ -33,6 +33,8 @@ public sealed class FastAttnOptionsValidator(ModelFamilyRegistry families) : IVa
         Check(options.Concurrency >= 1, $"{S}:Concurrency must be at least 1 (got {options.Concurrency}).");
         Check(options.MaxBatch >= 1, $"{S}:MaxBatch must be at least 1 (got {options.MaxBatch}; 1 turns batching off).");
         Check(options.BatchWindow >= TimeSpan.Zero, $"{S}:BatchWindow must not be negative (got {options.BatchWindow}).");
+        Check(options.NativeTrimInterval is not { } trim || trim > TimeSpan.Zero,
+            $"{S}:NativeTrimInterval must be positive or unset (got {options.NativeTrimInterval}).");
         Check(options.MaxBatchBytes >= 0, $"{S}:MaxBatchBytes must not be negative (got {options.MaxBatchBytes}).");
         if (options.Threshold is double t) Check(t >= 0 && !double.IsNaN(t),
             $"{S}:Threshold must be ≥ 0 (got {t.ToString(CultureInfo.InvariantCulture)}).");

@@ -1,0 +1,70 @@
+using FastAttn.Engine.Runtime;
+using FastAttn.Plugin.Hosting;
+using FastAttn.Plugin.Options;
+using FastAttn.Plugin.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace FastAttn.Plugin.Tests.Memory;
+
+public sealed class NativeHeapTrimmerTests
+{
+    [Fact]
+    public void Trims_at_most_once_per_interval_on_the_clock_it_is_given()
+    {
+        var clock = new ManualTimeProvider();
+        var trimmer = new NativeHeapTrimmer(TimeSpan.FromMinutes(1), clock, NullLogger.Instance);
+
+        trimmer.TrimIfDue();
+        clock.Advance(TimeSpan.FromSeconds(59));
+        trimmer.TrimIfDue();
+        Assert.Equal(0, trimmer.Trims);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        trimmer.TrimIfDue();
+        trimmer.TrimIfDue();
+        Assert.Equal(1, trimmer.Trims);
+
+        clock.Advance(TimeSpan.FromMinutes(5));
+        trimmer.TrimIfDue();
+        Assert.Equal(2, trimmer.Trims);
+    }
+
+    [Fact]
+    public void Never_trims_without_an_interval()
+    {
+        var clock = new ManualTimeProvider();
+        var trimmer = new NativeHeapTrimmer(null, clock, NullLogger.Instance);
+        clock.Advance(TimeSpan.FromDays(1));
+        trimmer.TrimIfDue();
+        Assert.Equal(0, trimmer.Trims);
+    }
+
+    [Fact]
+    public void The_heap_measures_what_is_allocated_on_glibc_and_a_trim_keeps_what_is_in_use()
+    {
+        if (!OperatingSystem.IsLinux()) return;                     // libtorch's linux-x64 build needs glibc, which has mallinfo2 since 2.33
+        var before = NativeHeap.Measure();
+        Assert.NotNull(before);
+        var block = System.Runtime.InteropServices.Marshal.AllocHGlobal(8 << 20);   // malloc
+        try
+        {
+            var during = NativeHeap.Measure()!;
+            Assert.True(during.InUseBytes - before.InUseBytes >= 8 << 20, $"in use {before.InUseBytes} → {during.InUseBytes}");
+            NativeHeap.Trim();
+            Assert.True(NativeHeap.Measure()!.InUseBytes >= 8 << 20);
+        }
+        finally
+        {
+            System.Runtime.InteropServices.Marshal.FreeHGlobal(block);
+        }
+    }
+
+    [Fact]
+    public void A_non_positive_interval_is_refused_by_the_options_validator()
+    {
+        var errors = new FastAttnOptionsValidator(FastAttn.Engine.Families.ModelFamilyRegistry.Default).Validate(null, new FastAttnOptions { NativeTrimInterval = TimeSpan.Zero });
+        Assert.True(errors.Failed);
+        Assert.Contains("NativeTrimInterval", errors.FailureMessage);
+    }
+}
