@@ -17,6 +17,7 @@ public static class CliApp
         SearchCommand.Create(),
         PlanCommand.Create(),
         BenchCommand.Create(),
+        ReportCommand.Create(),
         TrainCommand.Create(),
         EvalCommand.Create(),
         FuzzCommand.Create(),

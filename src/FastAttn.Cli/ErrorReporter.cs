@@ -15,7 +15,8 @@ internal static class ErrorReporter
                 return ExitCodes.Cancelled;
             case CheckpointMismatchException or CheckpointFormatException or FileNotFoundException or DirectoryNotFoundException
                 or FastAttn.Engine.Compression.PlanFormatException or FastAttn.Engine.Compression.PlanMismatchException
-                or ArgumentException or NotSupportedException or InvalidOperationException or InvalidDataException:
+                or ArgumentException or NotSupportedException or InvalidOperationException or InvalidDataException
+                or Reporting.ParetoInputException:
                 AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
                 return ExitCodes.BadInput;
             default:

@@ -95,6 +95,7 @@ internal sealed class BenchReport
         null => "",
         double d => d.ToString("0.###", CultureInfo.InvariantCulture),
         float f => f.ToString("0.###", CultureInfo.InvariantCulture),
+        IEnumerable<string> list => list.Any() ? string.Join(", ", list) : "none",
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
     };
 }
