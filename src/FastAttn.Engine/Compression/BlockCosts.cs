@@ -77,7 +77,7 @@ public sealed record BlockCosts(double AttentionMs, double MlpMs, double OtherMs
                     + TemporalMs * (time?[s][l] ?? 1) + b switch
                     {
                         _ when b.SharesMlp() => 0,
-                        BlockMethod.MlpCfgShare => MlpMs / 2,
+                        _ when b.SharesCfg() => MlpMs / 2,
                         _ => MlpMs,
                     };
             }

@@ -87,7 +87,7 @@ public static class TransformerFlopsAccounting
         double mlp = block switch
         {
             _ when block.SharesMlp() => 0,
-            BlockMethod.MlpCfgShare when shape.CfgBatch => Mlp(shape) / 2,
+            _ when block.SharesCfg() && shape.CfgBatch => Mlp(shape) / 2,
             _ => Mlp(shape),
         };
         return new(attn, block.SharesCross() ? 0 : CrossAttention(shape), mlp, Modulation(shape),

@@ -44,5 +44,28 @@ public sealed class CrossShareSearchTests : IDisposable
         Assert.Equal(0, run.AttentionFallbacks);
     }
 
+    [Fact]
+    public void AGuidedBlockSearchSharesTheCrossAttentionBesideACfgSharedMlp()
+    {
+        using var pipeline = PixArtPipelineFolder.Load(_folders.PixArt);
+        int zeroed = 0;
+        using (no_grad())                                                                   // cross-attention output 0: the caption has no
+            foreach (var (name, parameter) in pipeline.Transformer.named_parameters())      // effect, the CFG halves are equal
+                if (name.Contains("attn2.to_out", StringComparison.Ordinal)) { parameter.zero_(); zeroed++; }
+        Assert.Equal(4, zeroed);
+
+        var search = new PixArtPlanSearch(pipeline);
+        var settings = new PlanSearchSettings { CalibrationCount = 2, CandidateOrder = CandidateOrder.Reference, SearchScope = SearchScope.Block };
+        var plan = search.Search(search.OptionsFor(Image(), 1e-9, settings));
+        Assert.All(plan.Blocks!.Skip(1).SelectMany(r => r), b => Assert.Equal(BlockMethod.CrossMlpCfgShare, b));
+        var (flops, full) = plan.TransformerFlops!.Value;
+        Assert.Equal(full.CrossAttention / plan.Methods.Length, flops.CrossAttention, 6);
+        Assert.Equal(full.Mlp * (1 + 0.5 * (plan.Methods.Length - 1)) / plan.Methods.Length, flops.Mlp, 6);
+        var loaded = PlanSerializer.Parse(PlanSerializer.ToJson(plan), "cross-mlp-asc");
+        Assert.Equal(plan.Blocks, loaded.Blocks);
+        using var run = pipeline.Generate(Image() with { Plan = plan });
+        Assert.Equal(0, run.AttentionFallbacks);
+    }
+
     public void Dispose() => _folders.Dispose();
 }
