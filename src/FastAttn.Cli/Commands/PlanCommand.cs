@@ -88,13 +88,13 @@ internal static class PlanCommand
     }
 
     /// <summary>
-    /// "self-attention x (a video's: spatial-attention), temporal attention x, cross-attention x, MLP x, adaLN/other x": each part
+    /// "self-attention x (a video's: spatial attention), temporal attention x, cross-attention x, MLP x, adaLN/other x": each part
     /// of <paramref name="values"/> over <paramref name="over"/>; the temporal and cross-attention only where <paramref name="full"/>
     /// has them.
     /// </summary>
     private static string Parts(TransformerFlops full, TransformerFlops values, double over)
     {
-        var parts = new List<string> { $"{(full.TemporalAttention > 0 ? "spatial" : "self")}-attention {values.SelfAttention / over:P1}" };
+        var parts = new List<string> { $"{(full.TemporalAttention > 0 ? "spatial attention" : "self-attention")} {values.SelfAttention / over:P1}" };
         if (full.TemporalAttention > 0) parts.Add($"temporal attention {values.TemporalAttention / over:P1}");
         if (full.CrossAttention > 0) parts.Add($"cross-attention {values.CrossAttention / over:P1}");
         parts.Add($"MLP {values.Mlp / over:P1}");
