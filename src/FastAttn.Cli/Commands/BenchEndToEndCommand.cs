@@ -142,8 +142,9 @@ internal static class BenchEndToEndCommand
         report.Provenance["prediction"] = $"flopsPredictedFraction = 1 − attentionShare·(1 − flopsFraction), both for the whole {attention} " +
             "module; savingRatio = (1 − latencyFraction)/(1 − flopsPredictedFraction); costAttentionFraction = the plan's attention-module " +
             "time over all-full under the measured cost model (batch 2, this device; refresh steps included); transformerFlopsFraction = " +
-            "the whole transformer's FLOPs (attention, MLP, modulation; block reuse and MLP sharing counted); costTransformerFraction = the " +
-            "blocks' time over all-full (attention measured, MLP and the rest charged at attention's measured ms per FLOP); " +
+            "the whole transformer's FLOPs over raw's (self-attention, a video's temporal attention, cross-attention, MLP, modulation; block " +
+            "reuse, MLP and cross-attention sharing counted); costTransformerFraction = the blocks' time over raw's (attention measured, the " +
+            "MLP, cross-attention, temporal attention and the rest charged at attention's measured ms per FLOP, each only where it runs); " +
             "predictedFraction = 1 − blockShare·(1 − costTransformerFraction), blockShare = attentionShare·(block ms / attention ms) " +
             "(for an attention-scope plan the same as 1 − attentionShare·(1 − costAttentionFraction))";
         if (random?.Paper is string paper) report.Provenance["paper"] = paper;

@@ -68,11 +68,8 @@ internal static class PlanCommand
         if (plan.TransformerFlops is var (planFlops, fullFlops))
         {
             var part = planFlops.FractionOf(fullFlops);
-            var cross = fullFlops.CrossAttention > 0 ? $", cross-attention {part.CrossAttention:P1}" : "";
-            table.AddRow("  per part (of full)", $"self-attention {part.SelfAttention:P1}{cross}, MLP {part.Mlp:P1}, adaLN/other {part.Other:P1}");
-            table.AddRow("  share of full FLOPs", $"self-attention {fullFlops.SelfAttention / fullFlops.Total:P1}, " +
-                (fullFlops.CrossAttention > 0 ? $"cross-attention {fullFlops.CrossAttention / fullFlops.Total:P1}, " : "") +
-                $"MLP {fullFlops.Mlp / fullFlops.Total:P1}, adaLN/other {fullFlops.Other / fullFlops.Total:P1}");
+            table.AddRow("  per part (of full)", Parts(fullFlops, part, 1));
+            table.AddRow("  share of full FLOPs", Parts(fullFlops, fullFlops, fullFlops.Total));
         }
         if (plan.Search?.PredictedAttentionTimeFraction is double time)
             table.AddRow("Attention time (predicted)", $"[bold]{time:P1}[/] of full, under the {k.DeviceKind} costs the search measured");
@@ -88,6 +85,21 @@ internal static class PlanCommand
             table.AddRow("Search cost", $"{s.ForwardEquivalents:F1} forward-equivalents, " +
                 $"{s.Seconds:F1}s{(s.PrefixReuse ? " (prefix reuse)" : " (plain)")}");
         AnsiConsole.Write(table);
+    }
+
+    /// <summary>
+    /// "self-attention x (a video's: spatial attention), temporal attention x, cross-attention x, MLP x, adaLN/other x": each part
+    /// of <paramref name="values"/> over <paramref name="over"/>; the temporal and cross-attention only where <paramref name="full"/>
+    /// has them.
+    /// </summary>
+    private static string Parts(TransformerFlops full, TransformerFlops values, double over)
+    {
+        var parts = new List<string> { $"{(full.TemporalAttention > 0 ? "spatial attention" : "self-attention")} {values.SelfAttention / over:P1}" };
+        if (full.TemporalAttention > 0) parts.Add($"temporal attention {values.TemporalAttention / over:P1}");
+        if (full.CrossAttention > 0) parts.Add($"cross-attention {values.CrossAttention / over:P1}");
+        parts.Add($"MLP {values.Mlp / over:P1}");
+        parts.Add($"adaLN/other {values.Other / over:P1}");
+        return string.Join(", ", parts);
     }
 
     private static string Mib(long bytes) => $"{bytes / 1048576.0:F2} MiB";

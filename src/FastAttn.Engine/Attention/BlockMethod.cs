@@ -29,30 +29,42 @@ public enum BlockMethod
 
     /// <summary><see cref="CrossShare"/> and <see cref="MlpShare"/> together: both outputs from the last step that computed them.</summary>
     CrossMlpShare,
+
+    /// <summary>
+    /// <see cref="CrossShare"/> and <see cref="MlpCfgShare"/> together: the cross-attention output of the last step that computed
+    /// it, the feed-forward on the conditional half of the CFG batch only (without a CFG batch: <see cref="CrossShare"/>).
+    /// </summary>
+    CrossMlpCfgShare,
 }
 
 /// <summary>Properties and names of <see cref="BlockMethod"/>.</summary>
 public static class BlockMethods
 {
     /// <summary>Whether the method computes the block's feed-forward (fully or on the conditional half).</summary>
-    public static bool ComputesMlp(this BlockMethod m) => m is BlockMethod.Full or BlockMethod.MlpCfgShare or BlockMethod.CrossShare;
+    public static bool ComputesMlp(this BlockMethod m) =>
+        m is BlockMethod.Full or BlockMethod.MlpCfgShare or BlockMethod.CrossShare or BlockMethod.CrossMlpCfgShare;
 
     /// <summary>Whether the method reuses the feed-forward output of an earlier step.</summary>
     public static bool SharesMlp(this BlockMethod m) => m is BlockMethod.MlpShare or BlockMethod.CrossMlpShare;
 
     /// <summary>Whether the method reuses the cross-attention output of an earlier step.</summary>
-    public static bool SharesCross(this BlockMethod m) => m is BlockMethod.CrossShare or BlockMethod.CrossMlpShare;
+    public static bool SharesCross(this BlockMethod m) => m is BlockMethod.CrossShare or BlockMethod.CrossMlpShare or BlockMethod.CrossMlpCfgShare;
 
     /// <summary>Whether the method computes the block's cross-attention (the block is computed and does not share it).</summary>
     public static bool ComputesCross(this BlockMethod m) => m != BlockMethod.Reuse && !m.SharesCross();
 
     /// <summary>Whether the method computes only the conditional half of a CFG batch's feed-forward.</summary>
-    public static bool SharesCfg(this BlockMethod m) => m == BlockMethod.MlpCfgShare;
+    public static bool SharesCfg(this BlockMethod m) => m is BlockMethod.MlpCfgShare or BlockMethod.CrossMlpCfgShare;
 
     /// <summary>The same method without CFG sharing (used when there is no CFG batch).</summary>
-    public static BlockMethod WithoutCfgShare(this BlockMethod m) => m == BlockMethod.MlpCfgShare ? BlockMethod.Full : m;
+    public static BlockMethod WithoutCfgShare(this BlockMethod m) => m switch
+    {
+        BlockMethod.MlpCfgShare => BlockMethod.Full,
+        BlockMethod.CrossMlpCfgShare => BlockMethod.CrossShare,
+        _ => m,
+    };
 
-    /// <summary>Short name used in plan files: full, mlp-share, mlp-asc, reuse, cross-share, cross-mlp-share.</summary>
+    /// <summary>Short name used in plan files: full, mlp-share, mlp-asc, reuse, cross-share, cross-mlp-share, cross-mlp-asc.</summary>
     public static string ToShortName(this BlockMethod m) => m switch
     {
         BlockMethod.Full => "full",
@@ -61,6 +73,7 @@ public static class BlockMethods
         BlockMethod.Reuse => "reuse",
         BlockMethod.CrossShare => "cross-share",
         BlockMethod.CrossMlpShare => "cross-mlp-share",
+        BlockMethod.CrossMlpCfgShare => "cross-mlp-asc",
         _ => throw new ArgumentOutOfRangeException(nameof(m)),
     };
 
@@ -76,7 +89,9 @@ public static class BlockMethods
             "reuse" => BlockMethod.Reuse,
             "cross-share" => BlockMethod.CrossShare,
             "cross-mlp-share" => BlockMethod.CrossMlpShare,
-            _ => throw new FormatException($"Unknown block method '{text}'. Known: full, mlp-share, mlp-asc, reuse, cross-share, cross-mlp-share."),
+            "cross-mlp-asc" => BlockMethod.CrossMlpCfgShare,
+            _ => throw new FormatException(
+                $"Unknown block method '{text}'. Known: full, mlp-share, mlp-asc, reuse, cross-share, cross-mlp-share, cross-mlp-asc."),
         };
     }
 

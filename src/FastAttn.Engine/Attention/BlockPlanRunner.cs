@@ -110,7 +110,7 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
         }
         using var scope = NewDisposeScope();
         Tensor output;
-        if (method == BlockMethod.MlpCfgShare)
+        if (method.SharesCfg())
         {
             long half = x.shape[0] / 2;
             var conditional = _attention.Order == CfgBatchOrder.ConditionalFirst ? x.narrow(0, 0, half) : x.narrow(0, half, half);

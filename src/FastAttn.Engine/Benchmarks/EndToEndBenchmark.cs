@@ -26,7 +26,10 @@ public sealed record EndToEndTiming(double Seconds, double? AttentionSeconds, in
 /// <param name="AttentionShare">Raw's attention time / raw's total time, medians over rounds (the same for every row).</param>
 /// <param name="FlopsFraction">Attention-module FLOPs fraction of the plan (the paper's measure).</param>
 /// <param name="KernelFlopsFraction">QKᵀ/AV-only FLOPs fraction.</param>
-/// <param name="TransformerFlopsFraction">Whole-transformer FLOPs fraction.</param>
+/// <param name="TransformerFlopsFraction">
+/// Whole-transformer FLOPs fraction of raw's (self-, temporal and cross-attention, MLP, modulation; raw and every preset run the
+/// generation's temporal plan, if any).
+/// </param>
 /// <param name="PredictedFraction">What FLOPs alone predict end to end: 1 − share·(1 − module fraction).</param>
 /// <param name="Fallbacks">(step, layer) entries that fell back to full attention (0 for a sound plan).</param>
 public sealed record EndToEndRow(string Preset, double MedianSeconds, double SpreadSeconds, double LatencyFraction, double AttentionSeconds,
@@ -114,18 +117,22 @@ public static class EndToEndBenchmark
         }
 
         double share = Median(total[0].Select((t, r) => attention[0][r] / t));
+        var temporal = generation.TemporalPlan is CompressionPlan tp ? TemporalMethods.Of(tp) : null;
+        var rawFlops = Fractions(null, generation.AttentionShape, temporal).TransformerFraction;   // the temporal plan alone (1 without)
+        double rawTime = blockCosts is null ? 1 : BlockTime(generation, null, blockCosts.Value, temporal);
         return all.Select((c, i) =>
         {
-            var flops = Fractions(c.Plan, generation.AttentionShape);
+            var flops = Fractions(c.Plan, generation.AttentionShape, temporal);
             return new EndToEndRow(c.Preset, Median(total[i]), total[i].Max() - total[i].Min(),
                 Median(total[i].Select((t, r) => t / total[0][r])), Median(attention[i]),
                 Median(attention[i].Select((t, r) => t / attention[0][r])), share,
-                flops.ModuleFraction, flops.KernelFraction, flops.TransformerFraction, 1 - share * (1 - flops.ModuleFraction), fallbacks[i])
+                flops.ModuleFraction, flops.KernelFraction, flops.TransformerFraction / rawFlops, 1 - share * (1 - flops.ModuleFraction),
+                fallbacks[i])
             {
                 CostAttentionFraction = predicted[i],
-                CostTransformerFraction = blockCosts is var (costs, block) && predicted[i] is not null
-                    ? (c.Plan is null ? 1 : block.TimeFraction(c.Plan.Methods, c.Plan.Blocks, costs, generation.AttentionShape!.CfgBatch)) : null,
-                TransformerShare = blockCosts is var (_, b) ? Math.Min(1, share * b.BlockMs / b.AttentionMs) : null,
+                CostTransformerFraction = blockCosts is { } bc && predicted[i] is not null ? BlockTime(generation, c.Plan, bc, temporal) / rawTime
+                    : null,
+                TransformerShare = blockCosts is var (_, b) ? Math.Min(1, share * rawTime * b.BlockMs / b.AttentionMs) : null,
                 AllFull = c.Plan is not null && c.Plan.Methods.All(row => row.All(m => m == AttentionMethod.Full))
                     && c.Plan.BlockCounts()[BlockMethod.Full] == c.Plan.Methods.Length * c.Plan.Layers,
             };
@@ -157,13 +164,33 @@ public static class EndToEndBenchmark
         return new EndToEndTiming(output.Elapsed.TotalSeconds, output.AttentionTime?.TotalSeconds, output.AttentionFallbacks);
     }
 
-    /// <summary>A plan's FLOPs fractions on the generation's shape (its cross-attention counted), else the plan's own.</summary>
-    private static FlopsFractions Fractions(CompressionPlan? plan, FlopsShape? shape) => plan switch
+    /// <summary>
+    /// A plan's FLOPs fractions on the generation's shape (its cross-attention and a video's temporal attention, with the
+    /// generation's <paramref name="temporal"/> methods, counted), else the plan's own; raw: the temporal plan's alone.
+    /// </summary>
+    private static FlopsFractions Fractions(CompressionPlan? plan, FlopsShape? shape, TemporalMethods? temporal) => plan switch
     {
+        null when shape is not null && temporal is not null =>
+            AttentionFlops.Evaluate(FullMethods(shape, temporal.Methods.Length), null, shape, WindowSpec.ForTokens(shape.Tokens), temporal),
         null => new FlopsFractions(1, 1, 1),
-        _ when shape is not null => AttentionFlops.Evaluate(plan.Methods, plan.Blocks, shape, plan.Key.Window),
+        _ when shape is not null => AttentionFlops.Evaluate(plan.Methods, plan.Blocks, shape, plan.Key.Window, temporal),
         _ => plan.Flops ?? throw new InvalidOperationException("The plan has no model shape and the generation gives none: its FLOPs are unknown."),
     };
+
+    /// <summary>
+    /// The blocks' time of <paramref name="plan"/> (null: all full) over the all-full model's under <paramref name="costs"/>, a video's
+    /// temporal attention by the generation's <paramref name="temporal"/> methods.
+    /// </summary>
+    private static double BlockTime(PreparedGeneration generation, CompressionPlan? plan, (AttentionCosts Costs, BlockCosts Block) costs,
+        TemporalMethods? temporal)
+    {
+        var shape = generation.AttentionShape!;
+        return costs.Block.TimeFraction(plan?.Methods ?? FullMethods(shape, generation.Steps), plan?.Blocks, costs.Costs, shape.CfgBatch, temporal);
+    }
+
+    /// <summary>All-full spatial methods for <paramref name="steps"/> steps of <paramref name="shape"/>'s layers.</summary>
+    private static AttentionMethod[][] FullMethods(FlopsShape shape, int steps) =>
+        Enumerable.Range(0, steps).Select(_ => Enumerable.Repeat(AttentionMethod.Full, shape.Layers).ToArray()).ToArray();
 
     private static double Median(IEnumerable<double> values)
     {

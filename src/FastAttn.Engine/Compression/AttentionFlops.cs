@@ -13,6 +13,20 @@ public sealed record FlopsShape(int Tokens, int Hidden, int Layers, bool CfgBatc
 {
     /// <summary>Attention heads, when the family gives them (for measured attention costs, <see cref="PlanCosts.ShapeFor"/>).</summary>
     public int? Heads { get; init; }
+
+    /// <summary>
+    /// Video models (Open-Sora STDiT2): the frames T each temporal self-attention call sees, after patching; <see cref="Tokens"/>
+    /// is then one frame's tokens S (a spatial call), a sample runs T spatial calls and S temporal ones. 0 (images): no temporal
+    /// attention, one call per sample.
+    /// </summary>
+    public int Frames
+    {
+        get;
+        init => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), "Frames must not be negative.");
+    }
+
+    /// <summary>Spatial self-attention calls per sample: <see cref="Frames"/> for a video model, else 1.</summary>
+    public int Calls => Math.Max(1, Frames);
 }
 
 /// <summary>A plan's FLOPs as fractions of the uncompressed model's.</summary>
@@ -55,18 +69,23 @@ public static class AttentionFlops
 
     /// <summary>
     /// The fractions of a block-scope plan against the all-full plan: the attention ones as for <paramref name="methods"/> alone,
-    /// the transformer one with <paramref name="blocks"/> (null: every block computed; <see cref="TransformerFlopsAccounting"/>).
+    /// the transformer one with <paramref name="blocks"/> (null: every block computed) and, for a video model, the temporal
+    /// self-attention's <paramref name="temporal"/> methods (null: full; <see cref="TransformerFlopsAccounting"/>).
     /// </summary>
-    public static FlopsFractions Evaluate(AttentionMethod[][] methods, BlockMethod[][]? blocks, FlopsShape shape, WindowSpec window)
+    public static FlopsFractions Evaluate(AttentionMethod[][] methods, BlockMethod[][]? blocks, FlopsShape shape, WindowSpec window,
+        TemporalMethods? temporal = null)
     {
-        var attention = Evaluate(methods, shape, window);
-        if (blocks is null) return attention;
-        var (plan, full) = TransformerFlopsAccounting.Evaluate(methods, blocks, shape, window);
+        var attention = AttentionFractions(methods, shape, window);
+        var (plan, full) = TransformerFlopsAccounting.Evaluate(methods, blocks, shape, window, temporal);
         return attention with { TransformerFraction = full.Total > 0 ? plan.Total / full.Total : 1 };
     }
 
     /// <summary>The fractions of <paramref name="methods"/> ([step][layer]) against the all-full plan.</summary>
-    public static FlopsFractions Evaluate(AttentionMethod[][] methods, FlopsShape shape, WindowSpec window)
+    public static FlopsFractions Evaluate(AttentionMethod[][] methods, FlopsShape shape, WindowSpec window) =>
+        Evaluate(methods, null, shape, window);
+
+    /// <summary>The module and kernel fractions of <paramref name="methods"/> (the transformer fraction left at 1).</summary>
+    private static FlopsFractions AttentionFractions(AttentionMethod[][] methods, FlopsShape shape, WindowSpec window)
     {
         ArgumentNullException.ThrowIfNull(methods);
         var (refresh, _) = FastAttentionRunner.CacheNeeds(methods, shape.CfgBatch);
@@ -82,14 +101,13 @@ public static class AttentionFlops
                 kernel += ker;
             }
         double entries = methods.Sum(r => r.Length);
-        double other = OtherPerLayer(shape) * entries;                                       // MLP + modulation per layer-step
-        return new FlopsFractions(module / (fullModule * entries), kernel / (fullKernel * entries),
-            (module + other) / ((fullModule + OtherPerLayer(shape)) * entries));
+        return new FlopsFractions(module / (fullModule * entries), kernel / (fullKernel * entries), 1);
     }
 
     /// <summary>
-    /// Non-self-attention FLOPs of one layer for one sample: MLP 2·2·N·D·(r·D), the adaLN modulation 2·D·6D and, with
-    /// caption tokens S, the (never compressed) cross-attention: q and output projections 4·N·D², k/v 4·S·D², QKᵀ/AV 4·N·S·D.
+    /// Non-self-attention FLOPs of one layer for one image sample (one frame of a video, without its temporal attention): MLP
+    /// 2·2·N·D·(r·D), the adaLN modulation 2·D·6D and, with caption tokens S, the cross-attention: q and output projections
+    /// 4·N·D², k/v 4·S·D², QKᵀ/AV 4·N·S·D. <see cref="TransformerFlopsAccounting"/> splits these by part and counts video.
     /// </summary>
     public static double OtherPerLayer(FlopsShape shape)
     {

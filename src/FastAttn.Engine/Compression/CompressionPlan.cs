@@ -57,15 +57,34 @@ public sealed class CompressionPlan
     /// <summary>The model shape the FLOPs of the plan depend on (tokens, width), when recorded.</summary>
     public PlanModelShape? Shape { get; }
 
-    /// <summary>The plan's FLOPs fractions, when its model shape is recorded.</summary>
-    public FlopsFractions? Flops => Shape is PlanModelShape s
-        ? AttentionFlops.Evaluate(Methods, Blocks, FlopsShapeOf(s), Key.Window)
+    /// <summary>
+    /// The plan's FLOPs fractions, when its model shape is recorded: the attention ones of the attention it compresses, the
+    /// transformer one of the whole model (<see cref="TransformerFlops"/>).
+    /// </summary>
+    public FlopsFractions? Flops => Shape is PlanModelShape s && TransformerFlops is var (plan, full)
+        ? AttentionFlops.Evaluate(Methods, FlopsShapeOf(s), Key.Window) with { TransformerFraction = full.Total > 0 ? plan.Total / full.Total : 1 }
         : null;
 
-    /// <summary>The plan's FLOPs per part of the transformer and the all-full plan's, when its model shape is recorded.</summary>
-    public (TransformerFlops Plan, TransformerFlops Full)? TransformerFlops => Shape is PlanModelShape s
-        ? TransformerFlopsAccounting.Evaluate(Methods, Blocks, FlopsShapeOf(s), Key.Window)
-        : null;
+    /// <summary>
+    /// The plan's FLOPs per part of the transformer and the all-full plan's, when its model shape is recorded. A video plan
+    /// that records its clip's frames and tokens per frame (<see cref="PlanModelShape.Frames"/>) counts the whole STDiT2 block:
+    /// a spatial plan beside full temporal attention, a temporal plan (its methods on the temporal attention) beside full spatial
+    /// attention. Other plans count the attention they compress as the self-attention.
+    /// </summary>
+    public (TransformerFlops Plan, TransformerFlops Full)? TransformerFlops
+    {
+        get
+        {
+            if (Shape is not PlanModelShape s) return null;
+            if (!Key.IsVideo || s.Frames is not int frames || s.FrameTokens is not int frameTokens)
+                return TransformerFlopsAccounting.Evaluate(Methods, Blocks, FlopsShapeOf(s), Key.Window);
+            var video = FlopsShapeOf(s) with { Tokens = frameTokens, Frames = frames };
+            if (Key.Target == Models.OpenSora.VideoAttention.Spatial)
+                return TransformerFlopsAccounting.Evaluate(Methods, Blocks, video, Key.Window);
+            var spatial = Methods.Select(row => row.Select(_ => AttentionMethod.Full).ToArray()).ToArray();
+            return TransformerFlopsAccounting.Evaluate(spatial, null, video, WindowSpec.ForTokens(frameTokens), TemporalMethods.Of(this));
+        }
+    }
 
     private FlopsShape FlopsShapeOf(PlanModelShape s) =>
         new(s.Tokens, s.Hidden, Layers, Key.GuidanceScale > 1, CaptionTokens: s.CaptionTokens ?? 0);
@@ -100,4 +119,16 @@ public sealed record PlanModelShape(int Tokens, int Hidden)
     /// recorded), for the cross-attention part of the plan's FLOPs.
     /// </summary>
     public int? CaptionTokens { get; init; }
+
+    /// <summary>
+    /// Video models: the frames T of the clip after patching — the temporal self-attention's tokens per call (recorded by Open-Sora
+    /// searches; null for images and older plans), for the temporal attention in the plan's FLOPs.
+    /// </summary>
+    public int? Frames { get; init; }
+
+    /// <summary>
+    /// Video models: the tokens S of one frame — the spatial self-attention's tokens per call (recorded with <see cref="Frames"/>;
+    /// equal to <see cref="Tokens"/> for a spatial plan, whose <see cref="Tokens"/> is T for a temporal plan).
+    /// </summary>
+    public int? FrameTokens { get; init; }
 }

@@ -10,17 +10,17 @@ namespace FastAttn.Engine.Compression;
 /// its residual contribution from the last computed step added: saves the whole block); else the attention method the
 /// attention policy picks (measured or reference order, exactly as in the attention scope), then with it fixed the
 /// feed-forward sharing across steps (saves the MLP), then across the CFG halves (saves half of it), then — for models with
-/// cross-attention (<see cref="CrossAttention"/>) and unless the MLP is CFG-shared — the cross-attention output shared across
-/// steps (<see cref="BlockMethod.CrossShare"/>, or <see cref="BlockMethod.CrossMlpShare"/> beside MLP sharing). Each is kept only
+/// cross-attention (<see cref="CrossAttention"/>) — the cross-attention output shared across steps on top of the MLP choice
+/// (<see cref="BlockMethod.CrossShare"/>, <see cref="BlockMethod.CrossMlpShare"/> or <see cref="BlockMethod.CrossMlpCfgShare"/>). Each is kept only
 /// when the loss stays under the threshold. Trials write no caches; the layer's final choice is then run once, writing
 /// its caches, so every step's caches are exactly a generation's with the final plan.
 /// </summary>
 internal sealed partial class GreedySearchDenoiser
 {
-    /// <summary>The feed-forward candidates after the attention method is fixed, largest saving first.</summary>
     /// <summary>Whether the model's blocks have a cross-attention the search may share across steps (PixArt, Open-Sora).</summary>
     internal bool CrossAttention { get; set; }
 
+    /// <summary>The feed-forward candidates after the attention method is fixed, largest saving first.</summary>
     private BlockMethod[] MlpCandidates => _guided ? [BlockMethod.MlpShare, BlockMethod.MlpCfgShare] : [BlockMethod.MlpShare];
 
     private Tensor DecideBlocks(ITransformerPass pass, Tensor reference)
@@ -38,9 +38,13 @@ internal sealed partial class GreedySearchDenoiser
                 var block = BlockMethod.Full;
                 foreach (var b in MlpCandidates)
                     if (Accepts(pass, reference, h, i, attention, b)) { block = b; break; }
-                if (CrossAttention && !block.SharesCfg()
-                    && Accepts(pass, reference, h, i, attention, block.SharesMlp() ? BlockMethod.CrossMlpShare : BlockMethod.CrossShare))
-                    block = block.SharesMlp() ? BlockMethod.CrossMlpShare : BlockMethod.CrossShare;
+                var cross = block switch
+                {
+                    _ when block.SharesMlp() => BlockMethod.CrossMlpShare,
+                    _ when block.SharesCfg() => BlockMethod.CrossMlpCfgShare,
+                    _ => BlockMethod.CrossShare,
+                };
+                if (CrossAttention && Accepts(pass, reference, h, i, attention, cross)) block = cross;
                 (_methods[_step][i], blocks[_step][i]) = (attention, block);
             }
             _runner.WriteMode = CacheWriteMode.Commit;                                       // the layer's final choice, caches written

@@ -106,7 +106,11 @@ public sealed class OpenSoraPlanSearch : IPlanSearch<VideoGenerationRequest, Vid
             options.PrefixReuse, [], options.CalibrationSeed), denoiser.Methods, costs, options.GuidanceScale > 1);
         _logger.LogInformation("Open-Sora plan search δ={Threshold} on {Prompts} prompts: {Forwards:F1} forward-equivalents in {Seconds:F1}s",
             options.Threshold, prompts.Count, denoiser.ForwardEquivalents, stopwatch.Elapsed.TotalSeconds);
-        var shape = new PlanModelShape(tokens, config.HiddenSize) { Heads = config.NumHeads, CaptionTokens = config.ModelMaxLength };
+        var shape = new PlanModelShape(tokens, config.HiddenSize)
+        {
+            Heads = config.NumHeads, CaptionTokens = config.ModelMaxLength, Frames = _pipeline.TokensPerCall(request, VideoAttention.Temporal),
+            FrameTokens = _pipeline.TokensPerCall(request, VideoAttention.Spatial),
+        };
         return denoiser.Blocks is BlockMethod[][] blocks
             ? new CompressionPlan(key, denoiser.Methods, blocks, report, shape)
             : new CompressionPlan(key, denoiser.Methods, report, shape);

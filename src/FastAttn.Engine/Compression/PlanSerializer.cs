@@ -43,6 +43,8 @@ public static class PlanSerializer
         {
             root["shape"] = new JsonObject { ["tokens"] = shape.Tokens, ["hidden"] = shape.Hidden, ["heads"] = shape.Heads };
             if (shape.CaptionTokens is int caption) root["shape"]!["captionTokens"] = caption;   // cross-attention models only
+            if (shape.Frames is int frames) root["shape"]!["frames"] = frames;                   // video models only
+            if (shape.FrameTokens is int frameTokens) root["shape"]!["frameTokens"] = frameTokens;
         }
         if (plan.Search is PlanSearchReport s)
         {
@@ -110,6 +112,7 @@ public static class PlanSerializer
                 ? new PlanModelShape(Int(sh, "tokens", source), Int(sh, "hidden", source))
                 {
                     Heads = sh["heads"]?.GetValue<int>(), CaptionTokens = sh["captionTokens"]?.GetValue<int>(),
+                    Frames = sh["frames"]?.GetValue<int>(), FrameTokens = sh["frameTokens"]?.GetValue<int>(),
                 }
                 : null;
             if (root["blocks"] is not JsonArray blockRows)

@@ -78,9 +78,17 @@ public abstract class PreparedGeneration
 
     /// <summary>
     /// The shape a plan's FLOPs fractions are computed on: tokens per attention call, width, layers, CFG batch and
-    /// cross-attention tokens (null when the family does not say; a plan's own <see cref="CompressionPlan.Flops"/> is then used).
+    /// cross-attention tokens, and a video model's frames per temporal attention call (null when the family does not say; a
+    /// plan's own <see cref="CompressionPlan.Flops"/> is then used).
     /// </summary>
     public virtual FlopsShape? AttentionShape => null;
+
+    /// <summary>
+    /// The temporal self-attention plan every run of a video generation applies beside the plan given to <see cref="Run"/>
+    /// (<see cref="VideoRequest.TemporalPlan"/>), for the whole transformer's FLOPs and time; null: full temporal attention, or
+    /// a model without one.
+    /// </summary>
+    public virtual CompressionPlan? TemporalPlan => null;
 
     /// <summary>
     /// Generations that can share forward passes have equal keys: same model, size, steps, sampler, guidance (and frames);

@@ -100,6 +100,27 @@ public class EndToEndBenchmarkTests
     }
 
     [Fact]
+    public void TheCostPredictionChargesNoSharedCrossAttentionAndCountsAVideosTemporalAttention()
+    {
+        var costs = new FixedCostModel(TestCostModels.EverythingPays);
+        using var model = RandomModels.Create("STDiT2-XL/2", new RandomModelOptions { Depth = 1, CostModel = costs });
+        var generation = model.Prepare(new VideoRequest { Frames = 2, Width = 96, Height = 64, Prompt = "a fox", Steps = 2, TimeAttention = true });
+        Assert.Equal(2, generation.AttentionShape!.Frames);
+        var key = generation.PlanKey(0.1) with { SearchScope = SearchScope.Block };
+        var plan = new CompressionPlan(key, [[AttentionMethod.Full], [AttentionMethod.Full]], [[BlockMethod.Full], [BlockMethod.CrossShare]]);
+        var rows = EndToEndBenchmark.Run(generation, [new EndToEndCase("B-cross", plan)], repetitions: 1, costModel: costs);
+
+        Assert.Equal((1.0, 1.0), (rows[0].TransformerFlopsFraction, rows[0].CostTransformerFraction));
+        var shared = rows[1];
+        var (flops, full) = TransformerFlopsAccounting.Evaluate(plan.Methods, plan.Blocks, generation.AttentionShape, key.Window);
+        Assert.True(full.TemporalAttention > 0);
+        Assert.Equal(full.Total - full.CrossAttention / 2, flops.Total, 6);                // one of two steps shares it
+        Assert.Equal(flops.Total / full.Total, shared.TransformerFlopsFraction, 12);
+        Assert.Equal(shared.TransformerFlopsFraction, shared.CostTransformerFraction!.Value, 12);   // every part at one ms per FLOP
+        Assert.Equal(0, shared.Fallbacks);
+    }
+
+    [Fact]
     public void ResampledPlansKeepTheMixOnAnotherGridAndStartFull()
     {
         var o = AttentionMethod.OutputShare;

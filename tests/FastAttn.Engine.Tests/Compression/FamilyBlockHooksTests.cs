@@ -62,6 +62,8 @@ public sealed class FamilyBlockHooksTests : IDisposable
     [InlineData("opensora", "full,mlp-share,reuse,full")]
     [InlineData("pixart", "full,cross-share,cross-mlp-share,full")]
     [InlineData("opensora", "full,cross-share,cross-mlp-share,full")]
+    [InlineData("pixart", "full,cross-mlp-asc,cross-share,full")]
+    [InlineData("opensora", "full,cross-mlp-asc,cross-share,full")]
     public void SharedOutputsAndReusedBlocksEqualTheDenseRecomputeBitForBitAndRefreshEqualsFull(string family, string plan)
     {
         var steps = plan.Split(',').Select(BlockMethods.Parse).ToArray();
@@ -78,6 +80,7 @@ public sealed class FamilyBlockHooksTests : IDisposable
         {
             runner.BeginStep(s);
             (dense.ReplayMlp, dense.ReplayBlock, dense.ReplayCross) = (steps[s].SharesMlp(), steps[s] == Reuse, steps[s].SharesCross());
+            dense.CfgMlp = steps[s].SharesCfg();
             var planned = forward(s, runner, null);
             Assert.True(BitEqual(forward(s, dense, null), planned), $"{family} step {s} ({steps[s].ToShortName()})");
             if (steps[s] != Full)
@@ -128,12 +131,16 @@ public sealed class FamilyBlockHooksTests : IDisposable
 
         public bool ReplayCross { get; set; }
 
+        /// <summary>The feed-forward on the conditional (first) half of the CFG batch, copied to the other half.</summary>
+        public bool CfgMlp { get; set; }
+
         public Tensor Run(int layer, IAttentionProjections attention, Tensor x) => attention.Attend(x);
 
         public Tensor RunFeedForward(int layer, Func<Tensor, Tensor> feedForward, Tensor x, Tensor gate)
         {
             if (ReplayMlp) return _mlp[layer].alias();
-            var output = gate * feedForward(x);
+            var half = CfgMlp ? feedForward(x.narrow(0, 0, x.shape[0] / 2)) : null;
+            var output = half is null ? gate * feedForward(x) : gate * cat([half, half], 0);
             Keep(_mlp, layer, output);
             return output;
         }

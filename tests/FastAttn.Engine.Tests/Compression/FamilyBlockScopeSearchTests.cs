@@ -90,6 +90,8 @@ public sealed class FamilyBlockScopeSearchTests : IDisposable
         var plan = search.Search(search.OptionsFor(Clip(), 0.3, Block()));
         AssertBlockPlan(plan);
         Assert.Equal(VideoAttention.Spatial, plan.Key.Target);
+        Assert.Equal((4, plan.Shape!.Tokens), (plan.Shape.Frames, plan.Shape.FrameTokens));       // the clip: the temporal attention counted
+        Assert.True(plan.TransformerFlops!.Value.Full.TemporalAttention > 0);
         using var compressed = pipeline.Generate(Clip() with { Plan = plan });
         Assert.Equal(0, compressed.AttentionFallbacks);
 

@@ -21,9 +21,15 @@ internal sealed class OpenSoraGeneration(OpenSoraGenerativeModel model, VideoGen
         {
             var config = model.Pipeline.Transformer.Config;
             return new FlopsShape(model.Pipeline.TokensPerCall(PipelineRequest), config.HiddenSize, config.Depth, PipelineRequest.GuidanceScale > 1,
-                CaptionTokens: config.ModelMaxLength) { Heads = config.NumHeads };
+                CaptionTokens: config.ModelMaxLength)
+            {
+                Heads = config.NumHeads, Frames = model.Pipeline.TokensPerCall(PipelineRequest, Models.OpenSora.VideoAttention.Temporal),
+            };
         }
     }
+
+    /// <inheritdoc />
+    public override CompressionPlan? TemporalPlan => PipelineRequest.TemporalPlan;
 
     /// <summary>
     /// Null (runs alone) with a cache cap, whose fallbacks depend on the batch; else the model, clip, sampling settings and the
