@@ -103,11 +103,8 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
         ArgumentNullException.ThrowIfNull(feedForward);
         var method = MethodFor(layer);
         if (method == BlockMethod.Full && _blocks is null) return gate * feedForward(x);
-        if (method.SharesMlp())
-        {
-            if (_mlp[layer] is Tensor cached && cached.shape.SequenceEqual(x.shape)) return cached.alias();
-            _fallbacks++;
-        }
+        if (ReusesFeedForward(layer, x.shape)) return _mlp[layer]!.alias();
+        if (method.SharesMlp()) _fallbacks++;
         using var scope = NewDisposeScope();
         Tensor output;
         if (method.SharesCfg())
@@ -124,6 +121,13 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
         if (ShouldWrite(layer, _needMlp)) Store(_mlp, _pendingMlp, layer, output);
         return output.MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    public bool ReusesAttention(int layer, long[] shape) => _attention.ReusesAttention(layer, shape);
+
+    /// <inheritdoc />
+    public bool ReusesFeedForward(int layer, long[] shape) =>
+        MethodFor(layer).SharesMlp() && _mlp[layer] is Tensor cached && cached.shape.SequenceEqual(shape);
 
     /// <inheritdoc />
     public Tensor RunBlock(int layer, Tensor h, Func<Tensor, Tensor> block)

@@ -135,10 +135,10 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
     /// <inheritdoc />
     public Tensor Run(int layer, IAttentionProjections attention, Tensor x)
     {
+        if (ReusesAttention(layer, x.shape)) return _output[layer]!.alias();
         var method = MethodFor(layer);
         if (method == AttentionMethod.OutputShare)
         {
-            if (_output[layer] is Tensor cached && cached.shape.SequenceEqual(x.shape)) return cached.alias();
             Fallbacks++;
             method = AttentionMethod.Full;
         }
@@ -173,6 +173,10 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
             Store(layer, output, isResidual: false);
         return output.MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    public bool ReusesAttention(int layer, long[] shape) =>
+        MethodFor(layer) == AttentionMethod.OutputShare && _output[layer] is Tensor cached && cached.shape.SequenceEqual(shape);
 
     /// <summary>Makes the pending layer's writes real (the search chose the candidate that produced them).</summary>
     internal void PromotePending()

@@ -18,6 +18,19 @@ public interface ISelfAttentionRunner
     Tensor Run(int layer, IAttentionProjections attention, Tensor x);
 
     /// <summary>
+    /// Whether <see cref="Run"/> for block <paramref name="layer"/> at the current step returns a cached output of shape
+    /// <paramref name="shape"/> without reading its input, so that a block may skip computing that input (its norm and
+    /// modulation) and pass any tensor of that shape instead: the output is the same. False by default.
+    /// </summary>
+    bool ReusesAttention(int layer, long[] shape) => false;
+
+    /// <summary>
+    /// Whether <see cref="RunFeedForward"/> for block <paramref name="layer"/> at the current step returns a cached output of
+    /// shape <paramref name="shape"/> without reading its input (as <see cref="ReusesAttention"/>). False by default.
+    /// </summary>
+    bool ReusesFeedForward(int layer, long[] shape) => false;
+
+    /// <summary>
     /// Block <paramref name="layer"/>'s gated feed-forward output <paramref name="gate"/> · <paramref name="feedForward"/>(x)
     /// (B, N, D) for the modulated input <paramref name="x"/>. Block-scope plans reuse it across steps or CFG halves.
     /// </summary>

@@ -39,6 +39,10 @@ internal sealed class TimedAttentionRunner : ISelfAttentionRunner
         return output;
     }
 
+    public bool ReusesAttention(int layer, long[] shape) => _inner.ReusesAttention(layer, shape);
+
+    public bool ReusesFeedForward(int layer, long[] shape) => _inner.ReusesFeedForward(layer, shape);
+
     public Tensor RunFeedForward(int layer, Func<Tensor, Tensor> feedForward, Tensor x, Tensor gate) =>
         _inner.RunFeedForward(layer, feedForward, x, gate);
 

@@ -53,10 +53,13 @@ public sealed class DiTBlock : Module<Tensor, Tensor, Tensor>
         var mods = Modulation.Rows(_modulationLinear(activated), 6);                        // 6 × (N, 1, D)
         var (shiftMsa, scaleMsa, gateMsa) = (mods[0], mods[1], mods[2]);
         var (shiftMlp, scaleMlp, gateMlp) = (mods[3], mods[4], mods[5]);
-        var attnIn = Modulation.ModulateRows(norm1.forward(x), shiftMsa, scaleMsa);        // (N, T, D)
+        // A runner that returns a cached attention or MLP output does not read its input: x stands in (same shape).
+        var attnIn = runner.ReusesAttention(layer, x.shape) ? x
+            : Modulation.ModulateRows(norm1.forward(x), shiftMsa, scaleMsa);               // (N, T, D)
         var attnOut = runner.Run(layer, attn, attnIn);                                      // (N, T, D)
         x = x + gateMsa * attnOut;                                                          // (N, T, D)
-        var mlpIn = Modulation.ModulateRows(norm2.forward(x), shiftMlp, scaleMlp);         // (N, T, D)
+        var mlpIn = runner.ReusesFeedForward(layer, x.shape) ? x
+            : Modulation.ModulateRows(norm2.forward(x), shiftMlp, scaleMlp);               // (N, T, D)
         x = x + runner.RunFeedForward(layer, mlp.forward, mlpIn, gateMlp);                  // (N, T, D)
         return x.MoveToOuterDisposeScope();
     }

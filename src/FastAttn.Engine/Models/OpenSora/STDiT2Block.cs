@@ -73,7 +73,9 @@ public sealed class STDiT2Block : Module<Tensor, Tensor>
         var m = (scale_shift_table.unsqueeze(0) + spatial.view(b, 6, c)).chunk(6, 1);               // 6 × (B, 1, C)
         var mt = (scale_shift_table_temporal.unsqueeze(0) + temporal.view(b, 3, c)).chunk(3, 1);    // 3 × (B, 1, C)
 
-        var xs = (norm1.forward(x) * (1 + m[1]) + m[0]).reshape(b * frames, s, c);                  // (B·T, S, C)
+        // A runner that returns a cached attention or MLP output does not read its input: x stands in (same shape).
+        var xs = runner.ReusesAttention(layer, [b * frames, s, c]) ? x.reshape(b * frames, s, c)
+            : (norm1.forward(x) * (1 + m[1]) + m[0]).reshape(b * frames, s, c);                     // (B·T, S, C)
         x = x + m[2] * runner.Run(layer, attn, xs).view(b, n, c);
 
         var xt = (norm_temp.forward(x) * (1 + mt[1]) + mt[0]).view(b, frames, s, c).permute(0, 2, 1, 3).reshape(b * s, frames, c);   // (B·S, T, C)
@@ -83,7 +85,7 @@ public sealed class STDiT2Block : Module<Tensor, Tensor>
 
         x = x + runner.RunCrossAttention(layer, h => cross_attn.Forward(h, context, keyBias, crossCache, layer), x);   // (B, N, C)
 
-        var xm = norm2.forward(x) * (1 + m[4]) + m[3];
+        var xm = runner.ReusesFeedForward(layer, x.shape) ? x : norm2.forward(x) * (1 + m[4]) + m[3];
         x = x + runner.RunFeedForward(layer, mlp.forward, xm, m[5]);                        // (B, N, C), block-scope MLP sharing
         return x.MoveToOuterDisposeScope();
     }

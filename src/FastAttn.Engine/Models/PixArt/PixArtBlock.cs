@@ -65,10 +65,11 @@ public sealed class PixArtBlock : Module<Tensor, Tensor, Tensor, Tensor?, Tensor
         var mods = (scale_shift_table.unsqueeze(0) + modulation.view(b, 6, -1)).chunk(6, 1);   // 6 × (B, 1, D)
         var (shiftMsa, scaleMsa, gateMsa, shiftMlp, scaleMlp, gateMlp) = (mods[0], mods[1], mods[2], mods[3], mods[4], mods[5]);
 
-        var attnIn = norm1.forward(x) * (1 + scaleMsa) + shiftMsa;                          // (B, N, D)
+        // A runner that returns a cached attention or MLP output does not read its input: x stands in (same shape).
+        var attnIn = runner.ReusesAttention(layer, x.shape) ? x : norm1.forward(x) * (1 + scaleMsa) + shiftMsa;   // (B, N, D)
         x = x + gateMsa * runner.Run(layer, attn1, attnIn);
         x = x + runner.RunCrossAttention(layer, h => attn2.Forward(h, caption, captionBias, crossCache, layer), x);   // no norm, no gate
-        var ffIn = norm2.forward(x) * (1 + scaleMlp) + shiftMlp;
+        var ffIn = runner.ReusesFeedForward(layer, x.shape) ? x : norm2.forward(x) * (1 + scaleMlp) + shiftMlp;
         x = x + runner.RunFeedForward(layer, ff.forward, ffIn, gateMlp);                   // (B, N, D), block-scope MLP sharing
         return x.MoveToOuterDisposeScope();
     }
