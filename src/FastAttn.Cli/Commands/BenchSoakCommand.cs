@@ -29,6 +29,7 @@ internal static class BenchSoakCommand
         var silo = new Option<string?>("--silo") { Description = "fastattn-silo.dll (default: beside this tool)." };
         var url = new Option<string?>("--url") { Description = "Also soak a running FastAttn HTTP server (the http transport)." };
         var apiKey = new Option<string?>("--api-key") { Description = "The HTTP server's API key (Bearer)." };
+        var watchPid = new Option<int?>("--watch-pid") { Description = "Also sample this process's resident memory (e.g. the HTTP server's)." };
         var transports = new Option<string>("--transports")
         {
             Description = "Transports, comma-separated: engine, kernel, imagegenerator, or none (cluster: with --redis; http: with --url).",
@@ -41,7 +42,7 @@ internal static class BenchSoakCommand
         };
         var command = new Command("soak", "Soak: K clients, mixed good/bad/cancelled traffic through every transport; lost must be 0.")
         {
-            minutes, requests, clients, model, video, steps, deadline, queue, redis, silo, url, apiKey, transports, seed, output,
+            minutes, requests, clients, model, video, steps, deadline, queue, redis, silo, url, apiKey, watchPid, transports, seed, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -60,7 +61,7 @@ internal static class BenchSoakCommand
                 Cluster: parse.GetValue(redis) is not null || parse.GetValue(url) is not null, parse.GetValue(seed));
             var report = await RunAsync(settings, names, parse.GetValue(video), parse.GetValue(queue) ?? settings.Clients, parse.GetValue(redis),
                 parse.GetValue(silo) ?? Path.Combine(AppContext.BaseDirectory, "fastattn-silo.dll"), parse.GetValue(output)!, cancellationToken,
-                parse.GetValue(url), parse.GetValue(apiKey));
+                parse.GetValue(url), parse.GetValue(apiKey), parse.GetValue(watchPid));
             return (int)report.Summary["lost"]! == 0 && (int)report.Summary["untyped"]! == 0 ? ExitCodes.Ok : ExitCodes.Failure;
         });
         return command;
@@ -74,7 +75,8 @@ internal static class BenchSoakCommand
 
     /// <summary>Runs the soak and writes its report (also the CLI tests' entry point).</summary>
     public static async Task<Reporting.BenchReport> RunAsync(SoakSettings settings, IReadOnlyCollection<string> transports, string? videoModel,
-        int queue, string? redis, string siloDll, string output, CancellationToken cancellationToken, string? url = null, string? apiKey = null)
+        int queue, string? redis, string siloDll, string output, CancellationToken cancellationToken, string? url = null, string? apiKey = null,
+        int? watchPid = null)
     {
         var root = Directory.CreateTempSubdirectory("fastattn-soak").FullName;
         if (settings.Burst == 0) settings = settings with { Burst = BurstFor(queue) };
@@ -89,7 +91,8 @@ internal static class BenchSoakCommand
                 started = host;
                 if (url is not null) host.Transports.Add(new HttpTransport(url, apiKey));
                 Console.Error.WriteLine($"soak: {settings.Clients} client(s) through {string.Join(", ", host.Transports.Select(t => t.Name))}");
-                runner = new SoakRunner(settings, host.Transports, host.Engine);
+                var watched = watchPid is int pid ? WatchedProcess.Open(pid) : null;
+                runner = new SoakRunner(settings, host.Transports, host.Engine, () => host.SiloRssMb, watched is null ? null : watched.RssMb);
                 await runner.RunAsync(progress, cancellationToken);
             }
             var report = SoakReport.Build(runner, settings, SoakHost.TempFilesLeft(root), SoakHost.OrphanFiles(root, runner.Delivered),

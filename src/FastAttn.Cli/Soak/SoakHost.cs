@@ -27,6 +27,9 @@ internal sealed class SoakHost : IAsyncDisposable
     private readonly List<IHost> _hosts = [];
     private LocalSiloProcess? _silo;
 
+    /// <summary>The silo process's resident memory in MB (0 without a cluster).</summary>
+    public double SiloRssMb => (_silo?.ResidentBytes ?? 0) / 1048576.0;
+
     public IFastAttnEngine Engine { get; private set; } = null!;
 
     public List<ISoakTransport> Transports { get; } = [];

@@ -54,6 +54,8 @@ internal static class SoakReport
         s["gcHeapGrowthFraction"] = SoakSampler.Growth(samples, x => x.GcHeapMb);
         s["nativeInUseGrowthFraction"] = SoakSampler.Growth(samples, x => x.NativeInUseMb);
         s["nativeFreeGrowthFraction"] = SoakSampler.Growth(samples, x => x.NativeFreeMb);
+        if (samples.Any(x => x.SiloRssMb > 0)) s["siloRssGrowthFraction"] = SoakSampler.Growth(samples, x => x.SiloRssMb);
+        if (samples.Any(x => x.WatchedRssMb > 0)) s["watchedRssGrowthFraction"] = SoakSampler.Growth(samples, x => x.WatchedRssMb);
         s["openFilesGrowth"] = samples.Count < 2 ? 0 : samples[^1].OpenFiles - samples[Math.Min(samples.Count - 1, samples.Count / 10)].OpenFiles;
         s["peakRssMb"] = samples.Select(x => x.RssMb).DefaultIfEmpty(0).Max();
         s["utilisation"] = runner.Sampler?.Utilisation ?? 0;

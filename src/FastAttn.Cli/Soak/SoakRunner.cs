@@ -12,7 +12,8 @@ internal sealed record SoakResult(SoakCall Call, string Transport, SoakOutcome O
 /// Runs K closed-loop clients over the transports until the duration or request count is reached, and accounts for
 /// every request from the client's side (see <see cref="SoakOutcome"/>).
 /// </summary>
-internal sealed class SoakRunner(SoakSettings settings, IReadOnlyList<ISoakTransport> transports, IFastAttnEngine? engine)
+internal sealed class SoakRunner(SoakSettings settings, IReadOnlyList<ISoakTransport> transports, IFastAttnEngine? engine,
+    Func<double>? siloRssMb = null, Func<double>? watchedRssMb = null)
 {
     /// <summary>How long past its deadline an answer may come (the engine's cancellation reaching a running step).</summary>
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
@@ -41,7 +42,7 @@ internal sealed class SoakRunner(SoakSettings settings, IReadOnlyList<ISoakTrans
         WarmUpSeconds = await WarmUpAsync(mix, cancellationToken).ConfigureAwait(false);
         progress?.Report($"soak: warmed up in {WarmUpSeconds:F0} s");
         _clock.Start();
-        Sampler = new SoakSampler(engine, () => _results.Count, DrainRecent);
+        Sampler = new SoakSampler(engine, () => _results.Count, DrainRecent, siloRssMb, watchedRssMb);
         using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var period = TimeSpan.FromSeconds(Math.Clamp((settings.Duration?.TotalSeconds ?? 60) / 240, 0.5, 10));
         var sampling = Sampler.RunAsync(period, stopSampling.Token);

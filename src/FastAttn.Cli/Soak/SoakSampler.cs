@@ -17,12 +17,15 @@ namespace FastAttn.Cli.Soak;
 /// <param name="P50Seconds">Median latency of the last 20 good single images answered (0: none yet).</param>
 /// <param name="NativeInUseMb">C heap bytes allocated and not freed (glibc mallinfo2; 0 where unavailable): grows with a native leak.</param>
 /// <param name="NativeFreeMb">C heap bytes freed but kept by the allocator: grows with fragmentation, not with a leak.</param>
-/// <param name="Threads">Threads of the process (Linux: /proc/self/status; else the runtime's count).</param>
+/// <param name="Threads">Threads of the process.</param>
+/// <param name="SiloRssMb">The silo process's resident memory (0 without a cluster).</param>
+/// <param name="WatchedRssMb">The resident memory of the process given by <c>--watch-pid</c>, e.g. the HTTP server (0: none).</param>
 internal sealed record SoakSample(double Seconds, double RssMb, double GcHeapMb, int OpenFiles, int Running, int Queued, int Done, double P50Seconds,
-    double GcCommittedMb, long LiveTensors, double NativeInUseMb, double NativeFreeMb, int Threads);
+    double GcCommittedMb, long LiveTensors, double NativeInUseMb, double NativeFreeMb, int Threads, double SiloRssMb, double WatchedRssMb);
 
 /// <summary>Samples RSS, the GC heap, open files and the engine's queue at a fixed period, until stopped.</summary>
-internal sealed class SoakSampler(IFastAttnEngine? engine, Func<int> done, Func<IReadOnlyList<double>> recentLatencies)
+internal sealed class SoakSampler(IFastAttnEngine? engine, Func<int> done, Func<IReadOnlyList<double>> recentLatencies,
+    Func<double>? siloRssMb = null, Func<double>? watchedRssMb = null)
 {
     private readonly List<SoakSample> _samples = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -66,7 +69,8 @@ internal sealed class SoakSampler(IFastAttnEngine? engine, Func<int> done, Func<
             gcHeap, OpenFiles(), status?.Running ?? 0, status?.QueueDepth ?? 0, done(),
             latencies.Length == 0 ? 0 : latencies[latencies.Length / 2],
             GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0, TorchSharp.torch.Tensor.TotalCount,
-            (heap?.InUseBytes ?? 0) / 1048576.0, (heap?.FreeBytes ?? 0) / 1048576.0, process.Threads.Count);
+            (heap?.InUseBytes ?? 0) / 1048576.0, (heap?.FreeBytes ?? 0) / 1048576.0, process.Threads.Count, siloRssMb?.Invoke() ?? 0,
+            watchedRssMb?.Invoke() ?? 0);
         lock (_samples) _samples.Add(sample);
     }
 

@@ -29,6 +29,23 @@ public sealed class LocalSiloProcess : IDisposable
     /// <summary>Whether the process has ended.</summary>
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process's resident memory now (null once it has ended).</summary>
+    public long? ResidentBytes
+    {
+        get
+        {
+            try
+            {
+                _process.Refresh();
+                return _process.HasExited ? null : _process.WorkingSet64;
+            }
+            catch (InvalidOperationException)
+            {
+                return null;
+            }
+        }
+    }
+
     /// <summary>Everything it printed so far.</summary>
     public string Log
     {
