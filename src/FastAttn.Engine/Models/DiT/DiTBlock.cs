@@ -2,6 +2,7 @@ using FastAttn.Engine.Attention;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Models.DiT;
@@ -55,9 +56,9 @@ public sealed class DiTBlock : Module<Tensor, Tensor, Tensor>
         var (shiftMlp, scaleMlp, gateMlp) = (mods[3], mods[4], mods[5]);
         var attnIn = Modulation.ModulateRows(norm1.forward(x), shiftMsa, scaleMsa);        // (N, T, D)
         var attnOut = runner.Run(layer, attn, attnIn);                                      // (N, T, D)
-        x = x + gateMsa * attnOut;                                                          // (N, T, D)
+        x = x.Plus(gateMsa * attnOut);                                                          // (N, T, D)
         var mlpIn = Modulation.ModulateRows(norm2.forward(x), shiftMlp, scaleMlp);         // (N, T, D)
-        x = x + runner.RunFeedForward(layer, mlp.forward, mlpIn, gateMlp);                  // (N, T, D)
+        x = x.Plus(runner.RunFeedForward(layer, mlp.forward, mlpIn, gateMlp));                  // (N, T, D)
         return x.MoveToOuterDisposeScope();
     }
 }
