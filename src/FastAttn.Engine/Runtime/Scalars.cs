@@ -39,47 +39,17 @@ public static class Scalars
     /// <summary><c>a + b</c> (<c>add(b, alpha: 1)</c>).</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
 
-    /// <summary><c>a += alpha · b</c> in place (<c>add_(b, alpha)</c>), for an <paramref name="alpha"/> that varies at run time.</summary>
-    public static Tensor PlusInPlace(this Tensor a, Tensor b, double alpha)
-    {
-        using var s = alpha.ToScalar();
-        return a.add_(b, s);
-    }
-
-    /// <summary><c>a *= b</c> in place, for a <paramref name="b"/> that varies at run time.</summary>
-    public static Tensor TimesInPlace(this Tensor a, double b)
-    {
-        using var s = b.ToScalar();
-        return a.mul_(s);
-    }
-
     /// <summary><c>a + b</c> with a floating-point number.</summary>
-    public static Tensor Plus(this Tensor a, double b)
-    {
-        using var s = b.ToScalar();
-        return a.add(s, One);
-    }
+    public static Tensor Plus(this Tensor a, double b) => With(a, b, static (t, s) => t.add(s, One));
 
     /// <summary><c>a + b</c> with an integer (integer tensors stay integers).</summary>
-    public static Tensor Plus(this Tensor a, long b)
-    {
-        using var s = b.ToScalar();
-        return a.add(s, One);
-    }
+    public static Tensor Plus(this Tensor a, long b) => With(a, b, static (t, s) => t.add(s, One));
 
     /// <summary><c>a - b</c> with a floating-point number.</summary>
-    public static Tensor Minus(this Tensor a, double b)
-    {
-        using var s = b.ToScalar();
-        return a.sub(s);
-    }
+    public static Tensor Minus(this Tensor a, double b) => With(a, b, static (t, s) => t.sub(s));
 
     /// <summary><c>a - b</c> with an integer (integer tensors stay integers).</summary>
-    public static Tensor Minus(this Tensor a, long b)
-    {
-        using var s = b.ToScalar();
-        return a.sub(s);
-    }
+    public static Tensor Minus(this Tensor a, long b) => With(a, b, static (t, s) => t.sub(s));
 
     /// <summary><c>a - b</c> with the number on the left, computed as TorchSharp does: <c>(-b) + a</c>.</summary>
     public static Tensor Minus(double a, Tensor b)
@@ -96,32 +66,16 @@ public static class Scalars
     }
 
     /// <summary><c>a * b</c> with a floating-point number.</summary>
-    public static Tensor Times(this Tensor a, double b)
-    {
-        using var s = b.ToScalar();
-        return a.mul(s);
-    }
+    public static Tensor Times(this Tensor a, double b) => With(a, b, static (t, s) => t.mul(s));
 
     /// <summary><c>a * b</c> with an integer (integer tensors stay integers).</summary>
-    public static Tensor Times(this Tensor a, long b)
-    {
-        using var s = b.ToScalar();
-        return a.mul(s);
-    }
+    public static Tensor Times(this Tensor a, long b) => With(a, b, static (t, s) => t.mul(s));
 
     /// <summary><c>a / b</c> with a floating-point number (true division).</summary>
-    public static Tensor Over(this Tensor a, double b)
-    {
-        using var s = b.ToScalar();
-        return a.div(s);
-    }
+    public static Tensor Over(this Tensor a, double b) => With(a, b, static (t, s) => t.div(s));
 
     /// <summary><c>a / b</c> with an integer (true division, as TorchSharp's <c>/</c>).</summary>
-    public static Tensor Over(this Tensor a, long b)
-    {
-        using var s = b.ToScalar();
-        return a.div(s);
-    }
+    public static Tensor Over(this Tensor a, long b) => With(a, b, static (t, s) => t.div(s));
 
     /// <summary><c>a / b</c> with the number on the left, computed as TorchSharp does: <c>reciprocal(b) * a</c>.</summary>
     public static Tensor Over(double a, Tensor b)
@@ -130,33 +84,30 @@ public static class Scalars
         return reciprocal.Times(a);
     }
 
+    /// <summary><c>a *= b</c> in place, for a <paramref name="b"/> that varies at run time.</summary>
+    public static Tensor TimesInPlace(this Tensor a, double b) => With(a, b, static (t, s) => t.mul_(s));
+
+    /// <summary><c>a += alpha · b</c> in place (<c>add_(b, alpha)</c>), for an <paramref name="alpha"/> that varies at run time.</summary>
+    public static Tensor PlusInPlace(this Tensor a, Tensor b, double alpha)
+    {
+        using var s = alpha.ToScalar();
+        return a.add_(b, s);
+    }
+
+    /// <summary><c>a &lt; b</c> elementwise with a floating-point number (a bool tensor).</summary>
+    public static Tensor Below(this Tensor a, double b) => With(a, b, static (t, s) => t.lt(s));
+
+    /// <summary><c>a &lt;= b</c> elementwise with an integer (a bool tensor).</summary>
+    public static Tensor AtMost(this Tensor a, long b) => With(a, b, static (t, s) => t.le(s));
+
+    /// <summary><c>a²</c>, as TorchSharp's <c>square()</c>: <c>pow(a, 2)</c> with an integral exponent.</summary>
+    public static Tensor Squared(this Tensor a) => a.pow(Of(2L));
+
     /// <summary><c>arange(0, stop, 1)</c>, as TorchSharp's <c>arange(stop)</c> (integral start and step).</summary>
     public static Tensor Arange(long stop, ScalarType? dtype = null, Device? device = null)
     {
         using var s = stop.ToScalar();
         return arange(Of(0L), s, One, dtype, device);
-    }
-
-    /// <summary><c>arange(start, stop, 1)</c>, as TorchSharp's <c>arange(start, stop)</c> (integral step).</summary>
-    public static Tensor Arange(long start, long stop, ScalarType? dtype = null, Device? device = null)
-    {
-        using var first = start.ToScalar();
-        using var end = stop.ToScalar();
-        return arange(first, end, One, dtype, device);
-    }
-
-    /// <summary><c>a &lt; b</c> elementwise with a floating-point number (a bool tensor).</summary>
-    public static Tensor Below(this Tensor a, double b)
-    {
-        using var s = b.ToScalar();
-        return a.lt(s);
-    }
-
-    /// <summary><c>a &lt;= b</c> elementwise with an integer (a bool tensor).</summary>
-    public static Tensor AtMost(this Tensor a, long b)
-    {
-        using var s = b.ToScalar();
-        return a.le(s);
     }
 
     /// <summary>A 1-D tensor of <paramref name="size"/> integers <paramref name="value"/> (an integral Scalar).</summary>
@@ -174,12 +125,18 @@ public static class Scalars
     }
 
     /// <summary><c>full_like(like, value)</c> for a value that varies at run time.</summary>
-    public static Tensor FullLike(Tensor like, double value)
+    public static Tensor FullLike(Tensor like, double value) => With(like, value, static (t, s) => full_like(t, s));
+
+    // The Scalar is disposed after op returns: that later use keeps it alive (and unfinalized) through the native call.
+    private static Tensor With(Tensor a, double value, Func<Tensor, Scalar, Tensor> op)
     {
         using var s = value.ToScalar();
-        return full_like(like, s);
+        return op(a, s);
     }
 
-    /// <summary><c>a²</c>, as TorchSharp's <c>square()</c>: <c>pow(a, 2)</c> with an integral exponent.</summary>
-    public static Tensor Squared(this Tensor a) => a.pow(Of(2L));
+    private static Tensor With(Tensor a, long value, Func<Tensor, Scalar, Tensor> op)
+    {
+        using var s = value.ToScalar();
+        return op(a, s);
+    }
 }
