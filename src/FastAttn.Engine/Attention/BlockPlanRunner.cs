@@ -1,5 +1,6 @@
 using FastAttn.Engine.Sampling;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Attention;
 
@@ -137,7 +138,7 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
         if (_blocks is null) return block(h);
         if (MethodFor(layer) == BlockMethod.Reuse)
         {
-            if (_delta[layer] is Tensor cached && cached.shape.SequenceEqual(h.shape)) return h + cached;
+            if (_delta[layer] is Tensor cached && cached.shape.SequenceEqual(h.shape)) return h.Plus(cached);
             _fallbacks++;
         }
         using var scope = NewDisposeScope();

@@ -4,6 +4,7 @@ using FastAttn.Engine.Models.DiT;
 using FastAttn.Engine.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Attention;
@@ -165,7 +166,7 @@ public sealed class FastAttentionRunner : ISelfAttentionRunner, IDisposable
         else
         {
             heads = Window(q, k, v, tokens);                                                // (b, H, N, d)
-            if (method.UsesResidual()) heads = heads + (share ? ConditionalHalf(_residual[layer]!) : _residual[layer]!);
+            if (method.UsesResidual()) heads = heads.Plus(share ? ConditionalHalf(_residual[layer]!) : _residual[layer]!);
         }
         var output = attention.Project(heads);                                              // (b, N, D)
         if (share) output = BothHalves(output);                                             // (B, N, D)

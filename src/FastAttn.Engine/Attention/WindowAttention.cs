@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Attention;
@@ -68,9 +69,9 @@ public static class WindowAttention
     /// <summary>(rows, cols) boolean mask: true where |(r + rowOffset) − c| ≤ w.</summary>
     private static Tensor BandMask(long rows, long cols, long rowOffset, long w, Device device)
     {
-        var r = arange(rows, ScalarType.Int64, device).unsqueeze(1) + rowOffset;
-        var c = arange(cols, ScalarType.Int64, device).unsqueeze(0);
-        return (r - c).abs() <= w;
+        var r = Arange(rows, ScalarType.Int64, device).unsqueeze(1).Plus(rowOffset);
+        var c = Arange(cols, ScalarType.Int64, device).unsqueeze(0);
+        return (r - c).abs().AtMost(w);
     }
 
     /// <summary>(query, key) pairs the block-band kernel computes for <paramref name="n"/> tokens.</summary>

@@ -5,6 +5,7 @@ using FastAttn.Engine.Models.DiT;
 using FastAttn.Engine.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Benchmarks;
 
@@ -31,7 +32,7 @@ internal sealed class AttentionWorkload : IDisposable
         _q = randn([batch, heads, seq, headDim], device: Device).DetachFromDisposeScope();
         _k = randn([batch, heads, seq, headDim], device: Device).DetachFromDisposeScope();
         _v = randn([batch, heads, seq, headDim], device: Device).DetachFromDisposeScope();
-        _x = (randn([batch, seq, heads * headDim], device: Device) * 0.5).DetachFromDisposeScope();
+        _x = randn([batch, seq, heads * headDim], device: Device).Times(0.5).DetachFromDisposeScope();
         _attention = new SelfAttention(heads * headDim, heads);
         _attention.to(Device);
         Tokens = seq;

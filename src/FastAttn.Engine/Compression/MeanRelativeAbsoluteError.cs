@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Compression;
 
@@ -17,7 +18,7 @@ public static class MeanRelativeAbsoluteError
         using var scope = NewDisposeScope();
         var a = reference.to(ScalarType.Float32);
         var b = compressed.to(ScalarType.Float32);
-        var relative = (a - b).abs() / (maximum(a.abs(), b.abs()) + 1e-6);
-        return relative.clamp(0, 10).mean().item<float>();
+        var relative = (a - b).abs() / maximum(a.abs(), b.abs()).Plus(1e-6);
+        return relative.clamp(Of(0), Of(10)).mean().item<float>();
     }
 }

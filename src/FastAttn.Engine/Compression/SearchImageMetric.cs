@@ -1,6 +1,7 @@
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Sampling;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Compression;
 
@@ -50,7 +51,7 @@ internal sealed class SearchImageMetric
                 $"forward; this one has {guided.shape[0]}.");
         var x0 = predictor.PredictOriginal(guided, _step, _sample.to(guided.device));
         var images = _decoder is null ? x0 : DecodeFrames(x0, _decoder);
-        return ((images.to(ScalarType.Float32) + 1) / 2).clamp(0, 1).MoveToOuterDisposeScope();
+        return images.to(ScalarType.Float32).Plus(1).Over(2).clamp(Of(0), Of(1)).MoveToOuterDisposeScope();
     }
 
     /// <summary>1 − SSIM of the image of <paramref name="trial"/> against <paramref name="referenceImage"/> (from <see cref="Image"/>).</summary>

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Compression;
 
@@ -47,7 +48,7 @@ public static class StructuralSimilarity
         var varY = Filter(y * y) - muY * muY;
         var cov = Filter(x * y) - muX * muY;
         const double c1 = K1 * K1, c2 = K2 * K2;
-        var map = (2 * muX * muY + c1) * (2 * cov + c2) / ((muX * muX + muY * muY + c1) * (varX + varY + c2));
+        var map = (muX.Times(2) * muY).Plus(c1) * cov.Times(2).Plus(c2) / ((muX * muX).Plus(muY * muY).Plus(c1) * varX.Plus(varY).Plus(c2));
         return map.mean().item<double>();
     }
 

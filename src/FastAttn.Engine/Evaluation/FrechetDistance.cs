@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Evaluation;
 
@@ -17,10 +18,10 @@ public static class FrechetDistance
         var s1 = sigma1.to(ScalarType.Float64); var s2 = sigma2.to(ScalarType.Float64);
         var root1 = SymmetricSqrt(s1);
         var middle = root1.matmul(s2).matmul(root1);
-        middle = (middle + middle.T) / 2;
+        middle = middle.Plus(middle.T).Over(2);
         var traceCross = SymmetricSqrt(middle).trace();
         var diff = m1 - m2;
-        return (diff.dot(diff) + s1.trace() + s2.trace() - 2 * traceCross).item<double>();
+        return (diff.dot(diff).Plus(s1.trace()).Plus(s2.trace()) - traceCross.Times(2)).item<double>();
     }
 
     /// <summary>FID between two (N, F) feature sets.</summary>
@@ -38,13 +39,13 @@ public static class FrechetDistance
         var f = features.to(ScalarType.Float64);
         var mean = f.mean([0]);
         var centered = f - mean;
-        var cov = centered.T.matmul(centered) / (f.shape[0] - 1);
+        var cov = centered.T.matmul(centered).Over(f.shape[0] - 1);
         return (mean, cov);
     }
 
     private static Tensor SymmetricSqrt(Tensor m)
     {
         var (values, vectors) = linalg.eigh(m);
-        return vectors.matmul(diag(values.clamp_min(0).sqrt())).matmul(vectors.T);
+        return vectors.matmul(diag(values.clamp_min(Of(0)).sqrt())).matmul(vectors.T);
     }
 }

@@ -4,6 +4,7 @@ using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Evaluation;
 
@@ -63,7 +64,7 @@ public static class PresetEvaluation
                         Plan = plan,
                         SamplesPerForward = 0,
                     }, cancellationToken: cancellationToken);
-                    chunks.Add(result.Images.clamp(-1, 1));
+                    chunks.Add(result.Images.clamp(Of(-1), Of(1)));
                     progress?.Report($"{name}: {s + count}/{samples}");
                 }
                 stopwatch.Stop();
@@ -75,7 +76,7 @@ public static class PresetEvaluation
                 using var features = Features(classifier, images);
                 double fid = FrechetDistance.OfFeatures(features, realFeatures);
                 double mrae = MeanRelativeAbsoluteError.Compute(rawImages, images);
-                using var mse = (images - rawImages).square().mean();
+                using var mse = (images - rawImages).Squared().mean();
                 double psnr = mse.item<float>() == 0 ? double.PositiveInfinity : 10 * Math.Log10(4.0 / mse.item<float>());
                 var flops = plan?.Flops;
                 rows.Add(new PresetResult(name, accuracy, fid, mrae, psnr, flops?.ModuleFraction ?? 1, flops?.TransformerFraction ?? 1,

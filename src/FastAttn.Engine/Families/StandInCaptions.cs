@@ -1,5 +1,6 @@
 using FastAttn.Engine.Pipelines;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Families;
 
@@ -45,9 +46,9 @@ internal sealed class StandInCaptions : IDisposable
     private static (Tensor Features, Tensor Mask) Random(int tokens, int kept, int channels, long seed)
     {
         using var g = new Generator(unchecked((ulong)seed));
-        var features = randn([1, tokens, channels], generator: g).mul_(0.1);
+        var features = randn([1, tokens, channels], generator: g).mul_(Of(0.1));
         var mask = zeros(1, tokens, ScalarType.Int64);
-        using (var keptTokens = mask.narrow(1, 0, kept)) keptTokens.fill_(1);
+        using (var keptTokens = mask.narrow(1, 0, kept)) keptTokens.fill_(Of(1));
         return (features, mask);
     }
 

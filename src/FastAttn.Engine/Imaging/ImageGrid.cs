@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Imaging;
 
@@ -17,7 +18,7 @@ public static class ImageGrid
         using var scope = NewDisposeScope();
         long n = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3];
         long rows = (n + columns - 1) / columns;
-        var grid = full([c, rows * (h + padding) - padding, columns * (w + padding) - padding], background, images.dtype, images.device);
+        var grid = Full([c, rows * (h + padding) - padding, columns * (w + padding) - padding], background, images.dtype, images.device);
         for (long i = 0; i < n; i++)
         {
             long r = i / columns, col = i % columns;

@@ -2,6 +2,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Imaging;
 
@@ -23,7 +24,7 @@ public static class ImageTensorConverter
         channels = (int)chw.shape[0];
         height = (int)chw.shape[1];
         width = (int)chw.shape[2];
-        var bytes = ((chw.to(ScalarType.Float32, CPU) + 1) / 2).clamp(0, 1).mul(255).add(0.5).clamp(0, 255)
+        var bytes = chw.to(ScalarType.Float32, CPU).Plus(1).Over(2).clamp(Of(0), Of(1)).mul(Of(255)).Plus(0.5).clamp(Of(0), Of(255))
             .to(ScalarType.Byte).permute(1, 2, 0).contiguous();                               // (H, W, C) uint8
         return bytes.data<byte>().ToArray();
     }

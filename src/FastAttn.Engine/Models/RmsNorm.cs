@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Models;
@@ -27,7 +28,7 @@ public sealed class RmsNorm : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x32 = x.to(ScalarType.Float32);
-        var normed = (x32 * rsqrt(x32.pow(2).mean([-1], keepdim: true) + _eps)).to(x.dtype);
+        var normed = (x32 * rsqrt(x32.pow(Of(2)).mean([-1], keepdim: true).Plus(_eps))).to(x.dtype);
         return (weight.to(x.dtype) * normed).MoveToOuterDisposeScope();
     }
 }

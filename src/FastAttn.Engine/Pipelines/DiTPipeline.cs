@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Pipelines;
 
@@ -95,8 +96,8 @@ public sealed class DiTPipeline
         bool guided = request.GuidanceScale > 1.0;
         long n = x.shape[0];
         var modelIn = guided ? cat([x, x], 0) : x;                                                  // (n or 2n, C, h, w)
-        var modelLabels = guided ? cat([labels, full(n, config.NumClasses, ScalarType.Int64, labels.device)], 0) : labels;
-        var ts = full(modelIn.shape[0], t, ScalarType.Int64, x.device);
+        var modelLabels = guided ? cat([labels, full(n, Of(config.NumClasses), ScalarType.Int64, labels.device)], 0) : labels;
+        var ts = Full(modelIn.shape[0], t, ScalarType.Int64, x.device);
         using var pass = Transformer.Prepare(modelIn.to(Transformer.DType), ts, modelLabels);
         var output = denoiser.Forward(chunk, pass).to(ScalarType.Float32);
         return guided

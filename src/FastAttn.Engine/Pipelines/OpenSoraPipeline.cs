@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Pipelines;
 
@@ -157,7 +158,7 @@ public sealed class OpenSoraPipeline : IDisposable
             (chunk, start, count) =>
             {
                 var modelIn = ChunkedForward.Input(sample, start, count, guided);
-                var t = full(modelIn.shape[0], timestep, ScalarType.Float32, device);
+                var t = Full(modelIn.shape[0], timestep, ScalarType.Float32, device);
                 Tensor output;
                 using (var pass = Transformer.Prepare(modelIn.to(dtype), t, captions[chunk].Caption, captions[chunk].Mask, conditions,
                     crossCaches[chunk]))

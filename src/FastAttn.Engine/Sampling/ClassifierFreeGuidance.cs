@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Sampling;
 
@@ -47,7 +48,7 @@ public static class ClassifierFreeGuidance
         int guided = channels == GuidedChannels.ReferenceFirstThree ? Math.Min(3, latentChannels) : latentChannels;
         var c = cond[.., ..guided];
         var u = uncond[.., ..guided];
-        var mixed = u + scale * (c - u);                                                    // (B, g, H, W)
+        var mixed = u.Plus((c - u).Times(scale));                                                    // (B, g, H, W)
         var result = guided < output.shape[1] ? cat([mixed, cond[.., guided..]], 1) : mixed;
         return result.MoveToOuterDisposeScope();
     }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Sampling;
 
@@ -41,13 +42,13 @@ public sealed class DdimScheduler : IDiffusionScheduler, IOriginalSamplePredicto
         double aT = _alphasCumprod[t];
         double aPrev = prev >= 0 ? _alphasCumprod[prev] : 1.0;
         var eps = modelOutput.narrow(1, 0, sample.shape[1]);
-        var x0 = (sample - eps * Math.Sqrt(1 - aT)) / Math.Sqrt(aT);                        // (12) predicted x_0
+        var x0 = (sample - eps.Times(Math.Sqrt(1 - aT))).Over(Math.Sqrt(aT));                        // (12) predicted x_0
         if (_clip)
         {
-            x0 = x0.clamp(-1, 1);
-            eps = (sample - x0 * Math.Sqrt(aT)) / Math.Sqrt(1 - aT);                            // ε consistent with the clipped x_0
+            x0 = x0.clamp(Of(-1), Of(1));
+            eps = (sample - x0.Times(Math.Sqrt(aT))).Over(Math.Sqrt(1 - aT));                            // ε consistent with the clipped x_0
         }
-        var next = x0 * Math.Sqrt(aPrev) + eps * Math.Sqrt(1 - aPrev);                        // (12) direction to x_t−1, η = 0
+        var next = x0.Times(Math.Sqrt(aPrev)).Plus(eps.Times(Math.Sqrt(1 - aPrev)));                        // (12) direction to x_t−1, η = 0
         return next.MoveToOuterDisposeScope();
     }
 
@@ -55,7 +56,7 @@ public sealed class DdimScheduler : IDiffusionScheduler, IOriginalSamplePredicto
     {
         using var scope = NewDisposeScope();
         double aT = _alphasCumprod[_timesteps[stepIndex]];
-        var x0 = (sample - modelOutput.narrow(1, 0, sample.shape[1]) * Math.Sqrt(1 - aT)) / Math.Sqrt(aT);
-        return (_clip ? x0.clamp(-1, 1) : x0).MoveToOuterDisposeScope();
+        var x0 = (sample - modelOutput.narrow(1, 0, sample.shape[1]).Times(Math.Sqrt(1 - aT))).Over(Math.Sqrt(aT));
+        return (_clip ? x0.clamp(Of(-1), Of(1)) : x0).MoveToOuterDisposeScope();
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Sampling;
 
@@ -44,8 +45,8 @@ public sealed class DpmSolverMultistepScheduler : IDiffusionScheduler, IOriginal
         int n = _timesteps.Length;
         var (alphaS, sigmaS) = AlphaSigma(_sigmas[stepIndex]);
         var eps = modelOutput.narrow(1, 0, sample.shape[1]);
-        var x0 = (sample - eps * sigmaS) / alphaS;                                            // data prediction
-        if (_options.ClipSample) x0 = x0.clamp(-1, 1);
+        var x0 = (sample - eps.Times(sigmaS)).Over(alphaS);                                            // data prediction
+        if (_options.ClipSample) x0 = x0.clamp(Of(-1), Of(1));
         bool lowerOrderFinal = stepIndex == n - 1 && (_options.LowerOrderFinal && n < 15 || _options.FinalSigmaZero);
         var (alphaT, sigmaT) = AlphaSigma(_sigmas[stepIndex + 1]);
         double lambdaT = Math.Log(alphaT) - Math.Log(sigmaT);
@@ -55,15 +56,15 @@ public sealed class DpmSolverMultistepScheduler : IDiffusionScheduler, IOriginal
         Tensor next;
         if (_options.SolverOrder == 1 || _lowerOrderCount < 1 || lowerOrderFinal || _previousX0 is null)
         {
-            next = sample * (sigmaT / sigmaS) - x0 * (alphaT * expm);                         // first order (DDIM-like)
+            next = sample.Times(sigmaT / sigmaS) - x0.Times(alphaT * expm);                         // first order (DDIM-like)
         }
         else
         {
             var (alphaS1, sigmaS1) = AlphaSigma(_sigmas[stepIndex - 1]);
             double lambdaS1 = Math.Log(alphaS1) - Math.Log(sigmaS1);
             double r0 = (lambdaS - lambdaS1) / h;
-            var d1 = (x0 - _previousX0) / r0;                                                 // D1 = (m0 − m1)/r0
-            next = sample * (sigmaT / sigmaS) - x0 * (alphaT * expm) - d1 * (0.5 * alphaT * expm); // midpoint 2M
+            var d1 = (x0 - _previousX0).Over(r0);                                                 // D1 = (m0 − m1)/r0
+            next = sample.Times(sigmaT / sigmaS) - x0.Times(alphaT * expm) - d1.Times(0.5 * alphaT * expm); // midpoint 2M
         }
         _previousX0?.Dispose();
         _previousX0 = x0.DetachFromDisposeScope();
@@ -76,8 +77,8 @@ public sealed class DpmSolverMultistepScheduler : IDiffusionScheduler, IOriginal
     {
         using var scope = NewDisposeScope();
         var (alphaS, sigmaS) = AlphaSigma(_sigmas[stepIndex]);
-        var x0 = (sample - modelOutput.narrow(1, 0, sample.shape[1]) * sigmaS) / alphaS;
-        return (_options.ClipSample ? x0.clamp(-1, 1) : x0).MoveToOuterDisposeScope();
+        var x0 = (sample - modelOutput.narrow(1, 0, sample.shape[1]).Times(sigmaS)).Over(alphaS);
+        return (_options.ClipSample ? x0.clamp(Of(-1), Of(1)) : x0).MoveToOuterDisposeScope();
     }
 
     /// <summary>α_t = 1/√(σ²+1), σ_t = σ·α_t.</summary>

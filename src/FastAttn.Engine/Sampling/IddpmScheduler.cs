@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Sampling;
 
@@ -89,25 +90,25 @@ public sealed class IddpmScheduler : IDiffusionScheduler, IOriginalSamplePredict
         int i = _timesteps.Length - 1 - stepIndex;                                            // respaced index
         long c = sample.shape[1];
         var eps = modelOutput.narrow(1, 0, c);
-        var x0 = sample * (float)_sqrtRecipAlphasCumprod[i] - eps * (float)_sqrtRecipm1AlphasCumprod[i];
-        if (_clip) x0 = x0.clamp(-1, 1);
-        var mean = x0 * (float)_posteriorMeanCoef1[i] + sample * (float)_posteriorMeanCoef2[i];
+        var x0 = sample.Times((float)_sqrtRecipAlphasCumprod[i]) - eps.Times((float)_sqrtRecipm1AlphasCumprod[i]);
+        if (_clip) x0 = x0.clamp(Of(-1), Of(1));
+        var mean = x0.Times((float)_posteriorMeanCoef1[i]).Plus(sample.Times((float)_posteriorMeanCoef2[i]));
         Tensor logVariance;
         if (modelOutput.shape[1] == 2 * c)
         {
-            var frac = (modelOutput.narrow(1, c, c) + 1) / 2;                                  // v ∈ [−1, 1] → [0, 1]
-            logVariance = frac * (float)_logBetas[i] + (1 - frac) * (float)_posteriorLogVarianceClipped[i];
+            var frac = modelOutput.narrow(1, c, c).Plus(1).Over(2);                                  // v ∈ [−1, 1] → [0, 1]
+            logVariance = frac.Times((float)_logBetas[i]).Plus(Minus(1, frac).Times((float)_posteriorLogVarianceClipped[i]));
         }
         else if (modelOutput.shape[1] == c)
         {
-            logVariance = full_like(sample, (float)_fixedLargeLogVariance[i]);
+            logVariance = FullLike(sample, (float)_fixedLargeLogVariance[i]);
         }
         else
         {
             throw new ArgumentException($"IDDPM expects {c} or {2 * c} model output channels; got {modelOutput.shape[1]}.", nameof(modelOutput));
         }
         var z = noise.Next(sample.shape, sample.dtype, sample.device);
-        var next = i == 0 ? mean : mean + exp(logVariance * 0.5) * z;
+        var next = i == 0 ? mean : mean.Plus(exp(logVariance.Times(0.5)) * z);
         return next.MoveToOuterDisposeScope();
     }
 
@@ -116,7 +117,7 @@ public sealed class IddpmScheduler : IDiffusionScheduler, IOriginalSamplePredict
         using var scope = NewDisposeScope();
         int i = _timesteps.Length - 1 - stepIndex;
         var eps = modelOutput.narrow(1, 0, sample.shape[1]);
-        var x0 = sample * (float)_sqrtRecipAlphasCumprod[i] - eps * (float)_sqrtRecipm1AlphasCumprod[i];
-        return (_clip ? x0.clamp(-1, 1) : x0).MoveToOuterDisposeScope();
+        var x0 = sample.Times((float)_sqrtRecipAlphasCumprod[i]) - eps.Times((float)_sqrtRecipm1AlphasCumprod[i]);
+        return (_clip ? x0.clamp(Of(-1), Of(1)) : x0).MoveToOuterDisposeScope();
     }
 }

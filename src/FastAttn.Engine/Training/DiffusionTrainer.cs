@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Training;
 
@@ -97,7 +98,7 @@ public sealed class DiffusionTrainer : IDisposable
         var t = randint(0, _alphasCumprod.Length, [Options.BatchSize], ScalarType.Int64, generator: g);
         var noise = randn(x0.shape, generator: g);
         var abar = tensor(_alphasCumprod).index_select(0, t).to(ScalarType.Float32).view(-1, 1, 1, 1);
-        var xt = abar.sqrt() * x0 + (1 - abar).sqrt() * noise;                               // q(x_t | x_0)
+        var xt = (abar.sqrt() * x0).Plus(Minus(1, abar).sqrt() * noise);                               // q(x_t | x_0)
         var predicted = Model.forward(xt, t, y);
         var loss = nn.functional.mse_loss(predicted, noise);
         double lr = LearningRateAt(Step);
@@ -137,7 +138,7 @@ public sealed class DiffusionTrainer : IDisposable
         using var noGrad = no_grad();
         double decay = Math.Min(Options.EmaDecay, (1.0 + Step) / (10.0 + Step));              // warm-up so early EMA is not stuck at init
         foreach (var (e, p) in Ema.parameters().Zip(Model.parameters()))
-            e.mul_(decay).add_(p, alpha: 1 - decay);
+            e.TimesInPlace(decay).PlusInPlace(p, alpha: 1 - decay);
     }
 
     /// <summary>Writes model, EMA, optimizer state and step into <paramref name="dir"/> (each file atomically).</summary>

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text.Json;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Training;
 
@@ -91,7 +92,7 @@ public sealed class MnistDigits
         }
         using var scope = NewDisposeScope();
         var flat = tensor(images.SelectMany(a => a).ToArray()).reshape(images.Count, 1, 28, 28);
-        var padded = nn.functional.pad(flat * 2 - 1, [2, 2, 2, 2], value: -1.0);          // (N, 1, 32, 32) in [−1, 1]
+        var padded = nn.functional.pad(flat.Times(2).Minus(1), [2, 2, 2, 2], value: -1.0);          // (N, 1, 32, 32) in [−1, 1]
         return (padded.MoveToOuterDisposeScope(), tensor(labels.ToArray()).MoveToOuterDisposeScope());
     }
 }

@@ -1,6 +1,7 @@
 using FastAttn.Engine.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Families.Random;
 
@@ -23,7 +24,7 @@ internal static class RandomWeights
         }
         using (no_grad())
             foreach (var (name, p) in model.named_parameters())
-                if (tamed(name)) p.mul_(0.2);
+                if (tamed(name)) p.mul_(Of(0.2));
         model.eval();
         if (device is null || device.type == DeviceType.CPU) return model;
         model.to(DeviceSelector.DefaultDType(device)).to(device);

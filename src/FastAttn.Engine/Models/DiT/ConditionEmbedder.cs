@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Models.DiT;
@@ -26,6 +27,6 @@ public sealed class ConditionEmbedder : Module<Tensor, Tensor, Tensor>
     {
         using var te = t_embedder.forward(t);                                              // (N, D)
         using var ye = y_embedder.forward(y);                                              // (N, D)
-        return te + ye;                                                                    // (N, D)
+        return te.Plus(ye);                                                                    // (N, D)
     }
 }

@@ -2,6 +2,7 @@ using FastAttn.Engine.Attention;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Models.DiT;
@@ -57,10 +58,10 @@ public sealed class DiTBlock : Module<Tensor, Tensor, Tensor>
         var attnIn = runner.ReusesAttention(layer, x.shape) ? x
             : Modulation.ModulateRows(norm1.forward(x), shiftMsa, scaleMsa);               // (N, T, D)
         var attnOut = runner.Run(layer, attn, attnIn);                                      // (N, T, D)
-        x = x + gateMsa * attnOut;                                                          // (N, T, D)
+        x = x.Plus(gateMsa * attnOut);                                                      // (N, T, D)
         var mlpIn = runner.ReusesFeedForward(layer, x.shape) ? x
             : Modulation.ModulateRows(norm2.forward(x), shiftMlp, scaleMlp);               // (N, T, D)
-        x = x + runner.RunFeedForward(layer, mlp.forward, mlpIn, gateMlp);                  // (N, T, D)
+        x = x.Plus(runner.RunFeedForward(layer, mlp.forward, mlpIn, gateMlp));              // (N, T, D)
         return x.MoveToOuterDisposeScope();
     }
 }

@@ -3,6 +3,7 @@ using FastAttn.Engine.Attention;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Models.DiT;
@@ -88,11 +89,11 @@ public sealed class DiTModel : Module<Tensor, Tensor, Tensor, Tensor>
                 $"DiT input must be (N, {Config.InChannels}, H, W) with H and W multiples of {p}; got [{string.Join(", ", x.shape)}].", nameof(x));
         using var scope = NewDisposeScope();
         long rows = x.shape[2] / p, cols = x.shape[3] / p;
-        var tokens = x_embedder.forward(x) + PositionTable(rows, cols);                    // (N, T, D)
+        var tokens = x_embedder.forward(x).Plus(PositionTable(rows, cols));                    // (N, T, D)
         Tensor[] conditions;
         if (y_embedder is not null)
         {
-            var c = t_embedder!.forward(t) + y_embedder.forward(y);                        // (N, D), shared by all blocks
+            var c = t_embedder!.forward(t).Plus(y_embedder.forward(y));                        // (N, D), shared by all blocks
             conditions = Enumerable.Repeat(c, blocks.Count).ToArray();
         }
         else

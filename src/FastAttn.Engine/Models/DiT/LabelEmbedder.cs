@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Models.DiT;
@@ -31,8 +32,8 @@ public sealed class LabelEmbedder : Module<Tensor, Tensor>
     public Tensor DropLabels(Tensor labels, double dropProbability, Generator? generator = null)
     {
         using var scope = NewDisposeScope();
-        var drop = rand(labels.shape, ScalarType.Float32, labels.device, generator: generator) < dropProbability;
-        return where(drop, full_like(labels, NumClasses), labels).MoveToOuterDisposeScope();
+        var drop = rand(labels.shape, ScalarType.Float32, labels.device, generator: generator).Below(dropProbability);
+        return where(drop, full_like(labels, Of(NumClasses)), labels).MoveToOuterDisposeScope();
     }
 
     /// <summary>(N) int64 labels → (N, D).</summary>

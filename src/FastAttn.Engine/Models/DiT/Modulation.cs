@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Models.DiT;
 
@@ -16,9 +17,9 @@ internal static class Modulation
     /// <summary>(N, T, D) x, (N, 1, D) shift and scale → (N, T, D) (no unsqueeze: the rows come from <see cref="Rows"/>).</summary>
     public static Tensor ModulateRows(Tensor x, Tensor shift, Tensor scale)
     {
-        using var s = scale + 1.0;                                                         // (N, 1, D)
+        using var s = scale.Plus(1.0);                                                         // (N, 1, D)
         using var xs = x * s;
-        return xs + shift;
+        return xs.Plus(shift);
     }
 
     /// <summary>The (N, k·D) output of an adaLN linear as k views (N, 1, D), in one call.</summary>

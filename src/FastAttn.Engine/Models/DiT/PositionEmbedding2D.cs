@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Models.DiT;
 
@@ -28,15 +29,15 @@ public static class PositionEmbedding2D
 
     private static Tensor Coordinates(int n, double? baseSize, double interpolationScale)
     {
-        var pos = arange(n, ScalarType.Float64);
-        if (baseSize is double b) pos = pos / (n / b) / interpolationScale;
+        var pos = Arange(n, ScalarType.Float64);
+        if (baseSize is double b) pos = pos.Over(n / b).Over(interpolationScale);
         return pos;
     }
 
     private static Tensor OneDimensional(int dim, Tensor positions)
     {
-        var omega = arange(dim / 2, ScalarType.Float64) / (dim / 2.0);
-        omega = 1.0 / pow(10000.0, omega);                                             // (dim/2)
+        var omega = Arange(dim / 2, ScalarType.Float64).Over(dim / 2.0);
+        omega = Over(1.0, pow(10000.0, omega));                                             // (dim/2)
         var outer = positions.unsqueeze(1) * omega.unsqueeze(0);                       // (T, dim/2)
         return cat([sin(outer), cos(outer)], 1);                                       // (T, dim)
     }

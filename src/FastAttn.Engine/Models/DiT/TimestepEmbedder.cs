@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Models.DiT;
@@ -43,8 +44,8 @@ public sealed class TimestepEmbedder : Module<Tensor, Tensor>
         FrequencyRows.GetOrAdd((half, freqShift, device.type, device.index), _ =>
         {
             using var scope = NewDisposeScope();
-            var k = arange(half, ScalarType.Float32, device);
-            var freqs = exp(k * -Math.Log(10000.0) / (half - freqShift));                 // (half), same op order as the references
+            var k = Arange(half, ScalarType.Float32, device);
+            var freqs = exp(k.Times(-Math.Log(10000.0)).Over(half - freqShift));                 // (half), same op order as the references
             return freqs.unsqueeze(0).MoveToOuterDisposeScope().DetachFromDisposeScope();
         });
 

@@ -1,6 +1,7 @@
 using FastAttn.Engine.Models.DiT;
 using TorchSharp;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Models.OpenSora;
@@ -17,7 +18,7 @@ public sealed class CaptionEmbedder : Module<Tensor, Tensor>
     public CaptionEmbedder(int captionChannels, int hidden, int tokens) : base(nameof(CaptionEmbedder))
     {
         y_proj = new Mlp(captionChannels, hidden, hidden);
-        register_buffer("y_embedding", randn(tokens, captionChannels) / Math.Sqrt(captionChannels));
+        register_buffer("y_embedding", randn(tokens, captionChannels).Over(Math.Sqrt(captionChannels)));
         RegisterComponents();
     }
 

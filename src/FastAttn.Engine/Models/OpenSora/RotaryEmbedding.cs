@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Models.OpenSora;
@@ -20,7 +21,7 @@ public sealed class RotaryEmbedding : Module<Tensor, Tensor>
         if (headDim % 2 != 0) throw new ArgumentException($"Rotary embeddings need an even head width; got {headDim}.", nameof(headDim));
         using (no_grad())
         {
-            var exponent = arange(0, headDim, 2, ScalarType.Float32) / headDim;
+            var exponent = arange(Of(0), Of(headDim), Of(2), ScalarType.Float32).Over(headDim);
             freqs = Parameter(pow(10000.0, exponent).reciprocal_(), requires_grad: false);
         }
         RegisterComponents();
@@ -31,10 +32,10 @@ public sealed class RotaryEmbedding : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long t = x.shape[^2], d = x.shape[^1];
-        var positions = arange(t, freqs.dtype, x.device).unsqueeze(1);                     // (T, 1)
+        var positions = Arange(t, freqs.dtype, x.device).unsqueeze(1);                     // (T, 1)
         var angles = (positions * freqs.unsqueeze(0)).repeat_interleave(2, 1).to(x.dtype);   // (T, d): f0, f0, f1, f1, …
         var pairs = x.reshape([.. x.shape[..^1], d / 2, 2]);
         var rotated = stack([-pairs.select(-1, 1), pairs.select(-1, 0)], -1).reshape(x.shape);   // (−x1, x0) per pair
-        return (x * angles.cos() + rotated * angles.sin()).MoveToOuterDisposeScope();
+        return (x * angles.cos()).Plus(rotated * angles.sin()).MoveToOuterDisposeScope();
     }
 }

@@ -3,6 +3,7 @@ using FastAttn.Engine.Models.DiT;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Models.OpenSora;
@@ -36,8 +37,8 @@ public sealed class STDiT2Block : Module<Tensor, Tensor>
         attn_temp = new STDiT2Attention(c, config.NumHeads, config.QkNorm, rope);
         cross_attn = new STDiT2CrossAttention(c, config.NumHeads);
         mlp = new Mlp(c, (int)(c * config.MlpRatio));
-        scale_shift_table = Parameter(randn(6, c) / Math.Sqrt(c));
-        scale_shift_table_temporal = Parameter(randn(3, c) / Math.Sqrt(c));
+        scale_shift_table = Parameter(randn(6, c).Over(Math.Sqrt(c)));
+        scale_shift_table_temporal = Parameter(randn(3, c).Over(Math.Sqrt(c)));
         RegisterComponents();
     }
 
@@ -70,23 +71,24 @@ public sealed class STDiT2Block : Module<Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(runner);
         using var scope = NewDisposeScope();
         long b = x.shape[0], n = x.shape[1], c = x.shape[2], s = n / frames;
-        var m = (scale_shift_table.unsqueeze(0) + spatial.view(b, 6, c)).chunk(6, 1);               // 6 × (B, 1, C)
-        var mt = (scale_shift_table_temporal.unsqueeze(0) + temporal.view(b, 3, c)).chunk(3, 1);    // 3 × (B, 1, C)
+        var m = scale_shift_table.unsqueeze(0).Plus(spatial.view(b, 6, c)).chunk(6, 1);               // 6 × (B, 1, C)
+        var mt = scale_shift_table_temporal.unsqueeze(0).Plus(temporal.view(b, 3, c)).chunk(3, 1);    // 3 × (B, 1, C)
 
         // A runner that returns a cached attention or MLP output does not read its input: x stands in (same shape).
         var xs = runner.ReusesAttention(layer, [b * frames, s, c]) ? x.reshape(b * frames, s, c)
-            : (norm1.forward(x) * (1 + m[1]) + m[0]).reshape(b * frames, s, c);                     // (B·T, S, C)
-        x = x + m[2] * runner.Run(layer, attn, xs).view(b, n, c);
+            : (norm1.forward(x) * m[1].Plus(1)).Plus(m[0]).reshape(b * frames, s, c);              // (B·T, S, C)
+        x = x.Plus(m[2] * runner.Run(layer, attn, xs).view(b, n, c));
 
-        var xt = (norm_temp.forward(x) * (1 + mt[1]) + mt[0]).view(b, frames, s, c).permute(0, 2, 1, 3).reshape(b * s, frames, c);   // (B·S, T, C)
+        var xt = (norm_temp.forward(x) * mt[1].Plus(1)).Plus(mt[0])
+            .view(b, frames, s, c).permute(0, 2, 1, 3).reshape(b * s, frames, c);                   // (B·S, T, C)
         var yt = (temporalRunner ?? FullAttentionRunner.Instance).Run(layer, attn_temp, xt)
             .view(b, s, frames, c).permute(0, 2, 1, 3).reshape(b, n, c);
-        x = x + mt[2] * yt;
+        x = x.Plus(mt[2] * yt);
 
-        x = x + runner.RunCrossAttention(layer, h => cross_attn.Forward(h, context, keyBias, crossCache, layer), x);   // (B, N, C)
+        x = x.Plus(runner.RunCrossAttention(layer, h => cross_attn.Forward(h, context, keyBias, crossCache, layer), x));   // (B, N, C)
 
-        var xm = runner.ReusesFeedForward(layer, x.shape) ? x : norm2.forward(x) * (1 + m[4]) + m[3];
-        x = x + runner.RunFeedForward(layer, mlp.forward, xm, m[5]);                        // (B, N, C), block-scope MLP sharing
+        var xm = runner.ReusesFeedForward(layer, x.shape) ? x : (norm2.forward(x) * m[4].Plus(1)).Plus(m[3]);
+        x = x.Plus(runner.RunFeedForward(layer, mlp.forward, xm, m[5]));                    // (B, N, C), block-scope MLP sharing
         return x.MoveToOuterDisposeScope();
     }
 }

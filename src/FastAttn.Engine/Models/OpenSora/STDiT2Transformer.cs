@@ -3,6 +3,7 @@ using FastAttn.Engine.Models.DiT;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Models.OpenSora;
@@ -113,21 +114,21 @@ public sealed class STDiT2Transformer : Module<Tensor, Tensor, Tensor, Tensor?, 
         var ar = Embed(ar_embedder, tensor(new[] { (float)conditions.AspectRatio }, device: device), b);   // (B, C/3)
         var dataInfo = cat([hw, ar], 1);                                                        // (B, C)
         var fl = Embed(fl_embedder, tensor(new[] { (float)conditions.Frames }, device: device), b)
-               + Embed(fps_embedder, tensor(new[] { (float)conditions.Fps }, device: device), b);   // (B, C)
+               .Plus(Embed(fps_embedder, tensor(new[] { (float)conditions.Fps }, device: device), b));   // (B, C)
 
         var (tokens, grid, latent) = x_embedder.Embed(x.to(dtype));                            // (B, N, C)
         int s = grid.H * grid.W;
         double scale = Math.Sqrt(conditions.Height * conditions.Width) / Config.InputSqSize;
         // (S, C)
         var table = PositionEmbedding2D.Create(c, grid.H, grid.W, Math.Round(Math.Sqrt(s), MidpointRounding.ToEven), scale).to(dtype, device);
-        tokens = (tokens.view(b, grid.T, s, c) + table).view(b, (long)grid.T * s, c);
+        tokens = tokens.view(b, grid.T, s, c).Plus(table).view(b, (long)grid.T * s, c);
 
         var te = t_embedder.forward(t);                                                        // (B, C)
-        var spatial = t_block.forward(te + dataInfo);                                          // (B, 6C)
-        var temporal = t_block_temp.forward(te + fl);                                          // (B, 3C)
+        var spatial = t_block.forward(te.Plus(dataInfo));                                          // (B, 6C)
+        var temporal = t_block_temp.forward(te.Plus(fl));                                          // (B, 3C)
         var context = y_embedder.forward(caption.to(dtype));                                   // (B, L, C)
         Tensor? bias = mask is null ? null
-            : zeros(mask.shape, dtype, device).masked_fill(mask.eq(0), double.NegativeInfinity).view(b, 1, 1, mask.shape[1]);
+            : zeros(mask.shape, dtype, device).masked_fill(mask.eq(Of(0)), Of(double.NegativeInfinity)).view(b, 1, 1, mask.shape[1]);
         foreach (var kept in new[] { tokens, spatial, temporal, te, context, bias }) kept?.MoveToOuterDisposeScope();
         return new STDiT2ForwardState(this, tokens, spatial, temporal, te, context, bias, grid, latent) { CrossCache = crossCache };
     }
@@ -213,15 +214,15 @@ public sealed class STDiT2Transformer : Module<Tensor, Tensor, Tensor, Tensor?, 
             int c = config.HiddenSize;
             norm_final = LayerNorm(c, eps: 1e-6, elementwise_affine: false);
             linear = Linear(c, config.PatchT * config.PatchH * config.PatchW * config.OutChannels, hasBias: true);
-            scale_shift_table = Parameter(randn(2, c) / Math.Sqrt(c));
+            scale_shift_table = Parameter(randn(2, c).Over(Math.Sqrt(c)));
             RegisterComponents();
         }
 
         public override Tensor forward(Tensor x, Tensor t)
         {
             using var scope = NewDisposeScope();
-            var ss = (scale_shift_table.unsqueeze(0) + t.unsqueeze(1)).chunk(2, 1);            // shift, scale: (B, 1, C)
-            return linear.forward(norm_final.forward(x) * (1 + ss[1]) + ss[0]).MoveToOuterDisposeScope();
+            var ss = scale_shift_table.unsqueeze(0).Plus(t.unsqueeze(1)).chunk(2, 1);            // shift, scale: (B, 1, C)
+            return linear.forward((norm_final.forward(x) * ss[1].Plus(1)).Plus(ss[0])).MoveToOuterDisposeScope();
         }
     }
 }

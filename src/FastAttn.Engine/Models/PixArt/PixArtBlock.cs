@@ -2,6 +2,7 @@ using FastAttn.Engine.Attention;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Models.PixArt;
@@ -26,7 +27,7 @@ public sealed class PixArtBlock : Module<Tensor, Tensor, Tensor, Tensor?, Tensor
     {
         ArgumentNullException.ThrowIfNull(config);
         int d = config.HiddenSize;
-        scale_shift_table = Parameter(randn(6, d) / Math.Sqrt(d));
+        scale_shift_table = Parameter(randn(6, d).Over(Math.Sqrt(d)));
         norm1 = LayerNorm(d, eps: config.NormEps, elementwise_affine: false);
         attn1 = new PixArtAttention(d, config.NumHeads, config.HeadDim);
         attn2 = new PixArtAttention(d, config.NumHeads, config.HeadDim, config.CrossAttentionDim);
@@ -62,15 +63,15 @@ public sealed class PixArtBlock : Module<Tensor, Tensor, Tensor, Tensor?, Tensor
         ArgumentNullException.ThrowIfNull(runner);
         using var scope = NewDisposeScope();
         long b = x.shape[0];
-        var mods = (scale_shift_table.unsqueeze(0) + modulation.view(b, 6, -1)).chunk(6, 1);   // 6 × (B, 1, D)
+        var mods = scale_shift_table.unsqueeze(0).Plus(modulation.view(b, 6, -1)).chunk(6, 1);   // 6 × (B, 1, D)
         var (shiftMsa, scaleMsa, gateMsa, shiftMlp, scaleMlp, gateMlp) = (mods[0], mods[1], mods[2], mods[3], mods[4], mods[5]);
 
         // A runner that returns a cached attention or MLP output does not read its input: x stands in (same shape).
-        var attnIn = runner.ReusesAttention(layer, x.shape) ? x : norm1.forward(x) * (1 + scaleMsa) + shiftMsa;   // (B, N, D)
-        x = x + gateMsa * runner.Run(layer, attn1, attnIn);
-        x = x + runner.RunCrossAttention(layer, h => attn2.Forward(h, caption, captionBias, crossCache, layer), x);   // no norm, no gate
-        var ffIn = runner.ReusesFeedForward(layer, x.shape) ? x : norm2.forward(x) * (1 + scaleMlp) + shiftMlp;
-        x = x + runner.RunFeedForward(layer, ff.forward, ffIn, gateMlp);                   // (B, N, D), block-scope MLP sharing
+        var attnIn = runner.ReusesAttention(layer, x.shape) ? x : (norm1.forward(x) * scaleMsa.Plus(1)).Plus(shiftMsa);   // (B, N, D)
+        x = x.Plus(gateMsa * runner.Run(layer, attn1, attnIn));
+        x = x.Plus(runner.RunCrossAttention(layer, h => attn2.Forward(h, caption, captionBias, crossCache, layer), x));   // no norm, no gate
+        var ffIn = runner.ReusesFeedForward(layer, x.shape) ? x : (norm2.forward(x) * scaleMlp.Plus(1)).Plus(shiftMlp);
+        x = x.Plus(runner.RunFeedForward(layer, ff.forward, ffIn, gateMlp));               // (B, N, D), block-scope MLP sharing
         return x.MoveToOuterDisposeScope();
     }
 }

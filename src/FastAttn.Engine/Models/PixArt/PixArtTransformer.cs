@@ -4,6 +4,7 @@ using FastAttn.Engine.Sampling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Models.PixArt;
@@ -33,7 +34,7 @@ public sealed class PixArtTransformer : Module<Tensor, Tensor, Tensor, Tensor?, 
         adaln_single = new AdaLayerNormSingle(d);
         caption_projection = new CaptionProjection(config.CaptionChannels, d);
         transformer_blocks = new ModuleList<PixArtBlock>(Enumerable.Range(0, config.NumLayers).Select(_ => new PixArtBlock(config)).ToArray());
-        scale_shift_table = Parameter(randn(2, d) / Math.Sqrt(d));
+        scale_shift_table = Parameter(randn(2, d).Over(Math.Sqrt(d)));
         norm_out = LayerNorm(d, eps: config.NormEps, elementwise_affine: false);
         proj_out = Linear(d, config.PatchSize * config.PatchSize * config.OutChannels, hasBias: true);
         RegisterComponents();
@@ -94,11 +95,11 @@ public sealed class PixArtTransformer : Module<Tensor, Tensor, Tensor, Tensor?, 
         int rows = (int)x.shape[2] / p, cols = (int)x.shape[3] / p;
         var dtype = proj_out.weight!.dtype;
         var table = PositionEmbedding2D.Create(Config.HiddenSize, rows, cols, Config.BaseSize, Config.InterpolationScale).to(dtype, x.device);
-        var tokens = pos_embed.forward(x.to(dtype)) + table.unsqueeze(0);                    // (B, N, D)
+        var tokens = pos_embed.forward(x.to(dtype)).Plus(table.unsqueeze(0));                    // (B, N, D)
         var (modulation, embedding) = adaln_single.forward(t);                               // (B, 6D), (B, D)
         var context = caption_projection.forward(caption.to(dtype));                         // (B, S, D)
         Tensor? bias = captionMask is null ? null
-            : ((1 - captionMask.to(dtype)) * -10000.0).view(captionMask.shape[0], 1, 1, captionMask.shape[1]);   // (B, 1, 1, S)
+            : Minus(1, captionMask.to(dtype)).Times(-10000.0).view(captionMask.shape[0], 1, 1, captionMask.shape[1]);   // (B, 1, 1, S)
         foreach (var kept in new[] { tokens, modulation, embedding, context, bias }) kept?.MoveToOuterDisposeScope();
         return new PixArtForwardState(this, tokens, modulation, embedding, context, bias, rows, cols) { CrossCache = crossCache };
     }
@@ -121,8 +122,8 @@ public sealed class PixArtTransformer : Module<Tensor, Tensor, Tensor, Tensor?, 
     {
         ArgumentNullException.ThrowIfNull(state);
         using var scope = NewDisposeScope();
-        var shiftScale = (scale_shift_table.unsqueeze(0) + state.Embedding.unsqueeze(1)).chunk(2, 1);  // 2 × (B, 1, D)
-        h = norm_out.forward(h) * (1 + shiftScale[1]) + shiftScale[0];
+        var shiftScale = scale_shift_table.unsqueeze(0).Plus(state.Embedding.unsqueeze(1)).chunk(2, 1);  // 2 × (B, 1, D)
+        h = (norm_out.forward(h) * shiftScale[1].Plus(1)).Plus(shiftScale[0]);
         h = proj_out.forward(h);                                                              // (B, N, p·p·C)
         long b = h.shape[0];
         int p = Config.PatchSize, c = Config.OutChannels, rows = state.Rows, cols = state.Cols;

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Models.TextEncoder;
@@ -74,12 +75,12 @@ public sealed class T5Encoder : Module<Tensor, Tensor?, Tensor>
         {
             using var scope = NewDisposeScope();
             long s = h.shape[1];
-            var positions = arange(s, ScalarType.Int64, h.device);
+            var positions = Arange(s, ScalarType.Int64, h.device);
             var relative = positions.unsqueeze(0) - positions.unsqueeze(1);                  // (S, S) key − query
             var buckets = T5RelativePosition.Buckets(relative, _config.RelativeAttentionNumBuckets, _config.RelativeAttentionMaxDistance);
             var bias = block[0].RelativeBias(buckets);                                        // (1, H, S, S) fp32
             if (mask is not null)
-                bias = bias + ((1 - mask.to(ScalarType.Float32)) * float.MinValue).view(mask.shape[0], 1, 1, s);
+                bias = bias.Plus(Minus(1, mask.to(ScalarType.Float32)).Times(float.MinValue).view(mask.shape[0], 1, 1, s));
             foreach (var b in block) h = b.forward(h, bias);
             return final_layer_norm.forward(h).MoveToOuterDisposeScope();
         }
@@ -125,7 +126,7 @@ public sealed class T5Encoder : Module<Tensor, Tensor?, Tensor>
         {
             using var normed = layer_norm.forward(h);
             using var attended = SelfAttention.forward(normed, bias);
-            return h + attended;
+            return h.Plus(attended);
         }
     }
 
@@ -162,7 +163,7 @@ public sealed class T5Encoder : Module<Tensor, Tensor?, Tensor>
             long b = x.shape[0], s = x.shape[1];
             Tensor Heads(Tensor t) => t.view(b, s, _heads, _dkv).transpose(1, 2);             // (B, H, S, d)
             var (qh, kh, vh) = (Heads(Apply(q, x)), Heads(Apply(k, x)), Heads(Apply(v, x)));
-            var scores = matmul(qh, kh.transpose(2, 3)).to(ScalarType.Float32) + bias;        // unscaled, as T5
+            var scores = matmul(qh, kh.transpose(2, 3)).to(ScalarType.Float32).Plus(bias);        // unscaled, as T5
             var weights = functional.softmax(scores, -1).to(vh.dtype);
             var merged = matmul(weights, vh).transpose(1, 2).reshape(b, s, _heads * _dkv);
             return Apply(o, merged).MoveToOuterDisposeScope();
@@ -185,7 +186,7 @@ public sealed class T5Encoder : Module<Tensor, Tensor?, Tensor>
         {
             using var normed = layer_norm.forward(h);
             using var ff = DenseReluDense.forward(normed);
-            return h + ff;
+            return h.Plus(ff);
         }
     }
 

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 
 namespace FastAttn.Engine.Models.TextEncoder;
 
@@ -13,12 +14,12 @@ public static class T5RelativePosition
         ArgumentNullException.ThrowIfNull(relativePosition);
         using var scope = NewDisposeScope();
         int half = numBuckets / 2, maxExact = half / 2;
-        var buckets = relativePosition.gt(0).to(ScalarType.Int64) * half;
+        var buckets = relativePosition.gt(Of(0)).to(ScalarType.Int64).Times(half);
         var distance = relativePosition.abs();
-        var isSmall = distance.lt(maxExact);
-        var large = (log(distance.to(ScalarType.Float32) / maxExact) / Math.Log(maxDistance / (double)maxExact) * (half - maxExact))
-            .to(ScalarType.Int64) + maxExact;
-        large = minimum(large, full_like(large, half - 1));
-        return (buckets + where(isSmall, distance, large)).MoveToOuterDisposeScope();
+        var isSmall = distance.lt(Of(maxExact));
+        var large = log(distance.to(ScalarType.Float32).Over(maxExact)).Over(Math.Log(maxDistance / (double)maxExact)).Times(half - maxExact)
+            .to(ScalarType.Int64).Plus(maxExact);
+        large = minimum(large, full_like(large, Of(half - 1)));
+        return buckets.Plus(where(isSmall, distance, large)).MoveToOuterDisposeScope();
     }
 }

@@ -3,6 +3,7 @@ using FastAttn.Engine.Pipelines;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Models.Vae;
@@ -47,8 +48,8 @@ public sealed class AutoencoderKLDecoder : Module<Tensor, Tensor>, ILatentDecode
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var weight = parameters().First();
-        var z = latents.to(weight.dtype, weight.device) / Config.ScalingFactor;
-        if (Config.ShiftFactor is double shift) z = z + shift;
+        var z = latents.to(weight.dtype, weight.device).Over(Config.ScalingFactor);
+        if (Config.ShiftFactor is double shift) z = z.Plus(shift);
         int chunk = DecodeBatchSize <= 0 ? (int)z.shape[0] : DecodeBatchSize;
         var parts = new List<Tensor>();
         for (long s = 0; s < z.shape[0]; s += chunk)

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Models.Vae;
@@ -32,6 +33,6 @@ public sealed class ResnetBlock2D : Module<Tensor, Tensor>
         var h = conv1.forward(functional.silu(norm1.forward(x)));
         h = conv2.forward(functional.silu(norm2.forward(h)));
         var skip = conv_shortcut is null ? x : conv_shortcut.forward(x);
-        return (skip + h).MoveToOuterDisposeScope();
+        return skip.Plus(h).MoveToOuterDisposeScope();
     }
 }

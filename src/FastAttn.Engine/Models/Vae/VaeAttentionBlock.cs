@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Runtime.Scalars;
 using static TorchSharp.torch.nn;
 
 namespace FastAttn.Engine.Models.Vae;
@@ -36,6 +37,6 @@ public sealed class VaeAttentionBlock : Module<Tensor, Tensor>
         var v = to_v.forward(tokens).unsqueeze(1);
         var o = functional.scaled_dot_product_attention(q, k, v).squeeze(1);               // (B, HW, C)
         var projected = to_out[0].forward(o).transpose(1, 2).reshape(b, c, h, w);         // (B, C, H, W)
-        return (projected + x).MoveToOuterDisposeScope();
+        return projected.Plus(x).MoveToOuterDisposeScope();
     }
 }
