@@ -103,8 +103,9 @@ public static class EndToEndBenchmark
         var fallbacks = new int[all.Count];
         for (int round = -1; round < repetitions; round++)
         {
-            for (int c = 0; c < all.Count; c++)
+            for (int k = 0; k < all.Count; k++)
             {
+                int c = (k + Math.Max(0, round)) % all.Count;                                // rotated: no preset always runs first
                 cancellationToken.ThrowIfCancellationRequested();
                 var result = Time(generation, all[c].Plan, cancellationToken);
                 fallbacks[c] = result.Fallbacks;
