@@ -15,6 +15,8 @@ internal static class SafetensorsReader
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
         var header = SafetensorsHeader.Read(stream, path);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, entry) in header.Entries)
+            CheckpointFormatException.ThrowIfTooLarge(path, name, entry.Length);
         var buffer = new byte[header.Entries.Count == 0 ? 0 : header.Entries.Values.Max(e => e.Length)];
         try
         {

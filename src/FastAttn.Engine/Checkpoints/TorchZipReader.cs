@@ -94,6 +94,7 @@ internal static class TorchZipReader
         if (entry.Length > fileLength || bytes > entry.Length)
             throw new CheckpointFormatException(path,
                 $"entry '{entry.FullName}' holds {entry.Length} bytes; {bytes} are needed and the file holds {fileLength}.");
+        CheckpointFormatException.ThrowIfTooLarge(path, entry.FullName, bytes);
         var buffer = new byte[bytes];
         using var s = entry.Open();
         s.ReadExactly(buffer);

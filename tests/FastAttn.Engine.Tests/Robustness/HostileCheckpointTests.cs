@@ -131,6 +131,19 @@ public sealed class HostileCheckpointTests : IDisposable
         Assert.Contains("multiply past", e.Message);
     }
 
+    [Fact]
+    public void ATensorOfMoreThanTwoGibibytesIsRefusedTypedBeforeAnyBufferIsMade()
+    {
+        const long bytes = 3L << 30;                                                           // a sparse file: no disk used
+        var json = $"{{\"big\":{{\"dtype\":\"U8\",\"shape\":[{bytes}],\"data_offsets\":[0,{bytes}]}}}}";
+        var path = Write("big.safetensors", FuzzSeeds.Safetensors(json, 0));
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write)) file.SetLength(file.Length + bytes);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<CheckpointFormatException>(() => StateDictReader.Read(path));
+        Assert.Contains("'big' holds 3221225472 bytes", e.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20);
+    }
+
     [Theory]
     [InlineData("../../outside.safetensors")]
     [InlineData("/etc/passwd")]
