@@ -137,8 +137,8 @@ internal static class BenchEndToEndCommand
         report.Provenance["plans"] = (notes.Count == 0 ? "none" : string.Join("; ", notes)) + $" — applied to every block's {attention}";
         report.Provenance["sampling"] = $"{generation.Count} {(model.Output == OutputKind.Video ? "clip" : "image")}(s), {generation.Settings}" +
             (shape is null ? "" : $", {shape.Tokens} tokens per attention call") + $", {device.type}";
-        report.Provenance["timing"] = $"{reps} interleaved rounds (each starting one preset later) after a warm-up round; medians; fractions are per-round ratios to raw; " +
-            $"attention = the {attention} modules timed inside the same runs";
+        report.Provenance["timing"] = $"{reps} interleaved rounds (each starting one preset later) after a warm-up round; medians; " +
+            $"fractions are per-round ratios to raw; attention = the {attention} modules timed inside the same runs";
         report.Provenance["prediction"] = $"flopsPredictedFraction = 1 − attentionShare·(1 − flopsFraction), both for the whole {attention} " +
             "module; savingRatio = (1 − latencyFraction)/(1 − flopsPredictedFraction); costAttentionFraction = the plan's attention-module " +
             "time over all-full under the measured cost model (batch 2, this device; refresh steps included); transformerFlopsFraction = " +
