@@ -91,8 +91,9 @@ internal static class BenchSoakCommand
                 started = host;
                 if (url is not null) host.Transports.Add(new HttpTransport(url, apiKey));
                 Console.Error.WriteLine($"soak: {settings.Clients} client(s) through {string.Join(", ", host.Transports.Select(t => t.Name))}");
-                var watched = watchPid is int pid ? WatchedProcess.Open(pid) : null;
-                runner = new SoakRunner(settings, host.Transports, host.Engine, () => host.SiloRssMb, watched is null ? null : watched.RssMb);
+                var (silo, watched) = (host.Silo, watchPid is int pid ? WatchedProcess.Open(pid) : null);
+                runner = new SoakRunner(settings, host.Transports, host.Engine, silo is null ? null : silo.RssMb,
+                    watched is null ? null : watched.RssMb);
                 await runner.RunAsync(progress, cancellationToken);
             }
             var report = SoakReport.Build(runner, settings, SoakHost.TempFilesLeft(root), SoakHost.OrphanFiles(root, runner.Delivered),

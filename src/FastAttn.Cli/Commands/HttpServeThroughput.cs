@@ -65,11 +65,11 @@ internal sealed class HttpServeThroughput(HttpClient http, HttpServeRequest requ
         var before = await BatchesAsync(cancellationToken).ConfigureAwait(false);
         var (latencies, seconds) = await ClosedLoop.RunAsync(clients, total, async (client, n) =>
         {
-            var body = new Dictionary<string, object?>
+            var body = ImagesApiBody.Of(new Plugin.Hosting.FastAttnImageRequest
             {
-                ["prompt"] = ((client + n) % 10).ToString(CultureInfo.InvariantCulture), ["model"] = request.Model,
-                ["preset"] = request.Preset, ["steps"] = request.Steps, ["seed"] = 1000 + n, ["response_format"] = "b64_json",
-            };
+                Prompt = ((client + n) % 10).ToString(CultureInfo.InvariantCulture), Model = request.Model, Preset = request.Preset,
+                Steps = request.Steps, Seed = 1000 + n,
+            });
             using var response = await http.PostAsJsonAsync("v1/images/generations", body, cancellationToken).ConfigureAwait(false);
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"The server answered {(int)response.StatusCode}: {text}");

@@ -43,13 +43,7 @@ internal sealed class HttpTransport : ISoakTransport, IDisposable
 
     private async Task<byte[][]> PostAsync(SoakCall call, string? key, CancellationToken cancellationToken)
     {
-        var i = call.Image!;
-        var body = new Dictionary<string, object?>
-        {
-            ["prompt"] = i.Prompt, ["model"] = i.Model, ["n"] = i.Count, ["preset"] = i.Preset, ["steps"] = i.Steps, ["seed"] = i.Seed,
-            ["guidance_scale"] = i.GuidanceScale, ["response_format"] = "b64_json",
-            ["size"] = i.Width is int w ? $"{w}x{i.Height ?? w}" : null,
-        };
+        var body = Commands.ImagesApiBody.Of(call.Image!);
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/images/generations") { Content = JsonContent.Create(body) };
         if (key is not null) request.Headers.Add("Idempotency-Key", key);
         using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);

@@ -27,8 +27,8 @@ internal sealed class SoakHost : IAsyncDisposable
     private readonly List<IHost> _hosts = [];
     private LocalSiloProcess? _silo;
 
-    /// <summary>The silo process's resident memory in MB (0 without a cluster).</summary>
-    public double SiloRssMb => (_silo?.ResidentBytes ?? 0) / 1048576.0;
+    /// <summary>The silo process, for sampling its memory (null without a cluster).</summary>
+    public WatchedProcess? Silo => _silo is null ? null : WatchedProcess.Open(_silo.ProcessId);
 
     public IFastAttnEngine Engine { get; private set; } = null!;
 

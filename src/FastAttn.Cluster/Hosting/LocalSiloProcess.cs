@@ -29,22 +29,8 @@ public sealed class LocalSiloProcess : IDisposable
     /// <summary>Whether the process has ended.</summary>
     public bool HasExited => _process.HasExited;
 
-    /// <summary>The process's resident memory now (null once it has ended).</summary>
-    public long? ResidentBytes
-    {
-        get
-        {
-            try
-            {
-                _process.Refresh();
-                return _process.HasExited ? null : _process.WorkingSet64;
-            }
-            catch (InvalidOperationException)
-            {
-                return null;
-            }
-        }
-    }
+    /// <summary>The operating system's id of the process.</summary>
+    public int ProcessId => _process.Id;
 
     /// <summary>Everything it printed so far.</summary>
     public string Log

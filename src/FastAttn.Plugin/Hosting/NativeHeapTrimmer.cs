@@ -24,12 +24,12 @@ internal sealed class NativeHeapTrimmer(TimeSpan? interval, TimeProvider time, I
         if (Interlocked.Exchange(ref _trimming, 1) == 1) return;
         try
         {
-            var before = NativeHeap.Measure();
+            var before = logger.IsEnabled(LogLevel.Debug) ? NativeHeap.Measure() : null;           // mallinfo2 locks every arena
             var clock = Stopwatch.StartNew();
             NativeHeap.Trim();
             Interlocked.Exchange(ref _lastTrim, time.GetTimestamp());
             Trims++;
-            if (logger.IsEnabled(LogLevel.Debug))
+            if (before is not null)
                 logger.LogDebug("Trimmed the native heap in {Ms:F1} ms ({FreeMb:F0} MB free, {InUseMb:F0} MB in use before).",
                     clock.Elapsed.TotalMilliseconds, (before?.FreeBytes ?? 0) / 1048576.0, (before?.InUseBytes ?? 0) / 1048576.0);
         }
