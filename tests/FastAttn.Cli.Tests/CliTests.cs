@@ -50,6 +50,20 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task TheShippedBlockPresetsAreFoundWithoutASearchAndEvalTakesACustomThreshold()
+    {
+        var output = Path.Combine(_dir, "four.png");                                          // B4: block scope, SSIM, forecast
+        Assert.Equal(0, await CliApp.RunAsync(["generate", "--model", "tiny-mnist", "--prompt", "a handwritten four", "--preset", "B4", "--seed", "0",
+            "--out", output]));
+        using (var image = Image.Load(output))
+            Assert.Equal((32, 32), (image.Width, image.Height));
+        Assert.Equal(0.06, FastAttn.Cli.Commands.EvalCommand.CustomThreshold("d0.06"));
+        Assert.Equal(0.005, FastAttn.Cli.Commands.EvalCommand.CustomThreshold("D0.005"));
+        Assert.All(new[] { "D3", "B3", "raw", "d", "dx", "d-1", "d0", "dNaN", "dInfinity" },
+            name => Assert.Null(FastAttn.Cli.Commands.EvalCommand.CustomThreshold(name)));
+    }
+
+    [Fact]
     public async Task BadInputIsExitCode2()
     {
         Assert.Equal(2, await CliApp.RunAsync(["generate", .. Model, "--class", "42", "--steps", "2", "--out", Path.Combine(_dir, "x.png")]));

@@ -143,16 +143,22 @@ internal static class BenchEndToEndCommand
             "module; savingRatio = (1 − latencyFraction)/(1 − flopsPredictedFraction); costAttentionFraction = the plan's attention-module " +
             "time over all-full under the measured cost model (batch 2, this device; refresh steps included); transformerFlopsFraction = " +
             "the whole transformer's FLOPs over raw's (self-attention, a video's temporal attention, cross-attention, MLP, modulation; block " +
-            "reuse, MLP and cross-attention sharing counted); costTransformerFraction = the blocks' time over raw's (attention measured, the " +
-            "MLP, cross-attention, temporal attention and the rest charged at attention's measured ms per FLOP, each only where it runs); " +
-            "predictedFraction = 1 − blockShare·(1 − costTransformerFraction), blockShare = attentionShare·(block ms / attention ms) " +
-            "(for an attention-scope plan the same as 1 − attentionShare·(1 − costAttentionFraction))";
+            "reuse, MLP and cross-attention sharing counted); costTransformerFraction = the blocks' time over raw's, each (step, layer) " +
+            "charged its attention method under the cost model and, where it runs, the MLP (half when CFG-shared), the cross-attention " +
+            "and the rest (norms, modulation, gates, residuals, a video's temporal attention) at the per-block times measured inside " +
+            "raw's runs (see parts); a skipped block nothing; predictedFraction = 1 − blockShare·(1 − costTransformerFraction), " +
+            "blockShare = raw's measured block time over its total (medians over rounds)";
         if (random?.Paper is string paper) report.Provenance["paper"] = paper;
     }
 
     /// <summary>The table, JSON rows, markdown and the predicted-vs-measured PNG.</summary>
     private static void Write(BenchReport report, IReadOnlyList<EndToEndRow> rows, Dictionary<string, string> planSources, string output)
     {
+        if (rows.Count > 0 && rows[0].PartCosts is BlockCosts parts)
+            report.Provenance["parts"] = (rows[0].PartsMeasured ? "measured in raw's runs" : "estimated from FLOPs (the parts were not timed)")
+                + FormattableString.Invariant($", per (step, layer) in cost-model ms: attention {parts.AttentionMs:0.###}, MLP {parts.MlpMs:0.###}, ")
+                + FormattableString.Invariant($"cross-attention {parts.CrossMs:0.###}, rest {parts.OtherMs:0.###}; blocks {rows[0].TransformerShare:P1} ")
+                + "of raw's time, the rest outside the blocks (embeddings, final layer, sampler, decoding)";
         var counted = rows.Skip(1).Where(r => !r.AllFull).ToList();
         var same = rows.Where(r => r.AllFull).Select(r => r.Preset).ToList();
         report.Provenance["summary"] = $"{counted.Count(r => r.LatencyFraction <= 0.97)} of {counted.Count} compressed presets at ≤ 0.97 of " +

@@ -99,12 +99,17 @@ internal sealed class CommonOptions
 
     public Option<string> Scope { get; } = new("--scope")
     {
-        Description = "Plan search scope for a custom --threshold: attention (default; the paper's) or block (block reuse and MLP sharing " +
-            "too). Presets decide it themselves: D1..D6 attention, B1..B6 block.",
+        Description = "Plan search scope for a custom --threshold: attention (default; the paper's) or block (block reuse and forecast, MLP " +
+            "sharing too). Presets decide it themselves: D1..D6 attention, B1..B6 block (and the ssim metric).",
         DefaultValueFactory = _ => "attention",
     };
 
-    public IEnumerable<Option> Planning => [WindowSemantics, Window, PlanDir, Calibration, CalibrationSeed, Metric, Order, Scope];
+    public Option<bool> NoForecast { get; } = new("--no-forecast")
+    {
+        Description = "Block scope: skipped blocks are only reused, never forecast from their last two computed steps (part of the plan key).",
+    };
+
+    public IEnumerable<Option> Planning => [WindowSemantics, Window, PlanDir, Calibration, CalibrationSeed, Metric, Order, Scope, NoForecast];
 
     /// <summary>Sets LibTorch's intra-op threads from --threads (process-wide; before any cost model is made, so costs are keyed by it).</summary>
     public void ApplyThreads(ParseResult parse)
@@ -178,6 +183,7 @@ internal sealed class CommonOptions
         Metric = parse.GetValue(Metric) is string metric ? PlanSearchNames.Metric(metric) : null,
         CandidateOrder = PlanSearchNames.Order(parse.GetValue(Order)!),
         SearchScope = PlanSearchNames.Scope(parse.GetValue(Scope)!),
+        BlockForecast = !parse.GetValue(NoForecast),
     };
 
     /// <summary>The plan resolver: --plan-dir, then the model's shipped plans; searches with the planning flags.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using FastAttn.Cli.Reporting;
 using FastAttn.Engine.Checkpoints;
@@ -65,7 +66,7 @@ internal static class EvalCommand
         };
         var presets = new Option<string>("--presets")
         {
-            Description = "Comma-separated presets (raw first).",
+            Description = "Comma-separated presets (raw first); a custom threshold as d<δ> (d0.06), searched with --scope and --metric.",
             DefaultValueFactory = _ => "raw,D1,D2,D3,D4,D5,D6",
         };
         var samples = new Option<int>("--samples") { Description = "Generated digits per preset.", DefaultValueFactory = _ => 1000 };
@@ -100,7 +101,9 @@ internal static class EvalCommand
             WindowSpec? window = null;
             foreach (var name in parse.GetValue(presets)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                var generation = model.Prepare(request with { Preset = name });
+                var generation = model.Prepare(CustomThreshold(name) is double delta
+                    ? request with { Preset = null, Threshold = delta }
+                    : request with { Preset = name });
                 var resolved = generation.Request.Delta == 0 ? null
                     : await resolver.ResolveAsync(model, generation, search: false, cancellationToken: cancellationToken)
                         ?? throw new InvalidOperationException($"No plan for {name} with these settings: run `fastattn search --model " +
@@ -146,4 +149,10 @@ internal static class EvalCommand
         });
         return command;
     }
+
+    /// <summary>The δ of a custom-threshold entry "d0.06" (null for a preset name).</summary>
+    internal static double? CustomThreshold(string name) =>
+        name.Length > 1 && name[0] is 'd' or 'D' && !CompressionPresets.IsPreset(name)
+        && double.TryParse(name.AsSpan(1), NumberStyles.Float, CultureInfo.InvariantCulture, out var delta) && delta > 0 && double.IsFinite(delta)
+            ? delta : null;
 }

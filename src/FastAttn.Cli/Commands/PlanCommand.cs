@@ -42,7 +42,7 @@ internal static class PlanCommand
         var k = plan.Key;
         var table = new Table().AddColumn("Plan").AddColumn("").Border(TableBorder.Rounded);
         var kind = k.IsVideo ? Engine.Generation.OutputKind.Video : Engine.Generation.OutputKind.Image;
-        var preset = CompressionPresets.NameOf(k.Threshold, kind, k.SearchScope) is string n ? $" ({n})" : "";
+        var preset = CompressionPresets.NameOf(k.Threshold, kind, k.SearchScope, k.Metric) is string n ? $" ({n})" : "";
         table.AddRow("Threshold δ", $"{k.Threshold.ToString("0.####", CultureInfo.InvariantCulture)}{preset}");
         table.AddRow("Model", k.ModelFingerprint[..16] + "…");
         table.AddRow("Sampling", $"{k.Steps} {k.Scheduler} steps, guidance {k.GuidanceScale.ToString(CultureInfo.InvariantCulture)}, latent " +
@@ -51,7 +51,7 @@ internal static class PlanCommand
         table.AddRow("Window", $"{k.Window.Semantics}, w = {k.Window.HalfWidth}{blocks}");
         table.AddRow("Calibration", Markup.Escape(k.Calibration));
         var search = $"metric {k.Metric}, order {k.CandidateOrder}" + (k.DeviceKind is string device ? $" (searched for {device})" : "")
-            + $", scope {k.SearchScope}" + (k.IsVideo ? $", target {k.Target}" : "");
+            + $", scope {k.SearchScope}" + (k.BlockForecast ? " (forecast)" : "") + (k.IsVideo ? $", target {k.Target}" : "");
         table.AddRow("Search", Markup.Escape(search));
         int total = plan.Methods.Length * plan.Layers;
         foreach (var (method, count) in plan.Counts().Where(kv => kv.Value > 0))
@@ -78,7 +78,7 @@ internal static class PlanCommand
             var memory = PlanMemory.ByKind(plan, 1, shape.Tokens, shape.Hidden);
             table.AddRow("Cache memory (per image, fp32)", $"{memory.Total / 1048576.0:F2} MiB peak");
             table.AddRow("  per kind (own peak)", $"AST {Mib(memory.AttentionOutput)}, WA-RS {Mib(memory.WindowResidual)}" +
-                (plan.Blocks is null ? "" : $", MLP share {Mib(memory.Mlp)}, block reuse {Mib(memory.Block)}") +
+                (plan.Blocks is null ? "" : $", MLP share {Mib(memory.Mlp)}, block reuse/forecast {Mib(memory.Block)}") +
                 (memory.CrossAttention > 0 ? $", cross-attention share {Mib(memory.CrossAttention)}" : ""));
         }
         if (plan.Search is PlanSearchReport s)

@@ -13,7 +13,7 @@ internal static class SearchCommand
     {
         var common = new CommonOptions();
         var preset = new Option<string?>("--preset") { Description =
-            "Quality preset D1..D6 (δ = 0.025·k), B1..B6 (the same δ, block scope), or V1..V5 for video (δ = 0.01·k)." };
+            "Quality preset D1..D6 (δ = 0.025·k), B1..B6 (block scope on SSIM, δ = 0.0025·k), or V1..V5 for video (δ = 0.01·k)." };
         var threshold = new Option<double?>("--threshold") { Description = "Custom threshold δ (instead of a preset)." };
         var plain = new Option<bool>("--plain") { Description = "Plain search (no prefix reuse; same plan, about twice the cost)." };
         var output = new Option<string?>("--out", "-o") { Description = "Also write the plan here." };
@@ -36,7 +36,7 @@ internal static class SearchCommand
                 });
             var settings = (common.SearchSettings(parse) with { PrefixReuse = !parse.GetValue(plain), Target = target })
                 .ForPreset(parse.GetValue(preset));
-            var plan = await ConsoleProgress.RunSearchAsync($"search δ={delta.ToString("0.###", CultureInfo.InvariantCulture)}", generation.Steps,
+            var plan = await ConsoleProgress.RunSearchAsync($"search δ={delta.ToString("0.####", CultureInfo.InvariantCulture)}", generation.Steps,
                 progress => generation.SearchPlan(delta, settings, progress, cancellationToken), cancellationToken);
             var cached = new PlanDirectory(common.PlanDirectory(parse)).Save(plan);
             var path = parse.GetValue(output);

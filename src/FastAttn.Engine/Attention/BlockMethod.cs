@@ -35,11 +35,22 @@ public enum BlockMethod
     /// it, the feed-forward on the conditional half of the CFG batch only (without a CFG batch: <see cref="CrossShare"/>).
     /// </summary>
     CrossMlpCfgShare,
+
+    /// <summary>
+    /// The block is skipped and its residual contribution is forecast to first order (TaylorSeer): with Δ₁, Δ₂ the
+    /// contributions of the two most recent steps s₁ &lt; s₂ that computed the block, step s adds
+    /// Δ₂ + (Δ₂ − Δ₁)·(s − s₂)/(s₂ − s₁) to the input. With only one computed step before it, that step's Δ (as
+    /// <see cref="Reuse"/>). The attention plan's entry is <see cref="AttentionMethod.OutputShare"/>, as for a reused block.
+    /// </summary>
+    Forecast,
 }
 
 /// <summary>Properties and names of <see cref="BlockMethod"/>.</summary>
 public static class BlockMethods
 {
+    /// <summary>Whether the block is skipped (<see cref="BlockMethod.Reuse"/> or <see cref="BlockMethod.Forecast"/>): none of it runs.</summary>
+    public static bool SkipsBlock(this BlockMethod m) => m is BlockMethod.Reuse or BlockMethod.Forecast;
+
     /// <summary>Whether the method computes the block's feed-forward (fully or on the conditional half).</summary>
     public static bool ComputesMlp(this BlockMethod m) =>
         m is BlockMethod.Full or BlockMethod.MlpCfgShare or BlockMethod.CrossShare or BlockMethod.CrossMlpCfgShare;
@@ -51,7 +62,7 @@ public static class BlockMethods
     public static bool SharesCross(this BlockMethod m) => m is BlockMethod.CrossShare or BlockMethod.CrossMlpShare or BlockMethod.CrossMlpCfgShare;
 
     /// <summary>Whether the method computes the block's cross-attention (the block is computed and does not share it).</summary>
-    public static bool ComputesCross(this BlockMethod m) => m != BlockMethod.Reuse && !m.SharesCross();
+    public static bool ComputesCross(this BlockMethod m) => !m.SkipsBlock() && !m.SharesCross();
 
     /// <summary>Whether the method computes only the conditional half of a CFG batch's feed-forward.</summary>
     public static bool SharesCfg(this BlockMethod m) => m is BlockMethod.MlpCfgShare or BlockMethod.CrossMlpCfgShare;
@@ -64,7 +75,7 @@ public static class BlockMethods
         _ => m,
     };
 
-    /// <summary>Short name used in plan files: full, mlp-share, mlp-asc, reuse, cross-share, cross-mlp-share, cross-mlp-asc.</summary>
+    /// <summary>Short name used in plan files: full, mlp-share, mlp-asc, reuse, cross-share, cross-mlp-share, cross-mlp-asc, forecast.</summary>
     public static string ToShortName(this BlockMethod m) => m switch
     {
         BlockMethod.Full => "full",
@@ -74,6 +85,7 @@ public static class BlockMethods
         BlockMethod.CrossShare => "cross-share",
         BlockMethod.CrossMlpShare => "cross-mlp-share",
         BlockMethod.CrossMlpCfgShare => "cross-mlp-asc",
+        BlockMethod.Forecast => "forecast",
         _ => throw new ArgumentOutOfRangeException(nameof(m)),
     };
 
@@ -90,33 +102,68 @@ public static class BlockMethods
             "cross-share" => BlockMethod.CrossShare,
             "cross-mlp-share" => BlockMethod.CrossMlpShare,
             "cross-mlp-asc" => BlockMethod.CrossMlpCfgShare,
+            "forecast" => BlockMethod.Forecast,
             _ => throw new FormatException(
-                $"Unknown block method '{text}'. Known: full, mlp-share, mlp-asc, reuse, cross-share, cross-mlp-share, cross-mlp-asc."),
+                $"Unknown block method '{text}'. Known: full, mlp-share, mlp-asc, reuse, cross-share, cross-mlp-share, cross-mlp-asc, forecast."),
         };
     }
 
     /// <summary>
-    /// Which (step, layer) must cache the gated feed-forward output (it computes it and the next step that does not reuse
-    /// the whole block shares it), the block's residual contribution (the next step reuses the block) and the cross-attention
-    /// output (it computes it and the next step that does not reuse the block shares it).
+    /// Which (step, layer) must cache the gated feed-forward output (it computes it and the next step that does not skip the
+    /// whole block shares it), the block's residual contribution (a later skipping step reads it: see
+    /// <see cref="BlockReaders"/>) and the cross-attention output (it computes it and the next step that does not skip the block
+    /// shares it).
     /// </summary>
     internal static (bool[][] Mlp, bool[][] Block, bool[][] Cross) CacheNeeds(BlockMethod[][] methods)
     {
         int steps = methods.Length, layers = steps == 0 ? 0 : methods[0].Length;
+        var readers = BlockReaders(methods);
         var (mlp, block, cross) = (new bool[steps][], new bool[steps][], new bool[steps][]);
         for (int s = 0; s < steps; s++) (mlp[s], block[s], cross[s]) = (new bool[layers], new bool[layers], new bool[layers]);
         for (int l = 0; l < layers; l++)
             for (int s = 0; s + 1 < steps; s++)
             {
                 var m = methods[s][l];
-                if (m == BlockMethod.Reuse) continue;
-                block[s][l] = methods[s + 1][l] == BlockMethod.Reuse;
+                if (m.SkipsBlock()) continue;
+                block[s][l] = readers[s][l] > s;
                 int j = s + 1;
-                while (j < steps && methods[j][l] == BlockMethod.Reuse) j++;
+                while (j < steps && methods[j][l].SkipsBlock()) j++;
                 mlp[s][l] = m.ComputesMlp() && j < steps && methods[j][l].SharesMlp();
                 cross[s][l] = m.ComputesCross() && j < steps && methods[j][l].SharesCross();
             }
         return (mlp, block, cross);
+    }
+
+    /// <summary>
+    /// For each (step, layer) that computes its block, the last step that reads its residual contribution (−1: none): a
+    /// <see cref="BlockMethod.Reuse"/> step reads the most recent computed step before it, a <see cref="BlockMethod.Forecast"/>
+    /// step the two most recent.
+    /// </summary>
+    internal static int[][] BlockReaders(BlockMethod[][] methods)
+    {
+        int steps = methods.Length, layers = steps == 0 ? 0 : methods[0].Length;
+        var last = new int[steps][];
+        for (int s = 0; s < steps; s++) last[s] = Enumerable.Repeat(-1, layers).ToArray();
+        for (int l = 0; l < layers; l++)
+        {
+            int recent = -1, before = -1;                                                   // the two most recent computed steps
+            for (int s = 0; s < steps; s++)
+            {
+                var m = methods[s][l];
+                if (!m.SkipsBlock()) { (before, recent) = (recent, s); continue; }
+                if (recent >= 0) last[recent][l] = s;
+                if (m == BlockMethod.Forecast && before >= 0) last[before][l] = s;
+            }
+        }
+        return last;
+    }
+
+    /// <summary>The most recent step before <paramref name="step"/> that computes layer <paramref name="layer"/>'s block (−1: none).</summary>
+    internal static int LastComputed(BlockMethod[][] methods, int step, int layer)
+    {
+        for (int j = step - 1; j >= 0; j--)
+            if (!methods[j][layer].SkipsBlock()) return j;
+        return -1;
     }
 
     /// <summary>Whether an MLP-sharing step of layer <paramref name="layer"/> reads the cache at or after <paramref name="step"/>.</summary>

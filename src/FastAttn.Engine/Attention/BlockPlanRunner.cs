@@ -7,18 +7,20 @@ namespace FastAttn.Engine.Attention;
 /// <summary>
 /// A block-scope plan for one generation (issue #19): the self-attention of every (step, layer) by the wrapped
 /// <see cref="FastAttentionRunner"/>, and beside it each block's feed-forward and whole-block methods with their caches —
-/// the gated feed-forward output of the last step that computed it (MLP sharing) and the block's residual contribution
-/// (output − input) of the last step that computed the block (block reuse), and the cross-attention output of the last step
-/// that computed it (cross-attention sharing, PixArt and Open-Sora), one per layer. Caches are written only where a
-/// later step reads them and freed at the first step that no longer does; a reuse step returns the cached value itself,
-/// bit for bit. Without a block grid it only forwards to the attention runner.
+/// the gated feed-forward output of the last step that computed it (MLP sharing), the block's residual contribution
+/// (output − input) of the last step that computed the block (block reuse) and of the one before it (forecast), and the
+/// cross-attention output of the last step that computed it (cross-attention sharing, PixArt and Open-Sora), per layer.
+/// Caches are written only where a later step reads them and freed at the first step that no longer does; a reuse step
+/// returns the cached value itself, bit for bit. Without a block grid it only forwards to the attention runner.
 /// </summary>
 public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
 {
     private readonly FastAttentionRunner _attention;
     private readonly BlockMethod[][]? _blocks;
     private readonly bool[][] _needMlp, _needBlock, _needCross;
-    private readonly Tensor?[] _mlp, _delta, _cross, _pendingMlp, _pendingDelta, _pendingCross;
+    private readonly int[][] _blockReaders;
+    private readonly Tensor?[] _mlp, _delta, _olderDelta, _cross, _pendingMlp, _pendingDelta, _pendingCross;
+    private readonly int[] _deltaStep, _olderDeltaStep;
     private readonly long? _cacheCapBytes;
     private int _step;
     private int _fallbacks;
@@ -34,9 +36,11 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
         _blocks = blocks;
         _cacheCapBytes = cacheCapBytes;
         int layers = blocks is { Length: > 0 } ? blocks[0].Length : 0;
-        (_mlp, _delta, _cross) = (new Tensor?[layers], new Tensor?[layers], new Tensor?[layers]);
+        (_mlp, _delta, _olderDelta, _cross) = (new Tensor?[layers], new Tensor?[layers], new Tensor?[layers], new Tensor?[layers]);
         (_pendingMlp, _pendingDelta, _pendingCross) = (new Tensor?[layers], new Tensor?[layers], new Tensor?[layers]);
+        (_deltaStep, _olderDeltaStep) = (new int[layers], new int[layers]);
         (_needMlp, _needBlock, _needCross) = BlockMethods.CacheNeeds(blocks ?? []);
+        _blockReaders = BlockMethods.BlockReaders(blocks ?? []);
     }
 
     /// <summary>The attention runner.</summary>
@@ -49,7 +53,7 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
     public long CacheBytes => _attention.CacheBytes + BlockCacheBytes;
 
     /// <summary>Bytes currently held by the feed-forward, block and cross-attention caches.</summary>
-    public long BlockCacheBytes => Bytes(_mlp) + Bytes(_delta) + Bytes(_cross);
+    public long BlockCacheBytes => Bytes(_mlp) + Bytes(_delta) + Bytes(_olderDelta) + Bytes(_cross);
 
     /// <summary>The most bytes the caches held at once (sampled after every module call).</summary>
     public long PeakCacheBytes => Math.Max(_peak, _attention.PeakCacheBytes);
@@ -85,7 +89,8 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
         for (int l = 0; l < _mlp.Length; l++)
         {
             if (_mlp[l] is not null && !BlockMethods.MlpReadFrom(_blocks, stepIndex, l)) Free(_mlp, l);
-            if (_delta[l] is not null && _blocks[stepIndex][l] != BlockMethod.Reuse) Free(_delta, l);
+            if (_olderDelta[l] is not null && _blockReaders[_olderDeltaStep[l]][l] < stepIndex) Free(_olderDelta, l);
+            if (_delta[l] is not null && _blockReaders[_deltaStep[l]][l] < stepIndex) Free(_delta, l);
             if (_cross[l] is not null && !BlockMethods.CrossReadFrom(_blocks, stepIndex, l)) Free(_cross, l);
         }
     }
@@ -136,15 +141,33 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
         ArgumentNullException.ThrowIfNull(h);
         ArgumentNullException.ThrowIfNull(block);
         if (_blocks is null) return block(h);
-        if (MethodFor(layer) == BlockMethod.Reuse)
+        var method = MethodFor(layer);
+        if (method.SkipsBlock())
         {
-            if (_delta[layer] is Tensor cached && cached.shape.SequenceEqual(h.shape)) return h.Plus(cached);
+            if (Skipped(layer, h, method) is Tensor skipped) return skipped;
             _fallbacks++;
         }
         using var scope = NewDisposeScope();
         var output = block(h);                                                              // (B, N, D)
-        if (ShouldWrite(layer, _needBlock)) Store(_delta, _pendingDelta, layer, output - h);
+        if (ShouldWrite(layer, _needBlock)) StoreDelta(layer, output - h);
         return output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// A skipped block's output from its cached contributions: h + Δ₂ (reuse, or a forecast with one computed step before
+    /// it) or h + Δ₂ + (Δ₂ − Δ₁)·(s − s₂)/(s₂ − s₁) (forecast); null when a contribution it needs is not cached (the cap).
+    /// </summary>
+    private Tensor? Skipped(int layer, Tensor h, BlockMethod method)
+    {
+        int recent = BlockMethods.LastComputed(_blocks!, _step, layer);
+        if (recent < 0 || _delta[layer] is not Tensor delta || _deltaStep[layer] != recent || !delta.shape.SequenceEqual(h.shape))
+            return null;
+        int before = method == BlockMethod.Forecast ? BlockMethods.LastComputed(_blocks!, recent, layer) : -1;
+        if (before < 0) return h.Plus(delta);
+        if (_olderDelta[layer] is not Tensor older || _olderDeltaStep[layer] != before) return null;
+        using var scope = NewDisposeScope();
+        var slope = (delta - older).Times((_step - recent) / (double)(recent - before));  // (B, N, D)
+        return h.Plus(delta).Plus(slope).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -170,7 +193,7 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
         for (int l = 0; l < _mlp.Length; l++)
         {
             if (_pendingMlp[l] is Tensor m) { Free(_mlp, l); _mlp[l] = m; _pendingMlp[l] = null; }
-            if (_pendingDelta[l] is Tensor d) { Free(_delta, l); _delta[l] = d; _pendingDelta[l] = null; }
+            if (_pendingDelta[l] is Tensor d) { _pendingDelta[l] = null; PushDelta(l, d); }
             if (_pendingCross[l] is Tensor c) { Free(_cross, l); _cross[l] = c; _pendingCross[l] = null; }
         }
         _peak = Math.Max(_peak, CacheBytes);
@@ -189,7 +212,7 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
         for (int l = 0; l < _mlp.Length; l++)
         {
             Free(_pendingMlp, l); Free(_pendingDelta, l); Free(_pendingCross, l);
-            Free(_mlp, l); Free(_delta, l); Free(_cross, l);
+            Free(_mlp, l); Free(_delta, l); Free(_olderDelta, l); Free(_cross, l);
         }
         _attention.Dispose();
     }
@@ -216,6 +239,39 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
         slots[layer] = kept;
         _peak = Math.Max(_peak, CacheBytes);
     }
+
+    /// <summary>Keeps <paramref name="value"/> as the current step's block contribution (pending in a search trial).</summary>
+    private void StoreDelta(int layer, Tensor value)
+    {
+        var kept = value.detach().DetachFromDisposeScope();
+        if (WriteMode == CacheWriteMode.PendingLayer)
+        {
+            Free(_pendingDelta, layer);
+            _pendingDelta[layer] = kept;
+            return;
+        }
+        PushDelta(layer, kept);
+    }
+
+    /// <summary>
+    /// The current step's contribution becomes the most recent, the most recent the older one (a rewrite at the same step
+    /// replaces it); a contribution over the cache cap is not kept (readers compute).
+    /// </summary>
+    private void PushDelta(int layer, Tensor kept)
+    {
+        if (_delta[layer] is not null && _deltaStep[layer] == _step) Free(_delta, layer);
+        if (_cacheCapBytes is long cap && CacheBytes - Bytes(_olderDelta, layer) + kept.ElementSize * kept.numel() > cap)
+        {
+            kept.Dispose();
+            return;
+        }
+        Free(_olderDelta, layer);
+        (_olderDelta[layer], _olderDeltaStep[layer]) = (_delta[layer], _deltaStep[layer]);
+        (_delta[layer], _deltaStep[layer]) = (kept, _step);
+        _peak = Math.Max(_peak, CacheBytes);
+    }
+
+    private static long Bytes(Tensor?[] slots, int layer) => slots[layer] is Tensor t ? t.ElementSize * t.numel() : 0;
 
     private static void Free(Tensor?[] slots, int layer)
     {

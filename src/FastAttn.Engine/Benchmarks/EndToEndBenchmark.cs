@@ -14,7 +14,8 @@ public sealed record EndToEndCase(string Preset, CompressionPlan? Plan);
 /// <param name="Seconds">Wall time of the whole generation.</param>
 /// <param name="AttentionSeconds">Time in the self-attention modules the plans compress (null when not timed).</param>
 /// <param name="Fallbacks">Entries that fell back to full attention.</param>
-public sealed record EndToEndTiming(double Seconds, double? AttentionSeconds, int Fallbacks);
+/// <param name="Modules">Time in each part of the transformer (null when not timed).</param>
+public sealed record EndToEndTiming(double Seconds, double? AttentionSeconds, int Fallbacks, ModuleTimes? Modules = null);
 
 /// <summary>One preset measured end to end against raw in the same run.</summary>
 /// <param name="Preset">The preset.</param>
@@ -52,8 +53,17 @@ public sealed record EndToEndRow(string Preset, double MedianSeconds, double Spr
     /// </summary>
     public double? CostTransformerFraction { get; init; }
 
-    /// <summary>Raw's block time over its total time, estimated from the measured attention share and the block costs.</summary>
+    /// <summary>
+    /// Raw's block time over its total time: measured (median over rounds) when the parts were timed
+    /// (<see cref="PartsMeasured"/>), else estimated from the measured attention share and the block costs.
+    /// </summary>
     public double? TransformerShare { get; init; }
+
+    /// <summary>The per-(step, layer) block costs the prediction charged (the same for every row); null without a cost model.</summary>
+    public BlockCosts? PartCosts { get; init; }
+
+    /// <summary>Whether <see cref="PartCosts"/> were measured inside raw's runs (<see cref="BlockCosts.FromMeasured"/>), not derived from FLOPs.</summary>
+    public bool PartsMeasured { get; init; }
 
     /// <summary>
     /// What the cost model predicts end to end: 1 − blockShare·(1 − <see cref="CostTransformerFraction"/>) (for an attention-only
@@ -101,6 +111,7 @@ public static class EndToEndBenchmark
         var total = all.Select(_ => new List<double>()).ToArray();
         var attention = all.Select(_ => new List<double>()).ToArray();
         var fallbacks = new int[all.Count];
+        var rawModules = new List<ModuleTimes>();
         for (int round = -1; round < repetitions; round++)
         {
             for (int k = 0; k < all.Count; k++)
@@ -111,6 +122,7 @@ public static class EndToEndBenchmark
                 fallbacks[c] = result.Fallbacks;
                 if (round < 0) continue;                                                     // warm-up
                 total[c].Add(result.Seconds);
+                if (c == 0 && result.Modules is ModuleTimes modules) rawModules.Add(modules);
                 attention[c].Add(result.AttentionSeconds
                     ?? throw new InvalidOperationException("The generation did not time its attention (TimeAttention)."));
             }
@@ -118,6 +130,13 @@ public static class EndToEndBenchmark
         }
 
         double share = Median(total[0].Select((t, r) => attention[0][r] / t));
+        double? blockShare = null;
+        if (blockCosts is var (partCosts, _) && rawModules.Count == total[0].Count && generation.AttentionShape is FlopsShape entriesShape
+            && BlockCosts.FromMeasured(partCosts, MedianTimes(rawModules), generation.Steps * entriesShape.Layers) is BlockCosts measured)
+        {
+            blockCosts = (partCosts, measured);                                              // the parts as raw ran them, not by FLOPs
+            blockShare = Median(total[0].Select((t, r) => rawModules[r].Blocks.TotalSeconds / t));
+        }
         var temporal = generation.TemporalPlan is CompressionPlan tp ? TemporalMethods.Of(tp) : null;
         var rawFlops = Fractions(null, generation.AttentionShape, temporal).TransformerFraction;   // the temporal plan alone (1 without)
         double rawTime = blockCosts is null ? 1 : BlockTime(generation, null, blockCosts.Value, temporal);
@@ -133,7 +152,9 @@ public static class EndToEndBenchmark
                 CostAttentionFraction = predicted[i],
                 CostTransformerFraction = blockCosts is { } bc && predicted[i] is not null ? BlockTime(generation, c.Plan, bc, temporal) / rawTime
                     : null,
-                TransformerShare = blockCosts is var (_, b) ? Math.Min(1, share * rawTime * b.BlockMs / b.AttentionMs) : null,
+                TransformerShare = blockShare ?? (blockCosts is var (_, b) ? Math.Min(1, share * rawTime * b.BlockMs / b.AttentionMs) : null),
+                PartCosts = blockCosts?.Block,
+                PartsMeasured = blockShare is not null,
                 AllFull = c.Plan is not null && c.Plan.Methods.All(row => row.All(m => m == AttentionMethod.Full))
                     && c.Plan.BlockCounts()[BlockMethod.Full] == c.Plan.Methods.Length * c.Plan.Layers,
             };
@@ -162,7 +183,7 @@ public static class EndToEndBenchmark
     private static EndToEndTiming Time(PreparedGeneration generation, CompressionPlan? plan, CancellationToken cancellationToken)
     {
         using var output = generation.Run(plan, cancellationToken: cancellationToken);
-        return new EndToEndTiming(output.Elapsed.TotalSeconds, output.AttentionTime?.TotalSeconds, output.AttentionFallbacks);
+        return new EndToEndTiming(output.Elapsed.TotalSeconds, output.AttentionTime?.TotalSeconds, output.AttentionFallbacks, output.ModuleTimes);
     }
 
     /// <summary>
@@ -192,6 +213,12 @@ public static class EndToEndBenchmark
     /// <summary>All-full spatial methods for <paramref name="steps"/> steps of <paramref name="shape"/>'s layers.</summary>
     private static AttentionMethod[][] FullMethods(FlopsShape shape, int steps) =>
         Enumerable.Range(0, steps).Select(_ => Enumerable.Repeat(AttentionMethod.Full, shape.Layers).ToArray()).ToArray();
+
+    /// <summary>Each part's median over the rounds.</summary>
+    private static ModuleTimes MedianTimes(IReadOnlyList<ModuleTimes> times) => new(
+        TimeSpan.FromTicks((long)Median(times.Select(t => (double)t.Attention.Ticks))), TimeSpan.FromTicks((long)Median(times.Select(t => (double)t.Blocks.Ticks))),
+        TimeSpan.FromTicks((long)Median(times.Select(t => (double)t.FeedForward.Ticks))),
+        TimeSpan.FromTicks((long)Median(times.Select(t => (double)t.CrossAttention.Ticks))));
 
     private static double Median(IEnumerable<double> values)
     {

@@ -81,8 +81,10 @@ public static class EndToEndPlans
             double delta = CompressionPresets.Threshold(name);
             if (delta == 0) { plans.Add(new(new(name, null), null, null)); continue; }
             var scope = CompressionPresets.ScopeOf(name) ?? SearchScope.Attention;
-            var from = shipped.Where(p => p.Key.Threshold == delta && p.Key.SearchScope == scope)   // latency-aware plans first
-                    .OrderBy(p => p.Key.CandidateOrder == CandidateOrder.Measured ? 0 : 1).FirstOrDefault()
+            var metric = CompressionPresets.MetricOf(name);
+            var from = shipped.Where(p => p.Key.Threshold == delta && p.Key.SearchScope == scope && (metric is null || p.Key.Metric == metric))
+                    .OrderBy(p => p.Key.BlockForecast ? 0 : 1)                                  // latency-aware, forecasting plans first
+                    .ThenBy(p => p.Key.CandidateOrder == CandidateOrder.Measured ? 0 : 1).FirstOrDefault()
                 ?? throw new InvalidOperationException($"{planFrom} ships no {name} plan to resample.");
             var key = generation.PlanKey(delta) with { Calibration = $"resampled:{planFrom}/{name}" };
             var plan = PlanResampler.Resample(from, key, shape.Layers, new PlanModelShape(shape.Tokens, shape.Hidden) { Heads = shape.Heads });
@@ -98,5 +100,5 @@ public static class EndToEndPlans
         key.CandidateOrder == CandidateOrder.Measured ? $"measured order ({key.DeviceKind})"
             : $"{key.CandidateOrder.ToString().ToLowerInvariant()} order";
 
-    private static string Delta(double delta) => delta.ToString("0.###", CultureInfo.InvariantCulture);
+    private static string Delta(double delta) => delta.ToString("0.####", CultureInfo.InvariantCulture);
 }

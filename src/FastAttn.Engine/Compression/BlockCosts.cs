@@ -50,6 +50,24 @@ public sealed record BlockCosts(double AttentionMs, double MlpMs, double OtherMs
     }
 
     /// <summary>
+    /// The block costs measured inside an all-full generation (<paramref name="raw"/>, the parts summed over its
+    /// <paramref name="entries"/> (step, layer) entries): each part's time per entry, in the units of <paramref name="costs"/> (the
+    /// attention module's measured share fixes the scale, so the cost model's per-method times apply to it). The rest — norms,
+    /// modulation, gates, residuals and a video block's temporal attention — is the blocks' time less the parts timed apart,
+    /// which <see cref="FromFlops"/> can only guess from their FLOPs. Null when the generation timed no attention.
+    /// </summary>
+    public static BlockCosts? FromMeasured(AttentionCosts costs, ModuleTimes raw, int entries)
+    {
+        ArgumentNullException.ThrowIfNull(costs);
+        ArgumentNullException.ThrowIfNull(raw);
+        if (entries <= 0 || raw.Attention <= TimeSpan.Zero || costs.FullMs <= 0) return null;
+        double scale = costs.FullMs * entries / raw.Attention.TotalMilliseconds;              // cost-model ms per measured ms
+        double Per(TimeSpan t) => Math.Max(0, t.TotalMilliseconds) * scale / entries;
+        double other = Per(raw.Blocks - raw.Attention - raw.FeedForward - raw.CrossAttention);
+        return new BlockCosts(costs.FullMs, Per(raw.FeedForward), other, Per(raw.CrossAttention));
+    }
+
+    /// <summary>
     /// The transformer-block time of a plan as a fraction of the all-full plan's: every (step, layer) charged its attention
     /// method's module time (refresh included) plus what its block method runs — the MLP (in full, half when CFG-shared, not
     /// when shared across steps), the cross-attention unless shared across steps, the rest — and a video block's temporal
@@ -71,7 +89,7 @@ public sealed record BlockCosts(double AttentionMs, double MlpMs, double OtherMs
             {
                 var b = blocks?[s][l] ?? BlockMethod.Full;
                 if (!cfgBatch) b = b.WithoutCfgShare();
-                if (b == BlockMethod.Reuse) continue;
+                if (b.SkipsBlock()) continue;
                 var m = cfgBatch ? methods[s][l] : methods[s][l].WithoutCfgShare();
                 total += costs.ModuleMs(m, refresh[s][l]) * AttentionCalls + OtherMs + (b.SharesCross() ? 0 : CrossMs)
                     + TemporalMs * (time?[s][l] ?? 1) + b switch

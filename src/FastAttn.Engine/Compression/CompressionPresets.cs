@@ -4,8 +4,8 @@ namespace FastAttn.Engine.Compression;
 
 /// <summary>
 /// The quality presets: D1..D6 are the paper's greedy-search thresholds δ = 0.025·k (images); V1..V5 the smaller ones it
-/// used for video, δ = 0.01·k; B1..B6 the δ of D1..D6 searched in the block scope (<see cref="SearchScope.Block"/>: block
-/// reuse and feed-forward sharing beside the attention methods).
+/// used for video, δ = 0.01·k; B1..B6 the block scope (<see cref="SearchScope.Block"/>: block reuse and forecast and
+/// feed-forward sharing beside the attention methods) searched on SSIM at δ = 0.0025·k (<see cref="BlockStep"/>).
 /// </summary>
 public static class CompressionPresets
 {
@@ -31,14 +31,27 @@ public static class CompressionPresets
         : null;
 
     /// <summary>
-    /// δ of a preset ("D3" and "B3" → 0.075), case-insensitive; "raw" is δ = 0. Unknown names throw <see cref="NotSupportedException"/>.
+    /// The δ step of the block-scope presets: B-k searches at δ = 0.0025·k on 1 − SSIM of each step's decoded x̂₀ estimate
+    /// (<see cref="SearchMetric.Ssim"/>) — D-k's δ over ten, the scale the paper's appendix A.7 suggests for SSIM.
+    /// </summary>
+    public const double BlockStep = 0.0025;
+
+    /// <summary>
+    /// The search metric a preset fixes: <see cref="SearchMetric.Ssim"/> for B1..B6 (a skipped block's error at an early step
+    /// shows in the image it leads to, not in the noise prediction); null for the others (the settings' or model's metric).
+    /// </summary>
+    public static SearchMetric? MetricOf(string? preset) => ScopeOf(preset) == SearchScope.Block ? SearchMetric.Ssim : null;
+
+    /// <summary>
+    /// δ of a preset ("D3" → 0.075, "B3" → 0.0075), case-insensitive; "raw" is δ = 0. Unknown names throw <see cref="NotSupportedException"/>.
     /// </summary>
     public static double Threshold(string preset)
     {
         ArgumentNullException.ThrowIfNull(preset);
         var p = preset.Trim().ToUpperInvariant();
         if (p == "RAW") return 0;
-        if (p.Length == 2 && p[0] is 'D' or 'B' && p[1] is >= '1' and <= '6') return 0.025 * (p[1] - '0');
+        if (p.Length == 2 && p[0] == 'D' && p[1] is >= '1' and <= '6') return 0.025 * (p[1] - '0');
+        if (p.Length == 2 && p[0] == 'B' && p[1] is >= '1' and <= '6') return BlockStep * (p[1] - '0');
         if (p.Length == 2 && p[0] == 'V' && p[1] is >= '1' and <= '5') return 0.01 * (p[1] - '0');
         throw new NotSupportedException(
             $"Unknown preset '{preset}'. Allowed: raw, {string.Join(", ", Names)}, block scope {string.Join(", ", BlockNames)}, " +
@@ -56,11 +69,13 @@ public static class CompressionPresets
     }
 
     /// <summary>
-    /// The preset name of a threshold for a model of kind <paramref name="output"/> searched in <paramref name="scope"/>: the
-    /// block scope's images B1..B6 (0.05 → "B2"); otherwise as <see cref="NameOf(double, OutputKind)"/>.
+    /// The preset name of a threshold for a model of kind <paramref name="output"/> searched in <paramref name="scope"/> on
+    /// <paramref name="metric"/>: the block scope's images B1..B6 on SSIM (0.005 → "B2"), none for another block-scope metric;
+    /// otherwise as <see cref="NameOf(double, OutputKind)"/>.
     /// </summary>
-    public static string? NameOf(double threshold, OutputKind output, SearchScope scope) =>
-        scope == SearchScope.Block && output != OutputKind.Video && threshold != 0 ? Match(threshold, 0.025, BlockNames)
+    public static string? NameOf(double threshold, OutputKind output, SearchScope scope, SearchMetric metric = SearchMetric.Ssim) =>
+        scope == SearchScope.Block && output != OutputKind.Video && threshold != 0
+            ? (metric == SearchMetric.Ssim ? Match(threshold, BlockStep, BlockNames) : null)
             : NameOf(threshold, output);
 
     /// <summary>The preset name of a threshold, image presets first (0.05 → "D2", even for a video plan).</summary>

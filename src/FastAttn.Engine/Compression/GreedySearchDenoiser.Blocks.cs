@@ -23,6 +23,20 @@ internal sealed partial class GreedySearchDenoiser
     /// <summary>The feed-forward candidates after the attention method is fixed, largest saving first.</summary>
     private BlockMethod[] MlpCandidates => _guided ? [BlockMethod.MlpShare, BlockMethod.MlpCfgShare] : [BlockMethod.MlpShare];
 
+    /// <summary>Whether a skipped block may be forecast from its two most recent computed steps (else only reused).</summary>
+    internal bool Forecast { get; init; }
+
+    /// <summary>
+    /// The ways to skip layer <paramref name="layer"/>'s block at this step: the forecast first (when on and the layer has two
+    /// computed steps to extrapolate from; with one it would equal reuse), then reuse.
+    /// </summary>
+    private IEnumerable<BlockMethod> SkipCandidates(int layer)
+    {
+        if (Forecast && BlockMethods.LastComputed(_blocks!, BlockMethods.LastComputed(_blocks!, _step, layer), layer) >= 0)
+            yield return BlockMethod.Forecast;
+        yield return BlockMethod.Reuse;
+    }
+
     private Tensor DecideBlocks(ITransformerPass pass, Tensor reference)
     {
         var blocks = _blocks!;
@@ -30,7 +44,7 @@ internal sealed partial class GreedySearchDenoiser
         for (int i = 0; i < _depth; i++)
         {
             _cancel.ThrowIfCancellationRequested();
-            if (!Accepts(pass, reference, h, i, AttentionMethod.OutputShare, BlockMethod.Reuse))
+            if (!SkipCandidates(i).Any(b => Accepts(pass, reference, h, i, AttentionMethod.OutputShare, b)))
             {
                 var attention = AttentionMethod.Full;
                 foreach (var m in _policy.For(_methods, _step, i))

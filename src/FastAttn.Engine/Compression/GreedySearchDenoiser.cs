@@ -65,6 +65,7 @@ internal sealed partial class GreedySearchDenoiser : IDenoiser
             options.PrefixReuse, metric == SearchMetric.GuidedOutput ? guidedView : null, progress, cancel, options.CostModel, blocks)
         {
             ImageMetric = metric == SearchMetric.Ssim ? new SearchImageMetric(guided ? guidedView : output => output, decoder) : null,
+            Forecast = options.BlockForecast,
         };
     }
 

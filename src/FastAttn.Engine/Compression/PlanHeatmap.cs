@@ -33,6 +33,7 @@ public static class PlanHeatmap
         [BlockMethod.CrossShare] = new(227, 119, 194),
         [BlockMethod.CrossMlpShare] = new(140, 86, 75),
         [BlockMethod.CrossMlpCfgShare] = new(148, 103, 189),
+        [BlockMethod.Forecast] = new(0, 0, 128),
     };
 
     /// <summary>PNG bytes of the heatmap with <paramref name="cell"/>-pixel cells and a one-cell legend strip on top.</summary>

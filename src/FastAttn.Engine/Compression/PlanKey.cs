@@ -49,6 +49,12 @@ public sealed record PlanKey(string ModelFingerprint, int LatentHeight, int Step
     public SearchScope SearchScope { get; init; } = SearchScope.Attention;
 
     /// <summary>
+    /// Whether a block-scope search could forecast skipped blocks (<see cref="BlockMethod.Forecast"/>) besides reusing them;
+    /// false for the attention scope and for block-scope plans of format version 4, which had no forecast.
+    /// </summary>
+    public bool BlockForecast { get; init; }
+
+    /// <summary>
     /// The kind of device ("cpu", "cuda") a measured-order plan was searched for — the costs it was ordered by; null for
     /// reference-order plans, which do not depend on the device. Thread count and processor model are not part of the key.
     /// </summary>
@@ -90,6 +96,7 @@ public sealed record PlanKey(string ModelFingerprint, int LatentHeight, int Step
         + (CandidateOrder != CandidateOrder.Reference ? $"|order:{CandidateOrder.ToString().ToLowerInvariant()}" : "")
         + (DeviceKind is string device ? $"|device:{device}" : "")
         + (SearchScope != SearchScope.Attention ? $"|scope:{SearchScope.ToString().ToLowerInvariant()}" : "")
+        + (BlockForecast ? "|forecast" : "")
         + (Metric == SearchMetric.Ssim ? "|metric:ssim" : "");
 
     /// <summary>
@@ -99,7 +106,7 @@ public sealed record PlanKey(string ModelFingerprint, int LatentHeight, int Step
     /// names are unchanged.
     /// </summary>
     public string FileName => FileNameWith(IsVideo ? CompressionPresets.NameOf(Threshold, OutputKind.Video, SearchScope)
-        : SearchScope == SearchScope.Block ? CompressionPresets.NameOf(Threshold, OutputKind.Image, SearchScope)
+        : SearchScope == SearchScope.Block ? CompressionPresets.NameOf(Threshold, OutputKind.Image, SearchScope, Metric)
         : CompressionPresets.LegacyNameOf(Threshold));                                     // image files keep their names (0.01·k is "Vk")
 
     /// <summary>

@@ -5,7 +5,8 @@ using FastAttn.Engine.Models.OpenSora;
 namespace FastAttn.Engine.Compression;
 
 /// <summary>
-/// A plan file's key as JSON. Version 3 adds the device kind of measured-order plans ("deviceKind", null otherwise);
+/// A plan file's key as JSON. Version 5 adds whether a block-scope search could forecast skipped blocks ("blockForecast");
+/// version 3 adds the device kind of measured-order plans ("deviceKind", null otherwise);
 /// version 2 writes the latent height and the search settings as typed fields; version 1
 /// (and files without a version) carried the metric and the video target inside the calibration text
 /// (",metric:guided", ",target:temporal"), which is read back into the typed fields.
@@ -38,9 +39,10 @@ internal static class PlanKeyJson
         ["candidateOrder"] = k.CandidateOrder.ToString(),
         ["searchScope"] = k.SearchScope.ToString(),
         ["deviceKind"] = k.DeviceKind,
+        ["blockForecast"] = k.BlockForecast,
     };
 
-    /// <summary>Reads a key written by <paramref name="version"/> 1 to 3 (0: a file without a version, read as 1).</summary>
+    /// <summary>Reads a key written by <paramref name="version"/> 1 to 5 (0: a file without a version, read as 1).</summary>
     public static PlanKey Read(JsonObject k, int version, string source)
     {
         var w = k["window"]?.AsObject() ?? throw new PlanFormatException(source, "the window is missing.");
@@ -64,8 +66,15 @@ internal static class PlanKeyJson
             CandidateOrder = version < 2 ? CandidateOrder.Reference : Parse<CandidateOrder>(k, "candidateOrder", source),
             SearchScope = version < 2 ? SearchScope.Attention : Parse<SearchScope>(k, "searchScope", source),
             DeviceKind = version < 3 ? null : k["deviceKind"]?.GetValue<string>(),
-        };
+            BlockForecast = version >= 5 && Bool(k, "blockForecast", source),
+        } is var key && key.BlockForecast && key.SearchScope != SearchScope.Block
+            ? throw new PlanFormatException(source, "blockForecast is set on a plan whose scope is not block.")
+            : key;
     }
+
+    /// <summary>A required boolean field.</summary>
+    public static bool Bool(JsonObject o, string name, string source) =>
+        o[name] is JsonValue v && v.TryGetValue<bool>(out var b) ? b : throw new PlanFormatException(source, $"field '{name}' is missing or not true/false.");
 
     /// <summary>A required string field.</summary>
     public static string Str(JsonObject o, string name, string source) =>

@@ -31,7 +31,8 @@ public static class PlanMemory
         var blocks = plan.Blocks ?? methods.Select(row => row.Select(_ => BlockMethod.Full).ToArray()).ToArray();
         long entry = (long)(cfg ? 2 : 1) * samples * tokens * hidden * bytesPerValue;
         var (residual, output) = FastAttentionRunner.CacheNeeds(methods, cfg);
-        var (mlp, block, cross) = BlockMethods.CacheNeeds(blocks);
+        var (mlp, _, cross) = BlockMethods.CacheNeeds(blocks);
+        var readers = BlockMethods.BlockReaders(blocks);
         int layers = plan.Layers;
         const int kinds = 5;
         var live = new bool[kinds, layers];
@@ -43,15 +44,16 @@ public static class PlanMemory
             for (int l = 0; l < layers; l++)
             {
                 var b = blocks[s][l];
+                int deltas = Enumerable.Range(0, s + 1).Count(t => readers[t][l] > t && readers[t][l] >= s);   // Δs written, still read
                 bool[] now =
                 [
                     (live[0, l] && methods[s][l] == AttentionMethod.OutputShare) || output[s][l],
                     (live[1, l] && !methods[s][l].IsFull() && FastAttentionRunner.ResidualReadFrom(methods, s, l)) || residual[s][l],
                     (live[2, l] && !b.ComputesMlp() && BlockMethods.MlpReadFrom(blocks, s, l)) || mlp[s][l],
-                    (live[3, l] && b == BlockMethod.Reuse) || block[s][l],
+                    deltas > 0,
                     (live[4, l] && !b.ComputesCross() && BlockMethods.CrossReadFrom(blocks, s, l)) || cross[s][l],
                 ];
-                for (int k = 0; k < kinds; k++) { live[k, l] = now[k]; during[k] += now[k] ? 1 : 0; }
+                for (int k = 0; k < kinds; k++) { live[k, l] = now[k]; during[k] += k == 3 ? deltas : now[k] ? 1 : 0; }
             }
             for (int k = 0; k < kinds; k++) peaks[k] = Math.Max(peaks[k], during[k]);
             joint = Math.Max(joint, during.Sum());
@@ -92,7 +94,7 @@ public static class PlanMemory
 /// <param name="AttentionOutput">AST: shared attention outputs.</param>
 /// <param name="WindowResidual">WA-RS: window residuals.</param>
 /// <param name="Mlp">MLP sharing: gated feed-forward outputs.</param>
-/// <param name="Block">Block reuse: block contributions (output − input).</param>
+/// <param name="Block">Block reuse and forecast: block contributions (output − input; a forecast reads two per layer).</param>
 /// <param name="Total">All caches at once, at the generation's worst step.</param>
 public sealed record PlanCacheMemory(long AttentionOutput, long WindowResidual, long Mlp, long Block, long Total)
 {

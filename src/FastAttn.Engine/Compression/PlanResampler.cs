@@ -34,7 +34,10 @@ public static class PlanResampler
             }
         }
         return blocks is null ? new CompressionPlan(key, methods, shape: shape)                    // a block plan keeps its scope
-            : new CompressionPlan(key with { SearchScope = SearchScope.Block }, methods, blocks, shape: shape);
+            : new CompressionPlan(key with
+            {
+                SearchScope = SearchScope.Block, Metric = source.Key.Metric, BlockForecast = source.Key.BlockForecast,
+            }, methods, blocks, shape: shape);
     }
 
     /// <summary>The index of <paramref name="count"/> positions nearest to position <paramref name="index"/> of <paramref name="of"/>.</summary>

@@ -62,6 +62,9 @@ public abstract record PlanSearchOptions
     /// <summary>What one decision covers, part of the plan's key (one attention module by default).</summary>
     public SearchScope SearchScope { get; init; } = SearchScope.Attention;
 
+    /// <summary>Block scope: whether skipped blocks may also be forecast (<see cref="Attention.BlockMethod.Forecast"/>); part of the key.</summary>
+    public bool BlockForecast { get; init; } = true;
+
     /// <summary>Reuse layer i's input across its candidates, so a candidate costs (L−i)/L of a forward (same plan as without).</summary>
     public bool PrefixReuse { get; init; } = true;
 
@@ -78,6 +81,7 @@ public abstract record PlanSearchOptions
             Target = target,
             CandidateOrder = CandidateOrder,
             SearchScope = SearchScope,
+            BlockForecast = SearchScope == SearchScope.Block && BlockForecast,
             DeviceKind = CandidateOrder == CandidateOrder.Measured ? deviceKind : null,
         };
 }

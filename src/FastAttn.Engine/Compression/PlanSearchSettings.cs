@@ -44,11 +44,21 @@ public sealed record PlanSearchSettings
     public SearchScope SearchScope { get; init; } = SearchScope.Attention;
 
     /// <summary>
-    /// These settings with the scope <paramref name="preset"/> means (B1..B6: block; D1..D6, V1..V5: attention); unchanged for
-    /// raw, a custom δ or no preset.
+    /// Block scope: whether a skipped block may also be forecast from its last two computed steps (<see cref="BlockMethod.Forecast"/>;
+    /// the default) besides being reused; part of the plan's key.
     /// </summary>
-    public PlanSearchSettings ForPreset(string? preset) =>
-        CompressionPresets.ScopeOf(preset) is SearchScope scope && scope != SearchScope ? this with { SearchScope = scope } : this;
+    public bool BlockForecast { get; init; } = true;
+
+    /// <summary>
+    /// These settings with the scope and metric <paramref name="preset"/> means (B1..B6: block, SSIM; D1..D6, V1..V5: attention,
+    /// the settings' metric); unchanged for raw, a custom δ or no preset.
+    /// </summary>
+    public PlanSearchSettings ForPreset(string? preset) => CompressionPresets.ScopeOf(preset) switch
+    {
+        SearchScope scope when scope == SearchScope.Block => this with { SearchScope = scope, Metric = CompressionPresets.MetricOf(preset) },
+        SearchScope scope when scope != SearchScope => this with { SearchScope = scope },
+        _ => this,
+    };
 
     /// <summary>The window for a sequence of <paramref name="tokens"/> tokens.</summary>
     public WindowSpec WindowFor(int tokens) => WindowSpec.ForTokens(tokens, WindowSemantics, WindowHalfWidth);
@@ -66,5 +76,6 @@ public sealed record PlanSearchSettings
             PrefixReuse = PrefixReuse,
             CandidateOrder = CandidateOrder,
             SearchScope = SearchScope,
+            BlockForecast = BlockForecast,
         });
 }

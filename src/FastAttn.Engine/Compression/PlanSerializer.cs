@@ -12,7 +12,8 @@ namespace FastAttn.Engine.Compression;
 /// migrated to the typed fields (see <see cref="PlanKey"/>); files of version 2 have no device kind (reference order).
 /// Version 3 adds the key's device kind, the model shape's heads and the search's predicted attention-time fraction;
 /// version 4 a block-scope plan's block methods (<c>"blocks"</c>, one array of block method names per step; the cross-attention
-/// methods are further names) and, for cross-attention models, the shape's caption tokens (<c>"captionTokens"</c>, optional).
+/// methods are further names) and, for cross-attention models, the shape's caption tokens (<c>"captionTokens"</c>, optional);
+/// version 5 the key's <c>"blockForecast"</c> and the block method <c>forecast</c>.
 /// Writes are atomic; reads fail with <see cref="PlanFormatException"/> naming the problem.
 /// </summary>
 public static class PlanSerializer
@@ -21,7 +22,7 @@ public static class PlanSerializer
     public const string Format = "fastattn-plan";
 
     /// <summary>The current version.</summary>
-    public const int Version = 4;
+    public const int Version = 5;
 
     /// <summary>The plan as JSON text.</summary>
     public static string ToJson(CompressionPlan plan)

@@ -82,7 +82,7 @@ public static class TransformerFlopsAccounting
         (AttentionMethod Method, bool Refresh, long WindowPairs) temporal)
     {
         ArgumentNullException.ThrowIfNull(shape);
-        if (block == BlockMethod.Reuse) return new(0, 0, 0, 0);
+        if (block.SkipsBlock()) return new(0, 0, 0, 0);
         double attn = AttentionFlops.Layer(attention, refresh, shape, windowPairs).Module * shape.Calls;
         double mlp = block switch
         {

@@ -47,6 +47,9 @@ public class GenerationOutput : IDisposable
     /// <summary>Wall time in the self-attention modules, when the request asked for it.</summary>
     public TimeSpan? AttentionTime { get; init; }
 
+    /// <summary>Time in each part of the transformer (self-attention, blocks, feed-forward, cross-attention), when timed.</summary>
+    public Attention.ModuleTimes? ModuleTimes { get; init; }
+
     /// <summary>The file extension of an encoded item (".png").</summary>
     public virtual string FileExtension => ".png";
 

@@ -18,6 +18,9 @@ public sealed record ImageGenerationResult(Tensor Images, Tensor Latents, IReadO
     /// <summary>Wall time spent in the self-attention modules, when <see cref="DiTGenerationRequest.TimeAttention"/> asked for it.</summary>
     public TimeSpan? AttentionTime { get; init; }
 
+    /// <summary>Time in each part of the transformer (self-attention, blocks, feed-forward, cross-attention), when timed.</summary>
+    public Attention.ModuleTimes? ModuleTimes { get; init; }
+
     /// <inheritdoc />
     public void Dispose()
     {

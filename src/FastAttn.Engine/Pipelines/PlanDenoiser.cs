@@ -39,6 +39,11 @@ internal sealed class PlanDenoiser : IDenoiser
         ? TimeSpan.FromTicks(_runners.OfType<TimedAttentionRunner>().Sum(r => r.Elapsed.Ticks))
         : null;
 
+    /// <summary>Time spent in each part of the transformer, when timed.</summary>
+    public ModuleTimes? ModuleTimes => _runners.Length > 0 && _runners[0] is TimedAttentionRunner
+        ? _runners.OfType<TimedAttentionRunner>().Select(r => r.Times).Aggregate((a, b) => a + b)
+        : null;
+
     private IEnumerable<FastAttentionRunner> Plans => Unwrapped.OfType<FastAttentionRunner>();
 
     private IEnumerable<BlockPlanRunner> Blocks => Unwrapped.OfType<BlockPlanRunner>();

@@ -19,6 +19,9 @@ public sealed record VideoGenerationResult(Tensor Videos, Tensor Latents, IReadO
     /// <summary>Time in the spatial self-attention, when timed.</summary>
     public TimeSpan? AttentionTime { get; init; }
 
+    /// <summary>Time in each part of the transformer (self-attention, blocks, feed-forward, cross-attention), when timed.</summary>
+    public Attention.ModuleTimes? ModuleTimes { get; init; }
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -31,10 +31,14 @@ public class EndToEndBenchmarkTests
         using var model = TinyModels.Random(depth: 3);
         var pipeline = new DiTPipeline(model, null);
         using (var plain = pipeline.Generate(Request))
-            Assert.Null(plain.AttentionTime);
+            Assert.Null(plain.AttentionTime ?? (object?)plain.ModuleTimes);
         using var timed = pipeline.Generate(Request with { TimeAttention = true });
         Assert.NotNull(timed.AttentionTime);
         Assert.InRange(timed.AttentionTime!.Value.Ticks, 1, timed.Elapsed.Ticks);
+        var parts = timed.ModuleTimes!;                                                      // every part timed, nested in the blocks
+        Assert.Equal(timed.AttentionTime.Value, parts.Attention);
+        Assert.True(parts.FeedForward > TimeSpan.Zero && parts.CrossAttention == TimeSpan.Zero);
+        Assert.InRange(parts.Blocks.Ticks, (parts.Attention + parts.FeedForward).Ticks, timed.Elapsed.Ticks);
         using var again = pipeline.Generate(Request);
         Assert.True(again.Images.equal(timed.Images).all().item<bool>());                  // timing does not change the result
     }
@@ -69,7 +73,14 @@ public class EndToEndBenchmarkTests
         var timeFraction = PlanCosts.AttentionTimeFraction(plan.Methods, TestCostModels.EverythingPays, cfgBatch: true);
         Assert.Equal(plan.Search!.PredictedAttentionTimeFraction!.Value, timeFraction, 12);
         Assert.Equal(timeFraction, d.CostAttentionFraction!.Value, 12);
-        Assert.Equal(1 - d.AttentionShare * (1 - timeFraction), d.CostPredictedFraction!.Value, 12);
+        Assert.True(d.PartsMeasured && raw.PartsMeasured);                                   // the parts timed inside raw's runs
+        Assert.Equal(1 - d.TransformerShare!.Value * (1 - d.CostTransformerFraction!.Value), d.CostPredictedFraction!.Value, 12);
+        Assert.InRange(d.TransformerShare.Value, raw.AttentionShare, 1);
+        var parts = d.PartCosts!;
+        Assert.Equal(TestCostModels.EverythingPays.FullMs, parts.AttentionMs, 12);          // in the cost model's units
+        Assert.True(parts.MlpMs > 0 && parts.OtherMs > 0);
+        // An attention-only plan saves only attention time: the same prediction as from the attention share, up to the medians.
+        Assert.Equal(1 - d.AttentionShare * (1 - timeFraction), d.CostPredictedFraction!.Value, 1);
         Assert.Equal(0, d.Fallbacks);
         Assert.True(d.LatencyFraction > 0 && d.AttentionLatencyFraction > 0);
     }
@@ -116,7 +127,9 @@ public class EndToEndBenchmarkTests
         Assert.True(full.TemporalAttention > 0);
         Assert.Equal(full.Total - full.CrossAttention / 2, flops.Total, 6);                // one of two steps shares it
         Assert.Equal(flops.Total / full.Total, shared.TransformerFlopsFraction, 12);
-        Assert.Equal(shared.TransformerFlopsFraction, shared.CostTransformerFraction!.Value, 12);   // every part at one ms per FLOP
+        var parts = shared.PartCosts!;                                                       // measured in raw's runs
+        Assert.True(shared.PartsMeasured && parts.CrossMs > 0 && parts.OtherMs > 0);        // the temporal attention is in the rest
+        Assert.Equal(1 - parts.CrossMs / 2 / parts.BlockMs, shared.CostTransformerFraction!.Value, 12);   // one of two steps shares it
         Assert.Equal(0, shared.Fallbacks);
     }
 

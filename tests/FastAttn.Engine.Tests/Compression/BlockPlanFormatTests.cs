@@ -21,29 +21,55 @@ public sealed class BlockPlanFormatTests : IDisposable
             SearchScope = scope, CandidateOrder = CandidateOrder.Measured, DeviceKind = "cpu",
         };
 
-    private static CompressionPlan BlockPlan() => new(Key(SearchScope.Block),
+    /// <summary>A B3 key: block scope, SSIM, δ = 0.0075, forecast on.</summary>
+    private static PlanKey BlockKey() => Key(SearchScope.Block, CompressionPresets.Threshold("B3")) with
+    {
+        Metric = SearchMetric.Ssim, BlockForecast = true,
+    };
+
+    private static CompressionPlan BlockPlan() => new(BlockKey(),
         [[AttentionMethod.Full, AttentionMethod.Full], [OutputShare, FullCfgShare], [AttentionMethod.Full, OutputShare]],
         [[BlockMethod.Full, BlockMethod.Full], [Reuse, MlpCfgShare], [BlockMethod.Full, MlpShare]],
         shape: new PlanModelShape(64, 96) { Heads = 4 });
 
     [Fact]
-    public void ABlockPlanRoundTripsAsVersion4AndOlderFilesStillLoad()
+    public void ABlockPlanRoundTripsAsVersion5AndOlderFilesStillLoad()
     {
         var plan = BlockPlan();
         var path = new PlanDirectory(_dir).Save(plan);
-        Assert.Contains("-B3-block-measured-cpu-", Path.GetFileName(path));
-        Assert.Contains("\"version\": 4", File.ReadAllText(path));
+        Assert.Contains("-B3-ssim-block-measured-cpu-", Path.GetFileName(path));
+        Assert.Contains("\"version\": 5", File.ReadAllText(path));
         var loaded = PlanSerializer.Load(path);
         Assert.Equal(plan.Key, loaded.Key);
         Assert.Equal(plan.Methods, loaded.Methods);
         Assert.Equal(plan.Blocks, loaded.Blocks);
 
         var attention = new CompressionPlan(Key(SearchScope.Attention), plan.Methods);
-        var v3 = PlanSerializer.ToJson(attention).Replace("\"version\": 4", "\"version\": 3", StringComparison.Ordinal);
+        var v3 = PlanSerializer.ToJson(attention).Replace("\"version\": 5", "\"version\": 3", StringComparison.Ordinal);
         var old = PlanSerializer.Parse(v3, "v3.json");
         Assert.Null(old.Blocks);
         Assert.Equal(SearchScope.Attention, old.Key.SearchScope);
         Assert.Equal(BlockMethod.Full, old.BlockAt(1, 1));
+
+        var v4 = PlanSerializer.ToJson(new CompressionPlan(BlockKey() with { BlockForecast = false }, plan.Methods, plan.Blocks!))
+            .Replace("\"version\": 5", "\"version\": 4", StringComparison.Ordinal);
+        var fromV4 = PlanSerializer.Parse(v4, "v4.json");                                   // version 4 had no forecast
+        Assert.False(fromV4.Key.BlockForecast);
+        Assert.Equal(plan.Blocks, fromV4.Blocks);
+        Assert.NotEqual(plan.Key.FileName, fromV4.Key.FileName);                            // never found for a forecasting search
+    }
+
+    [Fact]
+    public void AForecastFlagOnAnAttentionScopeKeyOrNotABooleanIsRejected()
+    {
+        var json = PlanSerializer.ToJson(BlockPlan());
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        node["key"]!["blockForecast"] = "yes";
+        Assert.Contains("blockForecast", Assert.Throws<PlanFormatException>(() => PlanSerializer.Parse(node.ToJsonString(), "f.json")).Message);
+        var attention = System.Text.Json.Nodes.JsonNode.Parse(PlanSerializer.ToJson(new CompressionPlan(Key(SearchScope.Attention),
+            BlockPlan().Methods)))!.AsObject();
+        attention["key"]!["blockForecast"] = true;
+        Assert.Contains("not block", Assert.Throws<PlanFormatException>(() => PlanSerializer.Parse(attention.ToJsonString(), "a.json")).Message);
     }
 
     [Fact]
@@ -58,9 +84,14 @@ public sealed class BlockPlanFormatTests : IDisposable
     }
 
     [Fact]
-    public void BPresetsAreTheDThresholdsInTheBlockScopeAndTheirKeysDiffer()
+    public void BPresetsAreTheDThresholdsOverTenOnSsimInTheBlockScopeAndTheirKeysDiffer()
     {
-        Assert.Equal(CompressionPresets.Threshold("D3"), CompressionPresets.Threshold("b3"));
+        Assert.Equal(CompressionPresets.Threshold("D3") / 10, CompressionPresets.Threshold("b3"), 15);
+        Assert.Equal(0.0075, CompressionPresets.Threshold("B3"), 15);
+        Assert.Equal(SearchMetric.Ssim, CompressionPresets.MetricOf("B3"));
+        Assert.Null(CompressionPresets.MetricOf("D3"));
+        Assert.Equal(SearchMetric.Ssim, new PlanSearchSettings { Metric = SearchMetric.GuidedOutput }.ForPreset("B2").Metric);
+        Assert.Equal(SearchMetric.GuidedOutput, new PlanSearchSettings { Metric = SearchMetric.GuidedOutput }.ForPreset("D2").Metric);
         Assert.Equal(SearchScope.Block, CompressionPresets.ScopeOf("B3"));
         Assert.Equal(SearchScope.Attention, CompressionPresets.ScopeOf("D3"));
         Assert.Null(CompressionPresets.ScopeOf("raw"));
@@ -68,11 +99,13 @@ public sealed class BlockPlanFormatTests : IDisposable
         Assert.True(CompressionPresets.IsPreset(" b6 "));
         Assert.Equal(SearchScope.Block, new PlanSearchSettings().ForPreset("B2").SearchScope);
         Assert.Equal(SearchScope.Attention, new PlanSearchSettings { SearchScope = SearchScope.Block }.ForPreset("D2").SearchScope);
-        var (d, b) = (Key(SearchScope.Attention), Key(SearchScope.Block));
+        var (d, b) = (Key(SearchScope.Attention), BlockKey());
         Assert.NotEqual(d, b);
         Assert.NotEqual(d.FileName, b.FileName);
         Assert.Contains("-D3-measured-cpu-", d.FileName);                                    // attention-scope names unchanged
-        Assert.Equal("B3", CompressionPresets.NameOf(0.075, OutputKind.Image, SearchScope.Block));
+        Assert.Equal("B3", CompressionPresets.NameOf(0.0075, OutputKind.Image, SearchScope.Block));
+        Assert.Null(CompressionPresets.NameOf(0.075, OutputKind.Image, SearchScope.Block, SearchMetric.GuidedOutput));   // not a B preset
+        Assert.NotEqual(b.FileName, (b with { BlockForecast = false }).FileName);
         Assert.Contains("B6", Assert.Throws<NotSupportedException>(() => CompressionPresets.Threshold("B7")).Message);
     }
 

@@ -91,4 +91,34 @@ public class BlockScopeSearchTests
         Assert.DoesNotContain(BlockMethod.MlpCfgShare, plan.Blocks!.SelectMany(r => r));
         Assert.DoesNotContain(plan.Methods.SelectMany(r => r), m => m.SharesCfg());
     }
+
+    [Fact]
+    public void AForecastingSearchForecastsOnlyAfterTwoComputedStepsAndWithoutForecastOnlyReuses()
+    {
+        using var model = TinyModels.Random(depth: 4, seed: 7);
+        var pipeline = new DiTPipeline(model, null);
+        var options = Options(0.05, CandidateOrder.Measured, SearchScope.Block, steps: 8);
+        var plan = new DiTPlanSearch(pipeline).Search(options);
+        Assert.True(plan.Key.BlockForecast);
+        Assert.True(plan.BlockCounts()[BlockMethod.Forecast] > 0, string.Join(" ", plan.BlockCounts()));
+        for (int s = 0; s < plan.Methods.Length; s++)
+            for (int l = 0; l < plan.Layers; l++)
+                if (plan.Blocks![s][l] == BlockMethod.Forecast)
+                {
+                    Assert.Equal(AttentionMethod.OutputShare, plan.Methods[s][l]);
+                    Assert.True(BlockMethods.LastComputed(plan.Blocks, BlockMethods.LastComputed(plan.Blocks, s, l), l) >= 0,
+                        $"step {s} layer {l} forecasts from fewer than two computed steps");
+                }
+        var request = new DiTGenerationRequest { ClassLabels = [1, 2, 3], Seeds = [9], Steps = 8, Scheduler = SchedulerRegistry.Get("ddim"),
+            GuidanceScale = 4, Plan = plan, Size = 16 };
+        using (var whole = pipeline.Generate(request))
+            Assert.Equal(0, whole.AttentionFallbacks);
+        using (var chunked = pipeline.Generate(request with { SamplesPerForward = 1 }))
+            Assert.Equal(0, chunked.AttentionFallbacks);
+
+        var reuseOnly = new DiTPlanSearch(pipeline).Search(options with { BlockForecast = false });
+        Assert.False(reuseOnly.Key.BlockForecast);
+        Assert.DoesNotContain(BlockMethod.Forecast, reuseOnly.Blocks!.SelectMany(r => r));
+        Assert.NotEqual(plan.Key.FileName, reuseOnly.Key.FileName);                          // never found for each other
+    }
 }

@@ -44,14 +44,14 @@ public sealed class MeasuredPlanLookupTests : IDisposable
         var methods = new[] { new[] { AttentionMethod.Full }, [AttentionMethod.FullCfgShare], [AttentionMethod.OutputShare] };
         var plan = new CompressionPlan(key, methods, new PlanSearchReport(3, 1, true, [1, 2], 3) { PredictedAttentionTimeFraction = 0.625 },
             new PlanModelShape(16, 64) { Heads = 2 });
-        var json = PlanSerializer.ToJson(plan).Replace("\"version\": 4", "\"version\": 3", StringComparison.Ordinal);
-        Assert.Contains("\"version\": 3", json, StringComparison.Ordinal);                   // written as 4 since block scope; 3 loads
+        var json = PlanSerializer.ToJson(plan).Replace("\"version\": 5", "\"version\": 3", StringComparison.Ordinal);
+        Assert.Contains("\"version\": 3", json, StringComparison.Ordinal);                   // written as 5 since block forecast; 3 loads
         var back = PlanSerializer.Parse(json, "v3.json");
         Assert.Equal(key, back.Key);
         Assert.Equal((2, 0.625), (back.Shape!.Heads, back.Search!.PredictedAttentionTimeFraction));
 
         var reference = new CompressionPlan(Key, methods, shape: new PlanModelShape(16, 64));
-        var v2 = PlanSerializer.ToJson(reference).Replace("\"version\": 4", "\"version\": 2", StringComparison.Ordinal)
+        var v2 = PlanSerializer.ToJson(reference).Replace("\"version\": 5", "\"version\": 2", StringComparison.Ordinal)
             .Replace("\"deviceKind\": null,", "", StringComparison.Ordinal).Replace(",\n    \"deviceKind\": null", "", StringComparison.Ordinal);
         Assert.DoesNotContain("deviceKind", v2, StringComparison.Ordinal);
         var old = PlanSerializer.Parse(v2, "v2.json");

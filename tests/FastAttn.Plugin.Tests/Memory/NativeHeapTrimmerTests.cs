@@ -7,6 +7,7 @@ using Xunit;
 
 namespace FastAttn.Plugin.Tests.Memory;
 
+[Collection(EngineCollection.Name)]                                 // the C heap is the process's: no other test class beside it
 public sealed class NativeHeapTrimmerTests
 {
     [Fact]
@@ -44,20 +45,30 @@ public sealed class NativeHeapTrimmerTests
     public void The_heap_measures_what_is_allocated_on_glibc_and_a_trim_keeps_what_is_in_use()
     {
         if (!OperatingSystem.IsLinux()) return;                     // libtorch's linux-x64 build needs glibc, which has mallinfo2 since 2.33
-        var before = NativeHeap.Measure();
-        Assert.NotNull(before);
-        var block = System.Runtime.InteropServices.Marshal.AllocHGlobal(8 << 20);   // malloc
-        try
+        // mallinfo2 counts every thread's heap: a finalizer freeing tensors between the two readings can hide the 8 MB, so the
+        // finalizers are drained first and a few attempts are allowed.
+        var seen = new List<string>();
+        for (int attempt = 0; attempt < 5; attempt++)
         {
-            var during = NativeHeap.Measure()!;
-            Assert.True(during.InUseBytes - before.InUseBytes >= 8 << 20, $"in use {before.InUseBytes} → {during.InUseBytes}");
-            NativeHeap.Trim();
-            Assert.True(NativeHeap.Measure()!.InUseBytes >= 8 << 20);
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            var before = NativeHeap.Measure();
+            Assert.NotNull(before);
+            var block = System.Runtime.InteropServices.Marshal.AllocHGlobal(8 << 20);   // malloc
+            try
+            {
+                var during = NativeHeap.Measure()!;
+                NativeHeap.Trim();
+                var trimmed = NativeHeap.Measure()!;
+                if (during.InUseBytes - before.InUseBytes >= 8 << 20 && trimmed.InUseBytes >= 8 << 20) return;
+                seen.Add($"in use {before.InUseBytes} → {during.InUseBytes} → {trimmed.InUseBytes} after the trim");
+            }
+            finally
+            {
+                System.Runtime.InteropServices.Marshal.FreeHGlobal(block);
+            }
         }
-        finally
-        {
-            System.Runtime.InteropServices.Marshal.FreeHGlobal(block);
-        }
+        Assert.Fail("The measured heap never counted the 8 MB malloc: " + string.Join("; ", seen));
     }
 
     [Fact]

@@ -62,6 +62,7 @@ internal sealed class DiTGeneration(DiTGenerativeModel model, DiTGenerationReque
             AttentionFallbacks = result.AttentionFallbacks,
             PeakCacheBytes = result.PeakCacheBytes,
             AttentionTime = result.AttentionTime,
+            ModuleTimes = result.ModuleTimes,
         };
     }
 
@@ -88,6 +89,7 @@ internal sealed class DiTGeneration(DiTGenerativeModel model, DiTGenerationReque
                 AttentionFallbacks = result.AttentionFallbacks,
                 PeakCacheBytes = result.PeakCacheBytes,
                 AttentionTime = result.AttentionTime,
+                ModuleTimes = result.ModuleTimes,
             });
     }
 

@@ -99,5 +99,6 @@ internal sealed class OpenSoraGeneration(OpenSoraGenerativeModel model, VideoGen
             AttentionFallbacks = result.AttentionFallbacks,
             PeakCacheBytes = result.PeakCacheBytes,
             AttentionTime = result.AttentionTime,
+            ModuleTimes = result.ModuleTimes,
         };
 }
