@@ -221,15 +221,22 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
         WriteMode != CacheWriteMode.Discard && (_attention.SearchMode || need[_step][layer])
         && (WriteMode == CacheWriteMode.Commit || layer == PendingLayer);
 
-    private void Store(Tensor?[] slots, Tensor?[] pending, int layer, Tensor value)
+    /// <summary>
+    /// A detached copy of <paramref name="value"/> to commit, or null when a search trial keeps it aside in
+    /// <paramref name="pending"/> instead (<see cref="CacheWriteMode.PendingLayer"/>).
+    /// </summary>
+    private Tensor? Keep(Tensor?[] pending, int layer, Tensor value)
     {
         var kept = value.detach().DetachFromDisposeScope();
-        if (WriteMode == CacheWriteMode.PendingLayer)
-        {
-            Free(pending, layer);
-            pending[layer] = kept;
-            return;
-        }
+        if (WriteMode != CacheWriteMode.PendingLayer) return kept;
+        Free(pending, layer);
+        pending[layer] = kept;
+        return null;
+    }
+
+    private void Store(Tensor?[] slots, Tensor?[] pending, int layer, Tensor value)
+    {
+        if (Keep(pending, layer, value) is not Tensor kept) return;
         Free(slots, layer);
         if (_cacheCapBytes is long cap && CacheBytes + kept.ElementSize * kept.numel() > cap)
         {
@@ -243,14 +250,7 @@ public sealed class BlockPlanRunner : ISelfAttentionRunner, IDisposable
     /// <summary>Keeps <paramref name="value"/> as the current step's block contribution (pending in a search trial).</summary>
     private void StoreDelta(int layer, Tensor value)
     {
-        var kept = value.detach().DetachFromDisposeScope();
-        if (WriteMode == CacheWriteMode.PendingLayer)
-        {
-            Free(_pendingDelta, layer);
-            _pendingDelta[layer] = kept;
-            return;
-        }
-        PushDelta(layer, kept);
+        if (Keep(_pendingDelta, layer, value) is Tensor kept) PushDelta(layer, kept);
     }
 
     /// <summary>

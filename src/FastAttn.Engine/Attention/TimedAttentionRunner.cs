@@ -25,12 +25,9 @@ internal sealed class TimedAttentionRunner : ISelfAttentionRunner
     /// <summary>The wrapped runner.</summary>
     public ISelfAttentionRunner Inner => _inner;
 
-    /// <summary>Time spent in self-attention so far.</summary>
-    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(0, _ticks);
-
     /// <summary>Time spent in each part so far.</summary>
-    public ModuleTimes Times => new(Elapsed, Stopwatch.GetElapsedTime(0, _blockTicks), Stopwatch.GetElapsedTime(0, _mlpTicks),
-        Stopwatch.GetElapsedTime(0, _crossTicks));
+    public ModuleTimes Times => new(Stopwatch.GetElapsedTime(0, _ticks), Stopwatch.GetElapsedTime(0, _blockTicks),
+        Stopwatch.GetElapsedTime(0, _mlpTicks), Stopwatch.GetElapsedTime(0, _crossTicks));
 
     public void BeginStep(int stepIndex) => _inner.BeginStep(stepIndex);
 

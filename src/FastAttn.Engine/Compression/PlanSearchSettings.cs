@@ -53,12 +53,9 @@ public sealed record PlanSearchSettings
     /// These settings with the scope and metric <paramref name="preset"/> means (B1..B6: block, SSIM; D1..D6, V1..V5: attention,
     /// the settings' metric); unchanged for raw, a custom δ or no preset.
     /// </summary>
-    public PlanSearchSettings ForPreset(string? preset) => CompressionPresets.ScopeOf(preset) switch
-    {
-        SearchScope scope when scope == SearchScope.Block => this with { SearchScope = scope, Metric = CompressionPresets.MetricOf(preset) },
-        SearchScope scope when scope != SearchScope => this with { SearchScope = scope },
-        _ => this,
-    };
+    public PlanSearchSettings ForPreset(string? preset) => CompressionPresets.ScopeOf(preset) is SearchScope scope
+        ? this with { SearchScope = scope, Metric = CompressionPresets.MetricOf(preset) ?? Metric }
+        : this;
 
     /// <summary>The window for a sequence of <paramref name="tokens"/> tokens.</summary>
     public WindowSpec WindowFor(int tokens) => WindowSpec.ForTokens(tokens, WindowSemantics, WindowHalfWidth);

@@ -45,7 +45,7 @@ public class GenerationOutput : IDisposable
     public long PeakCacheBytes { get; init; }
 
     /// <summary>Wall time in the self-attention modules, when the request asked for it.</summary>
-    public TimeSpan? AttentionTime { get; init; }
+    public TimeSpan? AttentionTime => ModuleTimes?.Attention;
 
     /// <summary>Time in each part of the transformer (self-attention, blocks, feed-forward, cross-attention), when timed.</summary>
     public Attention.ModuleTimes? ModuleTimes { get; init; }

@@ -51,7 +51,7 @@ public sealed class DiTPipeline
         var result = Run(request, denoiser, progress, cancellationToken);
         return result with
         {
-            AttentionFallbacks = denoiser.Fallbacks, PeakCacheBytes = denoiser.PeakCacheBytes, AttentionTime = denoiser.AttentionTime, ModuleTimes = denoiser.ModuleTimes,
+            AttentionFallbacks = denoiser.Fallbacks, PeakCacheBytes = denoiser.PeakCacheBytes, ModuleTimes = denoiser.ModuleTimes,
         };
     }
 

@@ -16,7 +16,7 @@ public sealed record ImageGenerationResult(Tensor Images, Tensor Latents, IReadO
     public long PeakCacheBytes { get; init; }
 
     /// <summary>Wall time spent in the self-attention modules, when <see cref="DiTGenerationRequest.TimeAttention"/> asked for it.</summary>
-    public TimeSpan? AttentionTime { get; init; }
+    public TimeSpan? AttentionTime => ModuleTimes?.Attention;
 
     /// <summary>Time in each part of the transformer (self-attention, blocks, feed-forward, cross-attention), when timed.</summary>
     public Attention.ModuleTimes? ModuleTimes { get; init; }

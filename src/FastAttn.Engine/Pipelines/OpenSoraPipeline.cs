@@ -115,7 +115,6 @@ public sealed class OpenSoraPipeline : IDisposable
             {
                 AttentionFallbacks = denoiser.Fallbacks + (temporal?.Sum(r => r.Fallbacks) ?? 0),
                 PeakCacheBytes = denoiser.PeakCacheBytes + (temporal?.Sum(r => r.PeakCacheBytes) ?? 0),
-                AttentionTime = denoiser.AttentionTime,
                 ModuleTimes = denoiser.ModuleTimes,
             };
         }

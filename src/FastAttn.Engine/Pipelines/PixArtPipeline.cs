@@ -121,7 +121,7 @@ public sealed class PixArtPipeline : IDisposable
         var result = Run(request, denoiser, decode: true, progress, cancellationToken);
         return result with
         {
-            AttentionFallbacks = denoiser.Fallbacks, PeakCacheBytes = denoiser.PeakCacheBytes, AttentionTime = denoiser.AttentionTime, ModuleTimes = denoiser.ModuleTimes,
+            AttentionFallbacks = denoiser.Fallbacks, PeakCacheBytes = denoiser.PeakCacheBytes, ModuleTimes = denoiser.ModuleTimes,
         };
     }
 

@@ -34,11 +34,6 @@ internal sealed class PlanDenoiser : IDenoiser
 
     public long PeakCacheBytes => Plans.Sum(r => r.PeakCacheBytes) + Blocks.Sum(r => r.PeakCacheBytes);
 
-    /// <summary>Time spent in self-attention, when timed.</summary>
-    public TimeSpan? AttentionTime => _runners.Length > 0 && _runners[0] is TimedAttentionRunner
-        ? TimeSpan.FromTicks(_runners.OfType<TimedAttentionRunner>().Sum(r => r.Elapsed.Ticks))
-        : null;
-
     /// <summary>Time spent in each part of the transformer, when timed.</summary>
     public ModuleTimes? ModuleTimes => _runners.Length > 0 && _runners[0] is TimedAttentionRunner
         ? _runners.OfType<TimedAttentionRunner>().Select(r => r.Times).Aggregate((a, b) => a + b)

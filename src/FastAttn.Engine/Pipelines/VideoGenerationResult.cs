@@ -17,7 +17,7 @@ public sealed record VideoGenerationResult(Tensor Videos, Tensor Latents, IReadO
     public long PeakCacheBytes { get; init; }
 
     /// <summary>Time in the spatial self-attention, when timed.</summary>
-    public TimeSpan? AttentionTime { get; init; }
+    public TimeSpan? AttentionTime => ModuleTimes?.Attention;
 
     /// <summary>Time in each part of the transformer (self-attention, blocks, feed-forward, cross-attention), when timed.</summary>
     public Attention.ModuleTimes? ModuleTimes { get; init; }

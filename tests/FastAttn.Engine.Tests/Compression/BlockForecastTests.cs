@@ -1,11 +1,11 @@
 using FastAttn.Engine.Attention;
 using FastAttn.Engine.Compression;
 using FastAttn.Engine.Runtime;
-using FastAttn.Engine.Sampling;
 using FastAttn.Engine.Tests.Support;
 using Xunit;
 using static FastAttn.Engine.Attention.BlockMethod;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Tests.Support.TensorAssert;
 
 namespace FastAttn.Engine.Tests.Compression;
 
@@ -16,19 +16,12 @@ namespace FastAttn.Engine.Tests.Compression;
 [Collection(SequentialCollection.Name)]
 public class BlockForecastTests
 {
-    private static BlockPlanRunner Runner(params BlockMethod[] steps)
-    {
-        var attention = Enumerable.Range(0, steps.Length).Select(_ => new[] { AttentionMethod.Full }).ToArray();
-        var blocks = steps.Select(m => new[] { m }).ToArray();
-        return new BlockPlanRunner(new FastAttentionRunner(attention, n => WindowSpec.ForTokens(n), true, CfgBatchOrder.ConditionalFirst), blocks);
-    }
+    private static BlockPlanRunner Runner(params BlockMethod[] steps) => BlockPlanRunnerTests.Runner(cfg: true, steps);
 
-    private static Tensor Random(long seed) => randn([4, 8, 16], generator: new Generator((ulong)seed));
+    private static Tensor Random(long seed) => BlockPlanRunnerTests.Random(seed);
 
     /// <summary>A block whose contribution depends on its input: h + sin(h)·0.5.</summary>
     private static Tensor Block(Tensor h) => h.Plus(h.sin().Times(0.5));
-
-    private static bool BitEqual(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.equal(b).all().item<bool>();
 
     [Fact]
     public void A_forecast_step_adds_the_linear_extrapolation_of_the_last_two_contributions_bit_for_bit()

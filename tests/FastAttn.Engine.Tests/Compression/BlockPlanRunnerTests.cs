@@ -4,6 +4,7 @@ using FastAttn.Engine.Tests.Support;
 using Xunit;
 using static FastAttn.Engine.Attention.BlockMethod;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Tests.Support.TensorAssert;
 
 namespace FastAttn.Engine.Tests.Compression;
 
@@ -13,19 +14,18 @@ public class BlockPlanRunnerTests
 {
     private const int Layers = 1;
 
-    private static BlockPlanRunner Runner(bool cfg, params BlockMethod[] steps)
+    /// <summary>A one-layer runner whose block methods are <paramref name="steps"/>, full attention everywhere.</summary>
+    internal static BlockPlanRunner Runner(bool cfg, params BlockMethod[] steps)
     {
         var attention = Enumerable.Range(0, steps.Length).Select(_ => new[] { AttentionMethod.Full }).ToArray();
         var blocks = steps.Select(m => new[] { m }).ToArray();
         return new BlockPlanRunner(new FastAttentionRunner(attention, n => WindowSpec.ForTokens(n), cfg, CfgBatchOrder.ConditionalFirst), blocks);
     }
 
-    private static Tensor Random(long seed) => randn([4, 8, 16], generator: new Generator((ulong)seed));
+    internal static Tensor Random(long seed) => randn([4, 8, 16], generator: new Generator((ulong)seed));
 
     /// <summary>A deterministic stand-in for the MLP: tanh(x)·2.</summary>
     private static Tensor FeedForward(Tensor x) => x.tanh() * 2;
-
-    private static bool BitEqual(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.equal(b).all().item<bool>();
 
     [Fact]
     public void MlpShareReturnsTheCachedGatedOutputBitForBitAndARefreshStepEqualsFull()

@@ -4,6 +4,7 @@ using FastAttn.Engine.Sampling;
 using FastAttn.Engine.Tests.Support;
 using Xunit;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Tests.Support.TensorAssert;
 
 namespace FastAttn.Engine.Tests.Compression;
 
@@ -15,8 +16,6 @@ namespace FastAttn.Engine.Tests.Compression;
 public class CachedInputSkipTests
 {
     private static Tensor Random(long seed, params long[] shape) => randn(shape, generator: new Generator((ulong)seed));
-
-    private static bool BitEqual(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.equal(b).all().item<bool>();
 
     private static BlockPlanRunner Runner(AttentionMethod[] attention, BlockMethod[] blocks) => new(
         new FastAttentionRunner(attention.Select(m => new[] { m }).ToArray(), n => WindowSpec.ForTokens(n), true, CfgBatchOrder.ConditionalFirst),

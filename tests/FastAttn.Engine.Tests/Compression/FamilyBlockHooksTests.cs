@@ -7,6 +7,7 @@ using FastAttn.Engine.Tests.Support;
 using Xunit;
 using static FastAttn.Engine.Attention.BlockMethod;
 using static TorchSharp.torch;
+using static FastAttn.Engine.Tests.Support.TensorAssert;
 
 namespace FastAttn.Engine.Tests.Compression;
 
@@ -23,8 +24,6 @@ public sealed class FamilyBlockHooksTests : IDisposable
 
     /// <summary>One family's forward pass on step <c>s</c>'s input with a runner (and a cross-attention cache or none).</summary>
     private delegate Tensor Forward(int step, ISelfAttentionRunner runner, CrossAttentionCache? cache);
-
-    private static bool BitEqual(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.equal(b).all().item<bool>();
 
     private (Forward Forward, int Layers, IDisposable Owner) PixArt()
     {

@@ -4,6 +4,7 @@ using FastAttn.Engine.Models.OpenSora;
 using FastAttn.Engine.Pipelines;
 using FastAttn.Engine.Tests.Support;
 using Xunit;
+using static FastAttn.Engine.Tests.Support.TensorAssert;
 
 namespace FastAttn.Engine.Tests.Compression;
 
@@ -23,8 +24,6 @@ public sealed class FamilyBlockScopeSearchTests : IDisposable
     private static PixArtGenerationRequest Image() => new() { Prompts = ["a cat on the mat", "a red boat"], Seeds = [2], Steps = 4 };
 
     private static VideoGenerationRequest Clip() => new() { Prompts = ["a red fox"], Seeds = [1], Frames = 4, Height = 32, Width = 48, Steps = 4 };
-
-    private static bool BitEqual(TorchSharp.torch.Tensor a, TorchSharp.torch.Tensor b) => a.equal(b).all().item<bool>();
 
     private static void AssertBlockPlan(CompressionPlan plan)
     {

@@ -18,6 +18,9 @@ internal static class TensorAssert
         Assert.True(rel <= tolerance, $"{what}: relative error {rel:E3} > {tolerance:E1} (max abs diff {diff.item<double>():E3})");
     }
 
+    /// <summary>Whether the two tensors have the same shape and the same values, bit for bit (an exact cache against a dense recompute).</summary>
+    public static bool BitEqual(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.equal(b).all().item<bool>();
+
     /// <summary>Relative error value (max |a − b| / max |b|).</summary>
     public static double RelativeError(Tensor expected, Tensor actual)
     {

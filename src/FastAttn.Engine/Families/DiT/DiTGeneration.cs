@@ -61,7 +61,6 @@ internal sealed class DiTGeneration(DiTGenerativeModel model, DiTGenerationReque
         {
             AttentionFallbacks = result.AttentionFallbacks,
             PeakCacheBytes = result.PeakCacheBytes,
-            AttentionTime = result.AttentionTime,
             ModuleTimes = result.ModuleTimes,
         };
     }
@@ -88,7 +87,6 @@ internal sealed class DiTGeneration(DiTGenerativeModel model, DiTGenerationReque
             {
                 AttentionFallbacks = result.AttentionFallbacks,
                 PeakCacheBytes = result.PeakCacheBytes,
-                AttentionTime = result.AttentionTime,
                 ModuleTimes = result.ModuleTimes,
             });
     }

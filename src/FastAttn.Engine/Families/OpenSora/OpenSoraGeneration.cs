@@ -98,7 +98,6 @@ internal sealed class OpenSoraGeneration(OpenSoraGenerativeModel model, VideoGen
         {
             AttentionFallbacks = result.AttentionFallbacks,
             PeakCacheBytes = result.PeakCacheBytes,
-            AttentionTime = result.AttentionTime,
             ModuleTimes = result.ModuleTimes,
         };
 }

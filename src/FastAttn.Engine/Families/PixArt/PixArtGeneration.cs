@@ -99,7 +99,6 @@ internal sealed class PixArtGeneration(PixArtGenerativeModel model, PixArtGenera
         {
             AttentionFallbacks = result.AttentionFallbacks,
             PeakCacheBytes = result.PeakCacheBytes,
-            AttentionTime = result.AttentionTime,
             ModuleTimes = result.ModuleTimes,
         };
 }
